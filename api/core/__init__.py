@@ -1,0 +1,1 @@
+"""The domain: store, loading, queries, validation, reasoning. No web imports here."""

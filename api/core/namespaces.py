@@ -1,0 +1,44 @@
+"""The namespaces rsikg uses, and compact display of terms."""
+
+from __future__ import annotations
+
+import rdflib
+from rdflib.term import Node
+
+RSI = rdflib.Namespace("https://w3id.org/rsikg/ontology#")
+ID = rdflib.Namespace("https://w3id.org/rsikg/id/")
+RSISH = rdflib.Namespace("https://w3id.org/rsikg/shapes#")
+ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
+
+PREFIXES: tuple[tuple[str, str], ...] = (
+    ("rsi", str(RSI)),
+    ("id", str(ID)),
+    ("rsish", str(RSISH)),
+    ("org", str(ORG)),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"),
+    ("dct", "http://purl.org/dc/terms/"),
+    ("prov", "http://www.w3.org/ns/prov#"),
+    ("foaf", "http://xmlns.com/foaf/0.1/"),
+    ("time", "http://www.w3.org/2006/time#"),
+    ("owl", "http://www.w3.org/2002/07/owl#"),
+    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
+    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
+    ("sh", "http://www.w3.org/ns/shacl#"),
+)
+"""Prefixes used when printing; queries still declare their own."""
+
+
+def compact(term: Node | None) -> str:
+    """A term as a person reads it: ``rsi:ITSystem``, ``"tekst"@da``, ``_:b0``."""
+    if term is None:
+        return ""
+    if isinstance(term, rdflib.URIRef):
+        iri = str(term)
+        for prefix, namespace in PREFIXES:
+            local = iri[len(namespace):]
+            # For display only: a slash in the local part reads well (id:region/region-sjaelland).
+            if iri.startswith(namespace) and local and all(c.isalnum() or c in "-_./" for c in local):
+                return f"{prefix}:{local}"
+        return f"<{iri}>"
+    return term.n3()

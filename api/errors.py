@@ -1,0 +1,76 @@
+"""One exception family. Every message says what was wrong, where, and what would be right.
+
+The CLI maps each to an exit code (2: the input or the environment is at fault, as pySHACL);
+the web layer will map them to HTTP status codes in one handler.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class RsikgError(Exception):
+    """Base of every error rsikg raises on purpose."""
+
+    exit_code = 2
+
+
+@dataclass
+class Location:
+    """Where in an input something is wrong. Lines and columns count from 1."""
+
+    source: str | None = None
+    line: int | None = None
+    column: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.source:
+            parts.append(self.source)
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+            if self.column is not None:
+                parts.append(f"column {self.column}")
+        if self.field:
+            parts.append(f"field {self.field!r}")
+        return ", ".join(parts)
+
+
+class InputError(RsikgError):
+    """Input that cannot be used: a malformed file, an unknown format, a bad value."""
+
+    def __init__(self, message: str, location: Location | None = None) -> None:
+        self.message = message
+        self.location = location or Location()
+        where = str(self.location)
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class RdfSyntaxError(InputError):
+    """An RDF file that does not parse."""
+
+
+class QuerySyntaxError(InputError):
+    """A SPARQL query or update that does not parse."""
+
+
+class UnknownFormatError(InputError):
+    """A file extension or format name rsikg does not read or write."""
+
+
+class StoreUnavailableError(RsikgError):
+    """The store cannot be opened (locked by another process, unreadable directory, ...)."""
+
+
+class ReasonerUnavailableError(RsikgError):
+    """The OWL reasoner cannot run, usually because Java is missing."""
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the current directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,74 @@
+"""Shared fixtures. Nothing is set up at import time; every store is made per test unless it is
+the read-only project store, loaded once per session from the files on disk."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from api.core.loading import load_project
+from api.core.store import OxigraphStore, open_store
+from api.settings import MEMORY, Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(store=MEMORY, project_dir=ROOT)
+
+
+@pytest.fixture
+def store() -> OxigraphStore:
+    """An empty store in memory."""
+    return open_store(None)
+
+
+@pytest.fixture(scope="session")
+def project_store() -> OxigraphStore:
+    """The project's ontology, vocabularies, shapes and graph data, loaded once. Read only."""
+    store = open_store(None)
+    load_project(store, Settings(store=MEMORY, project_dir=ROOT))
+    return store
+
+
+def _rsikg_command() -> list[str]:
+    script = Path(sys.executable).with_name("rsikg")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+
+
+CliRunner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def rsikg(tmp_path: Path) -> CliRunner:
+    """Run the real ``rsikg`` command in a subprocess against an on-disk store in tmp_path."""
+    store_dir = tmp_path / "store"
+    env = {**os.environ, "RSIKG_PROJECT_DIR": str(ROOT), "RSIKG_STORE": str(store_dir),
+           "COLUMNS": "200"}
+
+    def run(*args: str, stdin: str | None = None, env_extra: dict[str, str] | None = None
+            ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*_rsikg_command(), *args], input=stdin, capture_output=True, text=True,
+            cwd=tmp_path, env={**env, **(env_extra or {})}, timeout=300,
+        )
+
+    run.store_dir = store_dir  # type: ignore[attr-defined]
+    return run
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    """A copy of the project's RDF folders, for tests that change files."""
+    target = tmp_path / "project"
+    for folder in ("ontology", "shapes", "graph_data"):
+        shutil.copytree(ROOT / folder, target / folder)
+    return target
