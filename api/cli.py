@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -38,13 +38,15 @@ err = Console(stderr=True, soft_wrap=True)
 
 StoreOption = Annotated[
     str | None,
-    typer.Option("--store", metavar="DIR",
-                 help="Store directory (default ./.rsikg/store, or $RSIKG_STORE); "
-                      "':memory:' for a throw-away store."),
+    typer.Option(
+        "--store",
+        metavar="DIR",
+        help="Store directory (default ./.rsikg/store, or $RSIKG_STORE); ':memory:' for a throw-away store.",
+    ),
 ]
 
 
-class QueryFormat(str, Enum):
+class QueryFormat(StrEnum):
     table = "table"
     json = "json"
     xml = "xml"
@@ -56,13 +58,13 @@ class QueryFormat(str, Enum):
     rdfxml = "rdfxml"
 
 
-class ReportFormat(str, Enum):
+class ReportFormat(StrEnum):
     text = "text"
     json = "json"
     turtle = "turtle"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     trig = "trig"
     nquads = "nquads"
     turtle = "turtle"
@@ -71,7 +73,7 @@ class ExportFormat(str, Enum):
     rdfxml = "rdfxml"
 
 
-class Materialisation(str, Enum):
+class Materialisation(StrEnum):
     rdfs = "rdfs"
     owlrl = "owlrl"
 
@@ -97,8 +99,9 @@ def _progress() -> tuple[Progress | None, Callable[[str, int, int], None] | None
     """A progress bar on a terminal; nothing when output goes to a file or a pipe."""
     if not err.is_terminal:
         return None, None
-    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   console=err, transient=True)
+    bar = Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err, transient=True
+    )
     tasks: dict[str, int] = {}
 
     def update(phase: str, done: int, total: int) -> None:
@@ -111,13 +114,20 @@ def _progress() -> tuple[Progress | None, Callable[[str, int, int], None] | None
 
 @app.command()
 def load(
-    files: Annotated[list[Path] | None, typer.Argument(
-        help="RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD). "
-             "None: ontology/, ontology/vocab/, shapes/ and graph_data/.")] = None,
-    examples: Annotated[bool, typer.Option(
-        help="With no files: also load the illustrative records in graph_data/examples/.")] = False,
-    materialise: Annotated[Materialisation | None, typer.Option(
-        help="Afterwards, store the RDFS or OWL 2 RL closure (owlrl) in its own graph.")] = None,
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="RDF files (Turtle, N-Triples, N-Quads, TriG, RDF/XML, JSON-LD). "
+            "None: ontology/, ontology/vocab/, shapes/ and graph_data/."
+        ),
+    ] = None,
+    examples: Annotated[
+        bool, typer.Option(help="With no files: also load the illustrative records in graph_data/examples/.")
+    ] = False,
+    materialise: Annotated[
+        Materialisation | None,
+        typer.Option(help="Afterwards, store the RDFS or OWL 2 RL closure (owlrl) in its own graph."),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Load files into the store, each into its own named graph (a reloaded file replaces its
@@ -130,14 +140,20 @@ def load(
                 written = loading.load_files(graph_store, paths, settings, progress)
         else:
             written = loading.load_files(graph_store, paths, settings)
-        err.print(f"loaded {written} triples from {len(paths)} file(s) into "
-                  f"{settings.store}", highlight=False)
+        err.print(
+            f"loaded {written} triples from {len(paths)} file(s) into {settings.store}", highlight=False
+        )
         if materialise:
-            data = graph_store.to_rdflib(exclude_graphs=[
-                g for g in graph_store.named_graphs() if g not in loading.data_graphs(graph_store)])
+            data = graph_store.to_rdflib(
+                exclude_graphs=[
+                    g for g in graph_store.named_graphs() if g not in loading.data_graphs(graph_store)
+                ]
+            )
             added = reasoning.materialise(graph_store, data, materialise.value)
-            err.print(f"materialised {added} {materialise.value} triples into "
-                      f"{loading.INFERRED_GRAPH}", highlight=False)
+            err.print(
+                f"materialised {added} {materialise.value} triples into {loading.INFERRED_GRAPH}",
+                highlight=False,
+            )
 
 
 def _read_query(query: str) -> str:
@@ -161,16 +177,22 @@ def _print_table(result: SelectResult) -> None:
 
 @app.command()
 def query(
-    query: Annotated[str, typer.Argument(
-        metavar="QUERY|FILE|-", help="SPARQL text, a .rq/.sparql file, or - for stdin.")],
-    format: Annotated[QueryFormat, typer.Option(
-        "--format", "-f", help="table (SELECT/ASK), json, xml, csv, tsv; "
-                               "turtle, ntriples, jsonld, rdfxml (CONSTRUCT/DESCRIBE).")
+    query: Annotated[
+        str, typer.Argument(metavar="QUERY|FILE|-", help="SPARQL text, a .rq/.sparql file, or - for stdin.")
+    ],
+    format: Annotated[
+        QueryFormat,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table (SELECT/ASK), json, xml, csv, tsv; "
+            "turtle, ntriples, jsonld, rdfxml (CONSTRUCT/DESCRIBE).",
+        ),
     ] = QueryFormat.table,
     store: StoreOption = None,
 ) -> None:
     """Run a SPARQL query over the union of all graphs."""
-    with _opened(store) as (_settings_, graph_store):
+    with _opened(store) as (_, graph_store):
         text = _read_query(query)
         if format is not QueryFormat.table:
             sys.stdout.buffer.write(graph_store.query_serialized(text, format.value))
@@ -187,8 +209,9 @@ def query(
 
 @app.command()
 def validate(
-    data: Annotated[list[Path] | None, typer.Option(
-        "--data", help="Also validate these files, merged with the store (nothing is written).")
+    data: Annotated[
+        list[Path] | None,
+        typer.Option("--data", help="Also validate these files, merged with the store (nothing is written)."),
     ] = None,
     format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.text,
     lang: Annotated[str, typer.Option(help="Language of the messages in text output.")] = "en",
@@ -212,12 +235,13 @@ def validate(
 def reason(store: StoreOption = None) -> None:
     """Check ontology + data for consistency with HermiT (owlready2). Exit 0 consistent, 1
     inconsistent or unsatisfiable classes, 2 error (e.g. no Java)."""
-    with _opened(store) as (_settings_, graph_store):
+    with _opened(store) as (_, graph_store):
         graphs = loading.data_graphs(graph_store)
         if not graphs:
             raise InputError("the store is empty; run 'rsikg load' first")
-        data = graph_store.to_rdflib(exclude_graphs=[
-            g for g in graph_store.named_graphs() if g not in graphs])
+        data = graph_store.to_rdflib(
+            exclude_graphs=[g for g in graph_store.named_graphs() if g not in graphs]
+        )
         report = reasoning.check_consistency(data)
         out.print(report.to_text(), highlight=False)
     if not report.ok:
@@ -226,14 +250,17 @@ def reason(store: StoreOption = None) -> None:
 
 @app.command()
 def export(
-    format: Annotated[ExportFormat, typer.Option("--format", "-f",
-        help="trig and nquads keep the named graphs; the others give their union.")
+    format: Annotated[
+        ExportFormat,
+        typer.Option(
+            "--format", "-f", help="trig and nquads keep the named graphs; the others give their union."
+        ),
     ] = ExportFormat.trig,
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
     store: StoreOption = None,
 ) -> None:
     """Write the whole store in an RDF format."""
-    with _opened(store) as (_settings_, graph_store):
+    with _opened(store) as (_, graph_store):
         data = graph_store.export(format.value)
         if output:
             output.write_bytes(data)
@@ -251,8 +278,7 @@ def stats(store: StoreOption = None) -> None:
         out.print(f"{s.quads} triples in {len(s.by_graph)} graphs ({location})")
         by_graph = Table("graph", "triples")
         for graph, n in s.by_graph:
-            by_graph.add_row(graph.removeprefix(loading.GRAPH_BASE),
-                             str(n))
+            by_graph.add_row(graph.removeprefix(loading.GRAPH_BASE), str(n))
         out.print(by_graph)
         by_class = Table("class", "resources")
         for cls, n in s.by_class:

@@ -51,14 +51,19 @@ CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 def rsikg(tmp_path: Path) -> CliRunner:
     """Run the real ``rsikg`` command in a subprocess against an on-disk store in tmp_path."""
     store_dir = tmp_path / "store"
-    env = {**os.environ, "RSIKG_PROJECT_DIR": str(ROOT), "RSIKG_STORE": str(store_dir),
-           "COLUMNS": "200"}
+    env = {**os.environ, "RSIKG_PROJECT_DIR": str(ROOT), "RSIKG_STORE": str(store_dir), "COLUMNS": "200"}
 
-    def run(*args: str, stdin: str | None = None, env_extra: dict[str, str] | None = None
-            ) -> subprocess.CompletedProcess[str]:
+    def run(
+        *args: str, stdin: str | None = None, env_extra: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [*_rsikg_command(), *args], input=stdin, capture_output=True, text=True,
-            cwd=tmp_path, env={**env, **(env_extra or {})}, timeout=300,
+            [*_rsikg_command(), *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**env, **(env_extra or {})},
+            timeout=300,
         )
 
     run.store_dir = store_dir  # type: ignore[attr-defined]

@@ -29,6 +29,10 @@ PREFIXES: tuple[tuple[str, str], ...] = (
 """Prefixes used when printing; queries still declare their own."""
 
 
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_PLAIN_XSD = {"integer", "decimal", "double", "boolean"}
+
+
 def compact(term: Node | None) -> str:
     """A term as a person reads it: ``rsi:ITSystem``, ``"tekst"@da``, ``_:b0``."""
     if term is None:
@@ -36,9 +40,17 @@ def compact(term: Node | None) -> str:
     if isinstance(term, rdflib.URIRef):
         iri = str(term)
         for prefix, namespace in PREFIXES:
-            local = iri[len(namespace):]
+            local = iri[len(namespace) :]
             # For display only: a slash in the local part reads well (id:region/region-sjaelland).
             if iri.startswith(namespace) and local and all(c.isalnum() or c in "-_./" for c in local):
                 return f"{prefix}:{local}"
         return f"<{iri}>"
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return f'"{term}"@{term.language}'
+        if term.datatype is None or str(term.datatype) == _XSD + "string":
+            return f'"{term}"'
+        if str(term.datatype)[len(_XSD) :] in _PLAIN_XSD:
+            return str(term)  # numbers and booleans read best bare, as in Turtle
+        return f'"{term}"^^{compact(term.datatype)}'
     return term.n3()

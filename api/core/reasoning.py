@@ -29,9 +29,19 @@ JAVA_PACKAGE_HINT = (
 )
 
 _SCHEMA_TYPES = {
-    OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
-    OWL.Ontology, OWL.Restriction, OWL.AllDisjointClasses, RDFS.Datatype, RDFS.Class,
-    RDF.Property, OWL.TransitiveProperty, OWL.FunctionalProperty, OWL.SymmetricProperty,
+    OWL.Class,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.AnnotationProperty,
+    OWL.Ontology,
+    OWL.Restriction,
+    OWL.AllDisjointClasses,
+    RDFS.Datatype,
+    RDFS.Class,
+    RDF.Property,
+    OWL.TransitiveProperty,
+    OWL.FunctionalProperty,
+    OWL.SymmetricProperty,
     OWL.InverseFunctionalProperty,
 }
 
@@ -51,11 +61,15 @@ class ReasoningReport:
     def to_text(self) -> str:
         lines = []
         if self.consistent:
-            lines.append(f"Consistent: ontology and data ({self.triples} triples) have a model "
-                         f"(HermiT, {self.seconds:.1f} s).")
+            lines.append(
+                f"Consistent: ontology and data ({self.triples} triples) have a model "
+                f"(HermiT, {self.seconds:.1f} s)."
+            )
         else:
-            lines.append(f"Inconsistent: ontology and data ({self.triples} triples) have no "
-                         f"model (HermiT, {self.seconds:.1f} s).")
+            lines.append(
+                f"Inconsistent: ontology and data ({self.triples} triples) have no "
+                f"model (HermiT, {self.seconds:.1f} s)."
+            )
             if self.inconsistent_individuals:
                 lines.append("Individuals whose descriptions together cause it:")
                 lines += [f"  {compact(rdflib.URIRef(i))}" for i in self.inconsistent_individuals]
@@ -94,8 +108,7 @@ def _run_hermit(graph: rdflib.Graph) -> tuple[bool, list[str]]:
             return False, []
         except owlready2.OwlReadyJavaError as err:
             raise ReasonerUnavailableError(f"HermiT failed: {err}") from err
-        unsatisfiable = sorted(c.iri for c in world.inconsistent_classes()
-                               if c.iri != str(OWL.Nothing))
+        unsatisfiable = sorted(c.iri for c in world.inconsistent_classes() if c.iri != str(OWL.Nothing))
         world.close()
         return True, unsatisfiable
 
@@ -132,7 +145,8 @@ def _split_abox(graph: rdflib.Graph) -> tuple[rdflib.Graph, dict[str, rdflib.Gra
 
 
 def _first_needed(
-    base: rdflib.Graph, parts: Sequence[tuple[str, rdflib.Graph]],
+    base: rdflib.Graph,
+    parts: Sequence[tuple[str, rdflib.Graph]],
     consistent: Callable[[rdflib.Graph], bool],
 ) -> int:
     """The smallest k such that base + parts[0..k] is inconsistent (bisection)."""
@@ -157,6 +171,7 @@ def locate_inconsistency(graph: rdflib.Graph) -> list[str]:
     individuals before it inconsistent, then, with that one fixed, the earliest other one it
     needs. A few HermiT runs (about 2 log2 n); used only once an inconsistency is known.
     """
+
     def consistent(g: rdflib.Graph) -> bool:
         return _run_hermit(g)[0]
 
@@ -201,6 +216,5 @@ def materialise(store: GraphStore, graph: rdflib.Graph, profile: str) -> int:
         if isinstance(s, rdflib.URIRef | rdflib.BNode) and isinstance(p, rdflib.URIRef):
             inferred.add((s, p, o))
     data = inferred.serialize(format="nt", encoding="utf-8")
-    store.load([Source(name="inferred", graph=INFERRED_GRAPH, format=rdf_format("ntriples"),
-                       data=data)])
+    store.load([Source(name="inferred", graph=INFERRED_GRAPH, format=rdf_format("ntriples"), data=data)])
     return len(inferred)

@@ -53,10 +53,8 @@ RDF_FORMATS: dict[str, RdfFormatInfo] = {
         RdfFormatInfo("ntriples", "application/n-triples", (".nt",), False, ox.RdfFormat.N_TRIPLES),
         RdfFormatInfo("nquads", "application/n-quads", (".nq",), True, ox.RdfFormat.N_QUADS),
         RdfFormatInfo("trig", "application/trig", (".trig",), True, ox.RdfFormat.TRIG),
-        RdfFormatInfo("rdfxml", "application/rdf+xml", (".rdf", ".owl", ".xml"), False,
-                      ox.RdfFormat.RDF_XML),
-        RdfFormatInfo("jsonld", "application/ld+json", (".jsonld", ".json"), True,
-                      ox.RdfFormat.JSON_LD),
+        RdfFormatInfo("rdfxml", "application/rdf+xml", (".rdf", ".owl", ".xml"), False, ox.RdfFormat.RDF_XML),
+        RdfFormatInfo("jsonld", "application/ld+json", (".jsonld", ".json"), True, ox.RdfFormat.JSON_LD),
         RdfFormatInfo("n3", "text/n3", (".n3",), False, ox.RdfFormat.N3),
     )
 }
@@ -117,8 +115,7 @@ class SelectResult:
     def dicts(self) -> list[dict[str, Node]]:
         """The rows as {variable: term}, unbound variables left out."""
         return [
-            {v: t for v, t in zip(self.variables, row, strict=True) if t is not None}
-            for row in self.rows
+            {v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows
         ]
 
 
@@ -203,7 +200,7 @@ def _query_syntax_error(err: SyntaxError, sparql: str) -> QuerySyntaxError:
     message = str(err)
     line = column = None
     if message.startswith("error at "):
-        position, _, rest = message[len("error at "):].partition(": ")
+        position, _, rest = message[len("error at ") :].partition(": ")
         line_text, _, column_text = position.partition(":")
         if line_text.isdigit() and column_text.isdigit():
             line, column, message = int(line_text), int(column_text), rest
@@ -291,7 +288,8 @@ class OxigraphStore:
             raise InputError(f"cannot read: {err}", Location(source.name)) from None
         # Triples (and a dataset's default graph) go to the source's own graph.
         return [
-            q if not isinstance(q.graph_name, ox.DefaultGraph)
+            q
+            if not isinstance(q.graph_name, ox.DefaultGraph)
             else ox.Quad(q.subject, q.predicate, q.object, target)
             for q in quads
         ]
@@ -307,8 +305,7 @@ class OxigraphStore:
             by_graph.setdefault(q.graph_name.value, []).append(q)
         for graph, graph_quads in by_graph.items():
             staging = ox.NamedNode(f"{_STAGING_PREFIX}{uuid.uuid4()}")
-            self._store.extend(ox.Quad(q.subject, q.predicate, q.object, staging)
-                               for q in graph_quads)
+            self._store.extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in graph_quads)
             self._store.update(f"MOVE SILENT <{staging.value}> TO <{graph}>")
         return len(quads)
 
@@ -347,9 +344,7 @@ class OxigraphStore:
             graph.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
         return graph
 
-    def query_serialized(
-        self, sparql: str, fmt: str, *, bindings: Mapping[str, Node] | None = None
-    ) -> bytes:
+    def query_serialized(self, sparql: str, fmt: str, *, bindings: Mapping[str, Node] | None = None) -> bytes:
         """Run a query and serialise its result: json/xml/csv/tsv for SELECT and ASK,
         an RDF format name for CONSTRUCT and DESCRIBE."""
         result = self._execute(sparql, bindings)
@@ -357,7 +352,9 @@ class OxigraphStore:
             if fmt not in RESULT_FORMATS:
                 raise InputError(
                     f"format {fmt!r} is for CONSTRUCT and DESCRIBE queries; for SELECT and ASK "
-                    f"use one of {', '.join(RESULT_FORMATS)}", Location(field="format"))
+                    f"use one of {', '.join(RESULT_FORMATS)}",
+                    Location(field="format"),
+                )
             if isinstance(result, ox.QueryBoolean) and fmt in ("csv", "tsv"):
                 # SPARQL 1.1 CSV/TSV define no boolean form; answer as a one-cell table.
                 return f"result\n{str(bool(result)).lower()}\n".encode()
@@ -366,7 +363,9 @@ class OxigraphStore:
             graph_formats = [n for n, f in RDF_FORMATS.items() if not f.dataset or n == "jsonld"]
             raise InputError(
                 f"format {fmt!r} is for SELECT and ASK results; a CONSTRUCT or DESCRIBE query "
-                f"gives RDF: use one of {', '.join(graph_formats)}", Location(field="format"))
+                f"gives RDF: use one of {', '.join(graph_formats)}",
+                Location(field="format"),
+            )
         return result.serialize(format=RDF_FORMATS[fmt]._ox)
 
     # -- whole-store views --------------------------------------------------------------------
@@ -379,8 +378,9 @@ class OxigraphStore:
         info = rdf_format(fmt)
         if info.dataset and info.name != "jsonld":
             return self._store.dump(format=info._ox)
-        union = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-                                  use_default_graph_as_union=True)
+        union = self._store.query(
+            "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
+        )
         return ox.serialize(union, format=info._ox, prefixes=dict(PREFIXES))
 
     def to_rdflib(self, *, exclude_graphs: Iterable[str] = ()) -> rdflib.Graph:
@@ -412,8 +412,6 @@ class OxigraphStore:
     def flush(self) -> None:
         if self.path is not None:
             self._store.flush()
-
-
 
 
 def open_store(path: Path | None) -> OxigraphStore:

@@ -8,6 +8,7 @@ A report conforms when it has no Violation; Warnings and Infos are reported but 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -89,8 +90,9 @@ class ValidationReport:
             f"{counts['Info']} info(s)"
         ]
         order = {s: i for i, s in enumerate(SEVERITIES)}
-        for r in sorted(self.results, key=lambda r: (order.get(r.severity, 9), str(r.focus_node),
-                                                     str(r.source_shape))):
+        for r in sorted(
+            self.results, key=lambda r: (order.get(r.severity, 9), str(r.focus_node), str(r.source_shape))
+        ):
             message = r.messages.get(lang) or next(iter(r.messages.values()), "")
             lines.append(f"{r.severity:9} {compact(r.focus_node)}")
             detail = [f"shape {compact(r.source_shape)}"]
@@ -114,9 +116,52 @@ def read_shapes(paths: Iterable[Path]) -> rdflib.Graph:
         try:
             shapes.parse(path, format="turtle")
         except Exception as err:  # rdflib raises many kinds of parser errors
-            raise InputError(f"shapes file does not parse: {err}",
-                             Location(display_path(path))) from None
+            raise InputError(f"shapes file does not parse: {err}", Location(display_path(path))) from None
     return shapes
+
+
+_PLACEHOLDER = re.compile(r"\{[?$](\w+)\}")
+
+
+def _message_templates(shapes: rdflib.Graph) -> dict[Node, dict[str, str]]:
+    """Each shape's sh:message templates by language, including those on its SPARQL
+    constraints."""
+    templates: dict[Node, dict[str, str]] = {}
+    for shape, message in shapes.subject_objects(SH.message):
+        owners = [shape, *shapes.subjects(SH.sparql, shape)]
+        for owner in owners:
+            lang = getattr(message, "language", None)
+            if lang:
+                templates.setdefault(owner, {}).setdefault(lang, str(message))
+    return templates
+
+
+def _fill_languages(messages: dict[str, str], templates: dict[str, str]) -> dict[str, str]:
+    """Give back the languages pySHACL drops.
+
+    For a SPARQL-based constraint pySHACL reports one message with its {?var} placeholders
+    filled in and without a language tag. The filled-in message is matched against each
+    language's template to recover the values, which then fill the other templates.
+    """
+    untagged = messages.get("und")
+    if untagged is None or not templates:
+        return messages
+    for template in templates.values():
+        names = _PLACEHOLDER.findall(template)
+        pattern = "".join(
+            f"(?P<{part}>.*?)" if i % 2 else re.escape(part)
+            for i, part in enumerate(_PLACEHOLDER.split(template))
+        )
+        match = re.fullmatch(pattern, untagged, flags=re.DOTALL)
+        if match is None or len(set(names)) != len(names):
+            continue
+        values = match.groupdict()
+        filled = {
+            lang: _PLACEHOLDER.sub(lambda m, values=values: values.get(m.group(1), m.group(0)), t)
+            for lang, t in templates.items()
+        }
+        return {**filled, **{k: v for k, v in messages.items() if k != "und"}}
+    return messages
 
 
 def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport:
@@ -130,10 +175,10 @@ def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport
         allow_warnings=True,
         allow_infos=True,
     )
-    return ValidationReport(_read_results(report_graph), report_graph)
+    return ValidationReport(_read_results(report_graph, _message_templates(shapes)), report_graph)
 
 
-def _read_results(report: rdflib.Graph) -> list[ValidationResult]:
+def _read_results(report: rdflib.Graph, templates: dict[Node, dict[str, str]]) -> list[ValidationResult]:
     results = []
     for node in report.objects(None, SH.result):
         severity = report.value(node, SH.resultSeverity)
@@ -141,6 +186,13 @@ def _read_results(report: rdflib.Graph) -> list[ValidationResult]:
         for m in report.objects(node, SH.resultMessage):
             lang = getattr(m, "language", None) or "und"
             messages.setdefault(lang, str(m))
+        shape = report.value(node, SH.sourceShape)
+        filled = _fill_languages(messages, templates.get(shape, {}))
+        if filled is not messages:  # the Turtle report gets the tagged messages too
+            report.remove((node, SH.resultMessage, None))
+            for lang, text in filled.items():
+                report.add((node, SH.resultMessage, rdflib.Literal(text, lang=lang)))
+            messages = filled
         results.append(
             ValidationResult(
                 severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
@@ -148,16 +200,14 @@ def _read_results(report: rdflib.Graph) -> list[ValidationResult]:
                 path=report.value(node, SH.resultPath),
                 value=report.value(node, SH.value),
                 messages=messages,
-                source_shape=report.value(node, SH.sourceShape),
+                source_shape=shape,
                 component=report.value(node, SH.sourceConstraintComponent),
             )
         )
     return results
 
 
-def validation_data(
-    store: GraphStore, settings: Settings, extra: Sequence[Path] = ()
-) -> rdflib.Graph:
+def validation_data(store: GraphStore, settings: Settings, extra: Sequence[Path] = ()) -> rdflib.Graph:
     """The graph to validate: the store's data graphs, plus any extra files.
 
     When the store holds no data yet, the project's ontology and vocabularies stand in as the
@@ -171,16 +221,17 @@ def validation_data(
         scratch = open_store(None)
         background: list[Path] = []
         if not graphs:
-            background = [p for p in project_files(settings)
-                          if p.parent in (settings.ontology_dir, settings.ontology_dir / "vocab")]
+            background = [
+                p
+                for p in project_files(settings)
+                if p.parent in (settings.ontology_dir, settings.ontology_dir / "vocab")
+            ]
         load_files(scratch, [*background, *extra], settings)
         data += scratch.to_rdflib()
     return data
 
 
-def validate_store(
-    store: GraphStore, settings: Settings, extra: Sequence[Path] = ()
-) -> ValidationReport:
+def validate_store(store: GraphStore, settings: Settings, extra: Sequence[Path] = ()) -> ValidationReport:
     """Validate what is in the store (and any extra files) against the project's shapes."""
     data = validation_data(store, settings, extra)
     return validate_graph(data, read_shapes(shapes_files(settings)))

@@ -29,19 +29,23 @@ def test_every_format_loads_into_the_files_own_graph(store, settings, name):
     graph = GRAPH_BASE + f"tests/fixtures/{name}"
     assert store.named_graphs() == [graph]
     result = store.query(
-        "SELECT ?g ?label WHERE { GRAPH ?g { <http://example.org/a> <http://example.org/label> ?label } }")
+        "SELECT ?g ?label WHERE { GRAPH ?g { <http://example.org/a> <http://example.org/label> ?label } }"
+    )
     assert result.rows == [(rdflib.URIRef(graph), rdflib.Literal("tiny", lang="en"))]
 
 
 def test_default_graph_is_the_union_of_all_graphs(store, settings):
     load_files(store, [FIXTURES / "tiny.ttl", FIXTURES / "tiny.nt"], settings)
-    assert store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][0] \
-        == rdflib.Literal(4)
+    assert store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][
+        0
+    ] == rdflib.Literal(4)
     # the same two triples in two graphs: the union default graph shows each once
     assert store.query("ASK { <http://example.org/a> <http://example.org/b> <http://example.org/c> }")
     names = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
-    assert [str(r[0]) for r in names.rows] == [GRAPH_BASE + "tests/fixtures/tiny.nt",
-                                               GRAPH_BASE + "tests/fixtures/tiny.ttl"]
+    assert [str(r[0]) for r in names.rows] == [
+        GRAPH_BASE + "tests/fixtures/tiny.nt",
+        GRAPH_BASE + "tests/fixtures/tiny.ttl",
+    ]
 
 
 def test_reloading_a_file_replaces_its_graph(store, tmp_path):
@@ -58,8 +62,9 @@ def test_reloading_a_file_replaces_its_graph(store, tmp_path):
     assert len(store) == 1
 
 
-@pytest.mark.parametrize(("name", "line"), [("malformed.ttl", 3), ("malformed.rdf", 5),
-                                            ("malformed.jsonld", 4)])
+@pytest.mark.parametrize(
+    ("name", "line"), [("malformed.ttl", 3), ("malformed.rdf", 5), ("malformed.jsonld", 4)]
+)
 def test_malformed_file_is_located_and_changes_nothing(store, settings, name, line):
     load_files(store, [FIXTURES / "tiny.ttl"], settings)
     before = fingerprint(store)
@@ -89,8 +94,10 @@ def test_missing_file_is_named(store, settings, tmp_path):
 
 
 def test_graph_names_inside_and_outside_the_project(tmp_path):
-    assert graph_iri_for(ROOT / "graph_data" / "systems.ttl", ROOT) == \
-        "https://w3id.org/rsikg/graph/graph_data/systems.ttl"
+    assert (
+        graph_iri_for(ROOT / "graph_data" / "systems.ttl", ROOT)
+        == "https://w3id.org/rsikg/graph/graph_data/systems.ttl"
+    )
     outside = tmp_path / "mine.ttl"
     assert graph_iri_for(outside, ROOT) == outside.resolve().as_uri()
     assert source_for(FIXTURES / "tiny.ttl", ROOT).format.name == "turtle"

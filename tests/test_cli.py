@@ -1,0 +1,150 @@
+"""The ``rsikg`` command, run as a real subprocess against an on-disk store."""
+
+from __future__ import annotations
+
+import json
+
+import rdflib
+
+from tests.conftest import FIXTURES
+
+
+def export_nquads(rsikg) -> list[str]:
+    result = rsikg("export", "--format", "nquads")
+    assert result.returncode == 0, result.stderr
+    return sorted(result.stdout.splitlines())
+
+
+def test_load_then_validate_conforms(rsikg):
+    loaded = rsikg("load")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "loaded" in loaded.stderr
+    validated = rsikg("validate")
+    assert validated.returncode == 0, validated.stdout + validated.stderr
+    assert "Conforms: 0 violation(s)" in validated.stdout
+
+
+def test_malformed_turtle_to_load_is_located_and_store_unchanged(rsikg):
+    assert rsikg("load").returncode == 0
+    before = export_nquads(rsikg)
+    assert len(before) > 1000
+    result = rsikg("load", str(FIXTURES / "tiny.ttl"), str(FIXTURES / "malformed.ttl"))
+    assert result.returncode == 2
+    assert "malformed.ttl, line 3, column" in result.stderr
+    assert export_nquads(rsikg) == before
+
+
+def test_malformed_turtle_to_validate_is_located(rsikg):
+    assert rsikg("load").returncode == 0
+    before = export_nquads(rsikg)
+    result = rsikg("validate", "--data", str(FIXTURES / "malformed.ttl"))
+    assert result.returncode == 2
+    assert "malformed.ttl, line 3, column" in result.stderr
+    assert export_nquads(rsikg) == before
+
+
+def test_validate_reports_violations_with_exit_1(rsikg):
+    assert rsikg("load").returncode == 0
+    result = rsikg("validate", "--data", str(FIXTURES / "violating.ttl"), "--format", "json")
+    assert result.returncode == 1
+    report = json.loads(result.stdout)
+    assert report["conforms"] is False
+    focus = {r["focusNode"] for r in report["results"] if r["severity"] == "Violation"}
+    assert "https://w3id.org/rsikg/id/test/region-nowhere" in focus
+    # a region with no seats in the fora that have two per region
+    assert "https://w3id.org/rsikg/id/forum/digitaliseringskredsen" in focus
+    assert all({"da", "en"} <= r["message"].keys() for r in report["results"])
+
+
+def test_validate_turtle_report_is_a_shacl_report(rsikg):
+    assert rsikg("load").returncode == 0
+    result = rsikg("validate", "--data", str(FIXTURES / "violating.ttl"), "--format", "turtle")
+    assert result.returncode == 1
+    report = rdflib.Graph().parse(data=result.stdout, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    assert (None, rdflib.RDF.type, sh.ValidationReport) in report
+    assert (None, sh.conforms, rdflib.Literal(False)) in report
+
+
+def test_query_from_text_file_and_stdin_in_several_formats(rsikg, tmp_path):
+    assert rsikg("load").returncode == 0
+    text = (
+        "PREFIX rsi: <https://w3id.org/rsikg/ontology#> "
+        "SELECT (COUNT(?r) AS ?regions) WHERE { ?r a rsi:Region }"
+    )
+    table = rsikg("query", text)
+    assert table.returncode == 0, table.stderr
+    assert "regions" in table.stdout and " 5 " in table.stdout
+    as_json = json.loads(rsikg("query", text, "--format", "json").stdout)
+    assert as_json["results"]["bindings"][0]["regions"]["value"] == "5"
+    query_file = tmp_path / "regions.rq"
+    query_file.write_text(text)
+    assert rsikg("query", str(query_file), "--format", "csv").stdout.splitlines() == ["regions", "5"]
+    assert rsikg("query", "-", "--format", "tsv", stdin=text).stdout.splitlines()[1] == "5"
+    construct = rsikg(
+        "query", "CONSTRUCT WHERE { ?s a <https://w3id.org/rsikg/ontology#Region> }", "--format", "turtle"
+    )
+    assert len(rdflib.Graph().parse(data=construct.stdout, format="turtle")) == 5
+
+
+def test_query_syntax_error_exits_2_with_position(rsikg):
+    result = rsikg("query", "SELECT * WHERE {\n ?s ?p }")
+    assert result.returncode == 2
+    assert "line 2, column" in result.stderr
+
+
+def test_stats_counts_classes_and_graphs(rsikg):
+    assert rsikg("load").returncode == 0
+    result = rsikg("stats")
+    assert result.returncode == 0
+    assert "graph_data/systems.ttl" in result.stdout
+    assert "rsi:Region" in result.stdout
+
+
+def test_examples_load_only_on_request(rsikg):
+    assert rsikg("load").returncode == 0
+    ask = "ASK { ?d a <https://w3id.org/rsikg/ontology#ArchitectureDecision> }"
+    assert rsikg("query", ask).stdout.strip() == "false"
+    assert rsikg("load", "--examples").returncode == 0
+    assert rsikg("query", ask).stdout.strip() == "true"
+
+
+def test_export_trig_round_trips_graphs(rsikg, tmp_path):
+    assert rsikg("load").returncode == 0
+    out = tmp_path / "all.trig"
+    assert rsikg("export", "--format", "trig", "--output", str(out)).returncode == 0
+    dataset = rdflib.Dataset()
+    dataset.parse(out, format="trig")
+    names = {str(g.identifier) for g in dataset.graphs() if len(g)}
+    assert "https://w3id.org/rsikg/graph/graph_data/systems.ttl" in names
+
+
+def test_reason_reports_consistent(rsikg):
+    assert rsikg("load").returncode == 0
+    result = rsikg("reason")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Consistent" in result.stdout
+
+
+def test_reason_exits_1_on_inconsistent_data(rsikg):
+    assert rsikg("load").returncode == 0
+    assert rsikg("load", str(FIXTURES / "inconsistent.ttl")).returncode == 0
+    result = rsikg("reason")
+    assert result.returncode == 1
+    assert "id:test/chimera" in result.stdout
+
+
+def test_reason_on_empty_store_is_an_error(rsikg):
+    result = rsikg("reason")
+    assert result.returncode == 2
+    assert "rsikg load" in result.stderr
+
+
+def test_store_in_use_is_a_clear_error(rsikg):
+    from api.core.store import open_store
+
+    holder = open_store(rsikg.store_dir)
+    result = rsikg("stats")
+    assert result.returncode == 2
+    assert "in use by another process" in result.stderr
+    del holder
