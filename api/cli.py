@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from api.core import loading, reasoning, validation
-from api.core.namespaces import compact
+from api.core.namespaces import compact, display
 from api.core.stats import store_stats
 from api.core.store import GraphStore, SelectResult, open_store
 from api.errors import InputError, Location, RsikgError, display_path
@@ -170,7 +170,7 @@ def _read_query(query: str) -> str:
 def _print_table(result: SelectResult) -> None:
     table = Table(*result.variables, show_lines=False)
     for row in result.rows:
-        table.add_row(*(compact(t) for t in row))
+        table.add_row(*(display(t) for t in row))
     out.print(table)
     err.print(f"{len(result.rows)} row(s)")
 

@@ -54,3 +54,10 @@ def compact(term: Node | None) -> str:
             return str(term)  # numbers and booleans read best bare, as in Turtle
         return f'"{term}"^^{compact(term.datatype)}'
     return term.n3()
+
+
+def display(term: Node | None) -> str:
+    """A term for a table cell: IRIs compacted, literals as their plain text."""
+    if isinstance(term, rdflib.Literal):
+        return str(term)
+    return compact(term)

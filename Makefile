@@ -1,0 +1,32 @@
+# rsikg: `make run` sets up and loads the graph; `make test` sets up and runs every check.
+VENV    ?= .venv
+PYTHON  ?= python3
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint clean
+
+help: ## List the targets
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install rsikg with its test tools
+
+run: install ## Set up, load ontology, vocabularies, shapes and graph data, print the store's contents
+	$(BIN)/rsikg load
+	$(BIN)/rsikg stats
+
+test: install lint ## Set up and run the tests (shapes, data, store, CLI, reasoner)
+	$(BIN)/python -m pytest
+
+lint: install ## ruff over the code
+	$(BIN)/ruff check api tests
+
+clean: ## Remove the virtual environment and the local store
+	rm -rf $(VENV) .rsikg
