@@ -27,6 +27,7 @@ test: install lint ## Set up and run the tests (shapes, data, store, CLI, reason
 
 lint: install ## ruff over the code
 	$(BIN)/ruff check api tests
+	$(BIN)/ruff format --check api tests
 
 clean: ## Remove the virtual environment and the local store
 	rm -rf $(VENV) .rsikg

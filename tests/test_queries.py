@@ -14,8 +14,7 @@ QUERIES = sorted((ROOT / "queries").glob("*.rq"))
 
 
 def header(path: Path) -> dict:
-    lines = [line[2:] for line in path.read_text(encoding="utf-8").splitlines()
-             if line.startswith("#+")]
+    lines = [line[2:] for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#+")]
     assert lines, f"{path.name} has no '#+' header"
     parsed = yaml.safe_load("\n".join(lines))
     assert isinstance(parsed, dict), f"{path.name}: the '#+' header is not a YAML mapping"
@@ -44,7 +43,10 @@ def test_forum_members_cover_2010_and_today(project_store):
     dated = [r for r in rows if "during" in r]
     assert len(dated) == 10  # the 2010 steering group: two seats for each of five regions
     assert {str(r["forum"]) for r in rows} >= {
-        "RSI-direktørkredsen", "Digitaliseringskredsen", "RSI's styregruppe (2010)"}
+        "RSI-direktørkredsen",
+        "Digitaliseringskredsen",
+        "RSI's styregruppe (2010)",
+    }
 
 
 def test_dependencies_include_the_transitive_hop(project_store):
