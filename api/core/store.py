@@ -252,6 +252,8 @@ class OxigraphStore:
             if progress:
                 progress("parse", done, len(sources))
             parsed.append((source, self._parse(source)))
+        if progress:
+            progress("parse", len(sources), len(sources))
         written = 0
         for done, (source, quads) in enumerate(parsed):
             if progress:
