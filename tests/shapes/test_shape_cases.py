@@ -26,12 +26,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyshacl
 import pytest
 from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, SH
 from rdflib.term import Node
+
+from api.core.validation import validate_graph
 
 ROOT = Path(__file__).resolve().parents[2]
 SHAPES_DIR = ROOT / "shapes"
@@ -317,29 +318,20 @@ def test_case(case_file: Path, shapes_graph: Graph, ontology_graph: Graph) -> No
     data = Graph()
     data += ontology_graph
     data += case.graph
-    _, report, _ = pyshacl.validate(
-        data,
-        shacl_graph=shapes_graph,
-        inference="none",
-        advanced=True,
-        allow_warnings=True,
-        inplace=True,
-    )
+    # the validator users run, with its settings, not a copy of them
+    report = validate_graph(data, shapes_graph)
     under_test = shapes_of(shapes_graph, case.shape)
-    actual = set()
-    for result in report.objects(None, SH.result):
-        source_shape = report.value(result, SH.sourceShape)
-        if source_shape not in under_test:
-            continue
-        actual.add(
-            (
-                report.value(result, SH.focusNode),
-                path_key(report, report.value(result, SH.resultPath)),
-                source_shape,
-                report.value(result, SH.sourceConstraintComponent),
-                report.value(result, SH.resultSeverity),
-            )
+    actual = {
+        (
+            result.focus_node,
+            path_key(report.graph, result.path),
+            result.source_shape,
+            result.component,
+            SH[result.severity],
         )
+        for result in report.results
+        if result.source_shape in under_test
+    }
     missing = case.expected - actual
     unexpected = actual - case.expected
     lines = [
