@@ -25,9 +25,10 @@ run: install ## Set up, load ontology, vocabularies, shapes and graph data, prin
 test: install lint ## Set up and run the tests (shapes, data, store, CLI, reasoner)
 	$(BIN)/python -m pytest
 
-lint: install ## ruff over the code
+lint: install ## ruff and mypy over the code
 	$(BIN)/ruff check api tests
 	$(BIN)/ruff format --check api tests
+	$(BIN)/mypy
 
 clean: ## Remove the virtual environment and the local store
 	rm -rf $(VENV) .rsikg

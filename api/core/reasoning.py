@@ -11,12 +11,13 @@ from __future__ import annotations
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
+from rdflib.term import Node
 
 from api.core.loading import INFERRED_GRAPH
 from api.core.namespaces import compact
@@ -113,34 +114,35 @@ def _run_hermit(graph: rdflib.Graph) -> tuple[bool, list[str]]:
         return True, unsatisfiable
 
 
+def _description(graph: rdflib.Graph, start: Node) -> Iterator[tuple[Node, Node, Node]]:
+    """The triples of ``start`` and of the blank nodes they lead to (its bounded description)."""
+    stack: list[Node] = [start]
+    seen: set[Node] = set()
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for p, o in graph.predicate_objects(node):
+            yield node, p, o
+            if isinstance(o, rdflib.BNode):
+                stack.append(o)
+
+
 def _split_abox(graph: rdflib.Graph) -> tuple[rdflib.Graph, dict[str, rdflib.Graph]]:
     """The schema part, and each named individual's own description (with its blank nodes)."""
     schema_subjects = {s for s, t in graph.subject_objects(RDF.type) if t in _SCHEMA_TYPES}
     individuals: dict[str, rdflib.Graph] = {}
     schema = rdflib.Graph()
     for s in set(graph.subjects()):
-        if not isinstance(s, rdflib.URIRef):
+        if isinstance(s, rdflib.URIRef):
+            target = schema if s in schema_subjects else individuals.setdefault(str(s), rdflib.Graph())
+        elif not any(graph.subjects(None, s)):
+            target = schema  # blank nodes no IRI reaches (e.g. owl:AllDisjointClasses axioms)
+        else:
             continue
-        target = schema if s in schema_subjects else individuals.setdefault(str(s), rdflib.Graph())
-        stack, seen = [s], set()
-        while stack:  # the subject's triples and the blank nodes they lead to
-            node = stack.pop()
-            if node in seen:
-                continue
-            seen.add(node)
-            for p, o in graph.predicate_objects(node):
-                target.add((node, p, o))
-                if isinstance(o, rdflib.BNode):
-                    stack.append(o)
-    for triple in graph:  # blank nodes no IRI reaches (e.g. owl:AllDisjointClasses axioms)
-        if isinstance(triple[0], rdflib.BNode) and not any(graph.subjects(None, triple[0])):
-            stack = [triple[0]]
-            while stack:
-                node = stack.pop()
-                for p, o in graph.predicate_objects(node):
-                    schema.add((node, p, o))
-                    if isinstance(o, rdflib.BNode):
-                        stack.append(o)
+        for triple in _description(graph, s):
+            target.add(triple)
     return schema, individuals
 
 

@@ -30,7 +30,7 @@ class Stats:
 
 def _pairs(result: object) -> list[tuple[str, int]]:
     assert isinstance(result, SelectResult)  # both queries are SELECTs written here
-    return [(str(row[0]), int(row[1])) for row in result.rows]
+    return [(str(row[0]), int(str(row[1]))) for row in result.rows]
 
 
 def store_stats(store: GraphStore) -> Stats:

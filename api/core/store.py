@@ -147,6 +147,10 @@ class GraphStore(Protocol):
 
     def remove_graph(self, graph: str) -> None: ...
 
+    def flush(self) -> None:
+        """Make every write durable."""
+        ...
+
     def __len__(self) -> int: ...
 
 
@@ -158,9 +162,10 @@ _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
-def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
-    if term is None:
-        return None
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+
+
+def _to_rdflib(term: object) -> Node:
     if isinstance(term, ox.NamedNode):
         return rdflib.URIRef(term.value)
     if isinstance(term, ox.BlankNode):
@@ -175,7 +180,7 @@ def _to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | 
     raise InputError(f"RDF-star triple terms are not supported here: {term}")
 
 
-def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+def _to_ox(term: Node) -> OxTerm:
     if isinstance(term, rdflib.URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, rdflib.BNode):
@@ -189,7 +194,9 @@ def _to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     raise InputError(f"cannot use {term!r} as an RDF term")
 
 
-def _substitutions(bindings: Mapping[str, Node] | None) -> dict[ox.Variable, object] | None:
+def _substitutions(
+    bindings: Mapping[str, Node] | None,
+) -> dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None:
     if not bindings:
         return None
     return {ox.Variable(name): _to_ox(value) for name, value in bindings.items()}
@@ -304,7 +311,8 @@ class OxigraphStore:
         """
         by_graph: dict[str, list[ox.Quad]] = {source.graph: []}
         for q in quads:
-            by_graph.setdefault(q.graph_name.value, []).append(q)
+            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else source.graph
+            by_graph.setdefault(name, []).append(q)
         for graph, graph_quads in by_graph.items():
             staging = ox.NamedNode(f"{_STAGING_PREFIX}{uuid.uuid4()}")
             self._store.extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in graph_quads)
@@ -339,7 +347,7 @@ class OxigraphStore:
             return bool(result)
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows = [tuple(_to_rdflib(s[v]) for v in variables) for s in result]
+            rows = [tuple(None if s[v] is None else _to_rdflib(s[v]) for v in variables) for s in result]
             return SelectResult(variables, rows)
         graph = rdflib.Graph()
         for t in result:
@@ -360,7 +368,7 @@ class OxigraphStore:
             if isinstance(result, ox.QueryBoolean) and fmt in ("csv", "tsv"):
                 # SPARQL 1.1 CSV/TSV define no boolean form; answer as a one-cell table.
                 return f"result\n{str(bool(result)).lower()}\n".encode()
-            return result.serialize(format=RESULT_FORMATS[fmt][1])
+            return _bytes(result.serialize(format=RESULT_FORMATS[fmt][1]))
         if fmt not in RDF_FORMATS or RDF_FORMATS[fmt].name in ("nquads", "trig"):
             graph_formats = [n for n, f in RDF_FORMATS.items() if not f.dataset or n == "jsonld"]
             raise InputError(
@@ -368,7 +376,7 @@ class OxigraphStore:
                 f"gives RDF: use one of {', '.join(graph_formats)}",
                 Location(field="format"),
             )
-        return result.serialize(format=RDF_FORMATS[fmt]._ox)
+        return _bytes(result.serialize(format=RDF_FORMATS[fmt]._ox))
 
     # -- whole-store views --------------------------------------------------------------------
 
@@ -379,20 +387,22 @@ class OxigraphStore:
         """All of the store: a dataset format keeps the graphs, a graph format gets the union."""
         info = rdf_format(fmt)
         if info.dataset and info.name != "jsonld":
-            return self._store.dump(format=info._ox)
+            return _bytes(self._store.dump(format=info._ox))
         union = self._store.query(
             "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
         )
-        return ox.serialize(union, format=info._ox, prefixes=dict(PREFIXES))
+        assert isinstance(union, ox.QueryTriples)  # a CONSTRUCT query
+        triples: Iterable[ox.Triple] = union  # QueryTriples iterates Triples
+        return _bytes(ox.serialize(triples, format=info._ox, prefixes=dict(PREFIXES)))
 
     def to_rdflib(self, *, exclude_graphs: Iterable[str] = ()) -> rdflib.Graph:
         """The union of the store's graphs, but those excluded, as an in-memory rdflib graph
         (for pySHACL and the reasoner, which need one)."""
         excluded = {ox.NamedNode(g) for g in exclude_graphs}
         graph = rdflib.Graph()
-        cache: dict[object, Node | None] = {}
+        cache: dict[object, Node] = {}
 
-        def conv(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node | None:
+        def conv(term: object) -> Node:
             node = cache.get(term)
             if node is None:
                 node = cache[term] = _to_rdflib(term)
@@ -406,7 +416,7 @@ class OxigraphStore:
 
     def quads_nquads(self) -> Iterator[str]:
         """Every quad as a sorted N-Quads line: a fingerprint of the store's whole state."""
-        yield from sorted(self._store.dump(format=ox.RdfFormat.N_QUADS).decode().splitlines())
+        yield from sorted(_bytes(self._store.dump(format=ox.RdfFormat.N_QUADS)).decode().splitlines())
 
     def __len__(self) -> int:
         return len(self._store)
@@ -414,6 +424,13 @@ class OxigraphStore:
     def flush(self) -> None:
         if self.path is not None:
             self._store.flush()
+
+
+def _bytes(data: bytes | None) -> bytes:
+    """pyoxigraph returns bytes when given no output file; say so to the type checker."""
+    if data is None:
+        raise RuntimeError("pyoxigraph wrote to a file where bytes were expected")
+    return data
 
 
 def open_store(path: Path | None) -> OxigraphStore:

@@ -33,7 +33,7 @@ class ValidationResult:
     """One sh:ValidationResult, in plain values."""
 
     severity: str
-    focus_node: Node
+    focus_node: Node | None
     path: Node | None
     value: Node | None
     messages: dict[str, str]
@@ -156,10 +156,11 @@ def _fill_languages(messages: dict[str, str], templates: dict[str, str]) -> dict
         if match is None or len(set(names)) != len(names):
             continue
         values = match.groupdict()
-        filled = {
-            lang: _PLACEHOLDER.sub(lambda m, values=values: values.get(m.group(1), m.group(0)), t)
-            for lang, t in templates.items()
-        }
+
+        def fill(placeholder: re.Match[str], values: dict[str, str] = values) -> str:
+            return values.get(placeholder.group(1), placeholder.group(0))
+
+        filled = {lang: _PLACEHOLDER.sub(fill, t) for lang, t in templates.items()}
         return {**filled, **{k: v for k, v in messages.items() if k != "und"}}
     return messages
 
@@ -187,7 +188,7 @@ def _read_results(report: rdflib.Graph, templates: dict[Node, dict[str, str]]) -
             lang = getattr(m, "language", None) or "und"
             messages.setdefault(lang, str(m))
         shape = report.value(node, SH.sourceShape)
-        filled = _fill_languages(messages, templates.get(shape, {}))
+        filled = _fill_languages(messages, templates.get(shape, {}) if shape is not None else {})
         if filled is not messages:  # the Turtle report gets the tagged messages too
             report.remove((node, SH.resultMessage, None))
             for lang, text in filled.items():
