@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import rdflib
 import typer
@@ -284,6 +284,55 @@ def stats(store: StoreOption = None) -> None:
         for cls, n in s.by_class:
             by_class.add_row(compact(rdflib.URIRef(cls)), str(n))
         out.print(by_class)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(help="File with the bearer token that allows writes; without it, writes are off."),
+    ] = None,
+    deadline: Annotated[float | None, typer.Option(help="Seconds a query may run (default 30).")] = None,
+    workers: Annotated[int | None, typer.Option(help="Query worker processes (default 2).")] = None,
+    access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Serve the graph over HTTP: /sparql (SPARQL 1.1 Protocol), /store (Graph Store protocol),
+    /queries (named queries), /docs. Loads the graph first when the store is empty."""
+    import uvicorn
+
+    from api.web.app import create_app
+
+    chosen: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "token_file": token_file,
+        "query_deadline": deadline,
+        "query_workers": workers,
+        "store": store,
+    }
+    try:
+        settings = Settings(**{k: v for k, v in chosen.items() if v is not None})
+        web_app = create_app(settings)
+    except (RsikgError, OSError, ValueError) as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(2) from None
+    err.print(
+        f"rsikg serving {settings.store} at http://{settings.host}:{settings.port}/sparql "
+        f"(writes {'on' if settings.token_file else 'off'})",
+        highlight=False,
+    )
+    uvicorn.run(
+        web_app,
+        host=settings.host,
+        port=settings.port,
+        http="httptools",
+        loop="uvloop" if sys.platform != "win32" else "asyncio",
+        access_log=access_log,
+        log_level="info",
+    )
 
 
 def main() -> None:

@@ -74,3 +74,40 @@ def display_path(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
+
+
+class QueryRefusedError(InputError):
+    """A query or update that would make the server fetch a URL, or names a graph the store
+    does not have (SERVICE, LOAD, FROM, FROM NAMED)."""
+
+
+class NotAcceptableError(RsikgError):
+    """The client accepts no format this kind of result can be written in."""
+
+    def __init__(self, form: str) -> None:
+        self.form = form
+        kinds = "SELECT and ASK" if form == "results" else "CONSTRUCT and DESCRIBE"
+        super().__init__(f"no format in the Accept header can carry the result of {kinds} queries")
+
+
+class QueryDeadlineError(RsikgError):
+    """A query ran past its deadline and was stopped."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        super().__init__(
+            f"the query was stopped at its deadline of {seconds:g} s; narrow it (a LIMIT, a more "
+            "selective pattern) or ask the operator for a longer deadline"
+        )
+
+
+class QueryEngineError(RsikgError):
+    """The query engine itself failed (a worker died, no checkpoint could be taken)."""
+
+
+class ShapeViolationError(RsikgError):
+    """A write that would add SHACL Violations; nothing was committed."""
+
+    def __init__(self, report: object, count: int) -> None:
+        self.report = report
+        super().__init__(f"refused: the write would add {count} SHACL violation(s); nothing was changed")

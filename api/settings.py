@@ -36,6 +36,30 @@ class Settings(BaseSettings):
         description="Folder with ontology/, shapes/ and graph_data/.",
     )
 
+    # -- the SPARQL service ----------------------------------------------------------------
+    host: str = Field(default="127.0.0.1", description="Address rsikg serve listens on.")
+    port: int = Field(default=8000, description="Port rsikg serve listens on.")
+    token_file: Path | None = Field(
+        default=None, description="File holding the bearer token for writes; no file: writes are off."
+    )
+    query_deadline: float = Field(default=30.0, gt=0, description="Seconds a query may run.")
+    max_rows: int = Field(default=100_000, gt=0, description="Rows (or triples) in one answer at most.")
+    max_body_bytes: int = Field(default=10 * 2**20, gt=0, description="Largest request body accepted.")
+    query_workers: int = Field(default=2, gt=0, description="Query worker processes.")
+    allowed_iris: list[str] = Field(
+        default_factory=list,
+        description="IRIs that SERVICE, LOAD and FROM may name although the store does not hold them.",
+    )
+
+    def read_token(self) -> str | None:
+        """The write token from token_file, or None when writes are off."""
+        if self.token_file is None:
+            return None
+        token = self.token_file.read_text(encoding="utf-8").strip()
+        if not token:
+            raise ValueError(f"the token file {self.token_file} is empty")
+        return token
+
     @property
     def in_memory(self) -> bool:
         return self.store == MEMORY

@@ -96,6 +96,19 @@ def rdf_format_for_path(path: Path) -> RdfFormatInfo:
 # --------------------------------------------------------------------------------------------
 
 
+DEFAULT_GRAPH = ""
+"""The graph name that stands for the store's default graph (the Graph Store protocol's
+``default``), as opposed to the named graphs files are loaded into."""
+
+
+def _graph_node(graph: str) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if graph == DEFAULT_GRAPH else ox.NamedNode(graph)
+
+
+def _graph_sparql(graph: str) -> str:
+    return "DEFAULT" if graph == DEFAULT_GRAPH else f"<{graph}>"
+
+
 @dataclass(frozen=True)
 class Source:
     """One RDF input to load: a file, or bytes with a name to report errors against."""
@@ -202,9 +215,8 @@ def _substitutions(
     return {ox.Variable(name): _to_ox(value) for name, value in bindings.items()}
 
 
-def _query_syntax_error(err: SyntaxError, sparql: str) -> QuerySyntaxError:
+def located_query_error(message: str) -> QuerySyntaxError:
     """Turn Oxigraph's 'error at L:C: ...' into a located error."""
-    message = str(err)
     line = column = None
     if message.startswith("error at "):
         position, _, rest = message[len("error at ") :].partition(": ")
@@ -271,7 +283,7 @@ class OxigraphStore:
         return written
 
     def _parse(self, source: Source) -> list[ox.Quad]:
-        target = ox.NamedNode(source.graph)
+        target = _graph_node(source.graph)
         base = source.path.resolve().as_uri() if source.path is not None else None
         try:
             quads = list(
@@ -316,8 +328,45 @@ class OxigraphStore:
         for graph, graph_quads in by_graph.items():
             staging = ox.NamedNode(f"{_STAGING_PREFIX}{uuid.uuid4()}")
             self._store.extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in graph_quads)
-            self._store.update(f"MOVE SILENT <{staging.value}> TO <{graph}>")
+            self._store.update(f"MOVE SILENT <{staging.value}> TO {_graph_sparql(graph)}")
         return len(quads)
+
+    def add(self, source: Source) -> int:
+        """Add a source's triples to its graph, keeping what is there (one transaction)."""
+        quads = self._parse(source)
+        self._store.extend(quads)
+        return len(quads)
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update (one transaction)."""
+        try:
+            self._store.update(sparql)
+        except SyntaxError as err:
+            raise located_query_error(str(err)) from None
+
+    def has_graph(self, graph: str) -> bool:
+        if graph == DEFAULT_GRAPH:
+            return True
+        return self._store.contains_named_graph(ox.NamedNode(graph))
+
+    def graph_serialized(self, graph: str, fmt: str) -> bytes:
+        """One graph in an RDF graph format (the default graph: the union, as queries see it)."""
+        info = rdf_format(fmt)
+        if graph == DEFAULT_GRAPH:
+            return self.export(fmt)
+        return _bytes(
+            self._store.dump(format=info._ox, from_graph=ox.NamedNode(graph), prefixes=dict(PREFIXES))
+        )
+
+    def apply_diff(self, removed: Sequence[str], added: Sequence[str]) -> None:
+        """Remove and add quads given as N-Quads lines (as :meth:`quads_nquads` yields them).
+
+        Blank nodes keep their labels, so a diff taken against a checkpoint of this store
+        applies to the same nodes here.
+        """
+        for quad in ox.parse("\n".join(removed), format=ox.RdfFormat.N_QUADS):
+            self._store.remove(quad)
+        self._store.extend(ox.parse("\n".join(added), format=ox.RdfFormat.N_QUADS))
 
     def _drop_leftover_staging(self) -> None:
         for graph in self._store.named_graphs():
@@ -325,8 +374,10 @@ class OxigraphStore:
                 self._store.remove_graph(graph)
 
     def remove_graph(self, graph: str) -> None:
-        node = ox.NamedNode(graph)
-        if self._store.contains_named_graph(node):
+        node = _graph_node(graph)
+        if isinstance(node, ox.DefaultGraph):
+            self._store.clear_graph(node)
+        elif self._store.contains_named_graph(node):
             self._store.remove_graph(node)
 
     # -- querying -----------------------------------------------------------------------------
@@ -339,7 +390,7 @@ class OxigraphStore:
                 substitutions=_substitutions(bindings),
             )
         except SyntaxError as err:
-            raise _query_syntax_error(err, sparql) from None
+            raise located_query_error(str(err)) from None
 
     def query(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> QueryResult:
         result = self._execute(sparql, bindings)
@@ -424,6 +475,11 @@ class OxigraphStore:
     def flush(self) -> None:
         if self.path is not None:
             self._store.flush()
+
+    def checkpoint(self, target: Path) -> None:
+        """A consistent copy of the store at ``target`` (hard links where possible), for
+        read-only use by query workers."""
+        self._store.backup(str(target))
 
 
 def _bytes(data: bytes | None) -> bytes:

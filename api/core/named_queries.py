@@ -1,0 +1,266 @@
+"""Named queries: the .rq files in queries/ with their grlc-style ``#+`` YAML headers.
+
+A header says what the query answers and which parameters it takes, each with a type::
+
+    #+ summary: Systems a region uses
+    #+ tags: [systems]
+    #+ params:
+    #+   - name: region
+    #+     type: iri
+    #+     default: region/region-hovedstaden
+    #+ pagination: 50
+
+Parameters are bound as RDF terms (pyoxigraph substitutions: SEP-0007), never pasted into the
+query text; SEP-0007 needs each bound variable in the SELECT projection. An IRI parameter may
+be a full IRI or a path below https://w3id.org/rsikg/id/ (``system/ppj``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import rdflib
+import yaml
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from api.core.namespaces import ID
+from api.errors import InputError, Location, display_path
+
+PARAM_TYPES = ("iri", "string", "integer", "decimal", "boolean", "date", "language")
+RESERVED = ("page",)
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
+_IRI = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]+")
+_LOCAL_ID = re.compile(r"[a-z0-9][a-z0-9/._-]*")
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    description: str = ""
+    default: str | None = None
+    required: bool = False
+    enum: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    summary: str
+    description: str
+    tags: tuple[str, ...]
+    params: tuple[Param, ...]
+    text: str
+    pagination: int | None = None
+    method: str = "GET"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "path": f"/queries/{self.name}",
+            "summary": self.summary,
+            "description": self.description,
+            "tags": list(self.tags),
+            "pagination": self.pagination,
+            "params": [
+                {
+                    "name": p.name,
+                    "type": p.type,
+                    "description": p.description,
+                    "default": p.default,
+                    "required": p.required,
+                    **({"enum": list(p.enum)} if p.enum else {}),
+                }
+                for p in self.params
+            ],
+        }
+
+
+def _header(path: Path, text: str) -> tuple[dict[str, Any], int]:
+    lines = text.splitlines()
+    header = []
+    for line in lines:
+        if line.startswith("#+"):
+            header.append(line[2:].removeprefix(" "))
+        elif header or line.strip():
+            break
+    if not header:
+        raise InputError(
+            "has no '#+' YAML header (summary, description, tags, params)", Location(display_path(path), 1)
+        )
+    try:
+        parsed = yaml.safe_load("\n".join(header))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        error_line = mark.line + 1 if mark is not None else None
+        raise InputError(
+            f"the '#+' header is not valid YAML: {getattr(err, 'problem', err)}",
+            Location(display_path(path), error_line),
+        ) from None
+    if not isinstance(parsed, dict):
+        raise InputError("the '#+' header must be a YAML mapping", Location(display_path(path), 1))
+    return parsed, len(header)
+
+
+def _param(path: Path, spec: object, index: int) -> Param:
+    where = Location(display_path(path), field=f"params[{index}]")
+    if not isinstance(spec, dict) or not isinstance(spec.get("name"), str):
+        raise InputError("each parameter needs a name", where)
+    name = spec["name"]
+    if not _NAME.fullmatch(name) or name in RESERVED:
+        raise InputError(f"parameter name {name!r} must be lower_snake_case and not one of {RESERVED}", where)
+    kind = spec.get("type")
+    if kind not in PARAM_TYPES:
+        raise InputError(f"parameter {name!r} has type {kind!r}; use one of {', '.join(PARAM_TYPES)}", where)
+    unknown = set(spec) - {"name", "type", "description", "default", "required", "enum"}
+    if unknown:
+        raise InputError(f"parameter {name!r} has unknown keys {sorted(unknown)}", where)
+    default = spec.get("default")
+    param = Param(
+        name=name,
+        type=kind,
+        description=str(spec.get("description", "")),
+        default=None if default is None else str(default),
+        required=bool(spec.get("required", False)),
+        enum=tuple(str(e) for e in spec.get("enum", ())),
+    )
+    if param.default is not None:
+        to_term(param, param.default)  # a default must itself be valid
+    return param
+
+
+def load_named_query(path: Path) -> NamedQuery:
+    """Read one .rq file and its header; a malformed header is an InputError with its place."""
+    text = path.read_text(encoding="utf-8")
+    header, _ = _header(path, text)
+    where = Location(display_path(path))
+    known = {
+        "summary",
+        "description",
+        "tags",
+        "params",
+        "pagination",
+        "method",
+        "defaults",
+        "endpoint_in_url",
+    }
+    unknown = set(header) - known
+    if unknown:
+        raise InputError(f"unknown header keys {sorted(unknown)}; known: {sorted(known)}", where)
+    for key in ("summary", "description"):
+        value = header.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise InputError(f"the header needs a non-empty {key!r}", Location(where.source, field=key))
+    tags = header.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InputError("'tags' must be a list of strings", Location(where.source, field="tags"))
+    params = tuple(_param(path, spec, i) for i, spec in enumerate(header.get("params") or []))
+    pagination = header.get("pagination")
+    if pagination is not None and (not isinstance(pagination, int) or pagination <= 0):
+        raise InputError(
+            "'pagination' must be a positive whole number", Location(where.source, field="pagination")
+        )
+    method = str(header.get("method", "GET")).upper()
+    if method != "GET":
+        raise InputError(
+            "named queries are read-only: 'method' can only be GET", Location(where.source, field="method")
+        )
+    return NamedQuery(
+        name=path.stem,
+        path=path,
+        summary=header["summary"].strip(),
+        description=header["description"].strip(),
+        tags=tuple(tags),
+        params=params,
+        text=text,
+        pagination=pagination,
+    )
+
+
+def load_named_queries(folder: Path) -> dict[str, NamedQuery]:
+    """Every queries/*.rq (not checks/), by name."""
+    return {q.name: q for q in (load_named_query(p) for p in sorted(folder.glob("*.rq")))}
+
+
+def to_term(param: Param, value: str) -> Node:
+    """A parameter's text as the RDF term of its type; InputError naming it otherwise."""
+    where = Location(field=param.name)
+    if param.enum and value not in param.enum:
+        raise InputError(
+            f"parameter {param.name!r} must be one of {', '.join(param.enum)}, not {value!r}", where
+        )
+    if param.type == "iri":
+        if _IRI.fullmatch(value):
+            return rdflib.URIRef(value)
+        if _LOCAL_ID.fullmatch(value):
+            return ID[value]
+        raise InputError(
+            f"parameter {param.name!r} must be an IRI or an id such as system/ppj, not {value!r}", where
+        )
+    if param.type == "string":
+        return rdflib.Literal(value)
+    if param.type == "language":
+        if not re.fullmatch(r"[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*", value):
+            raise InputError(f"parameter {param.name!r} must be a language tag such as da or en", where)
+        return rdflib.Literal(value)
+    checks: dict[str, tuple[str, rdflib.URIRef]] = {
+        "integer": (r"[+-]?\d+", XSD.integer),
+        "decimal": (r"[+-]?(\d+(\.\d*)?|\.\d+)", XSD.decimal),
+        "boolean": (r"true|false", XSD.boolean),
+    }
+    if param.type in checks:
+        pattern, datatype = checks[param.type]
+        if not re.fullmatch(pattern, value):
+            raise InputError(f"parameter {param.name!r} must be of type {param.type}, not {value!r}", where)
+        return rdflib.Literal(value, datatype=datatype)
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise InputError(
+            f"parameter {param.name!r} must be a date (YYYY-MM-DD), not {value!r}", where
+        ) from None
+    return rdflib.Literal(value, datatype=XSD.date)
+
+
+def bind(query: NamedQuery, given: Mapping[str, str]) -> tuple[dict[str, Node], int]:
+    """The bindings for the given parameters (defaults filled in) and the page (from 1).
+
+    Unknown parameters, missing required ones and ill-typed values are InputErrors naming them.
+    """
+    names = {p.name for p in query.params}
+    unknown = set(given) - names - ({"page"} if query.pagination else set())
+    if unknown:
+        known = sorted(names | ({"page"} if query.pagination else set()))
+        raise InputError(
+            f"unknown parameter(s) {sorted(unknown)}; this query takes {known or 'none'}",
+            Location(field=sorted(unknown)[0]),
+        )
+    bindings: dict[str, Node] = {}
+    for param in query.params:
+        value = given.get(param.name, param.default)
+        if value is None:
+            if param.required:
+                raise InputError(f"parameter {param.name!r} is required", Location(field=param.name))
+            continue
+        bindings[param.name] = to_term(param, value)
+    page = 1
+    if "page" in given:
+        if not given["page"].isdigit() or int(given["page"]) < 1:
+            raise InputError("parameter 'page' must be a whole number from 1", Location(field="page"))
+        page = int(given["page"])
+    return bindings, page
+
+
+def paged(query: NamedQuery, page: int) -> str:
+    """The query text with LIMIT and OFFSET for the page (numbers this module computed)."""
+    if not query.pagination:
+        return query.text
+    return f"{query.text.rstrip()}\nLIMIT {query.pagination} OFFSET {(page - 1) * query.pagination}\n"

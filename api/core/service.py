@@ -1,0 +1,171 @@
+"""The graph as the SPARQL service serves it: guarded queries through the engine, and writes
+that are checked against the shapes before they are committed."""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rdflib.term import Node
+
+from api.core import sparql_guard
+from api.core.loading import load_project, shapes_files
+from api.core.store import DEFAULT_GRAPH, OxigraphStore, Source, rdf_format
+from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
+from api.core.validation import (
+    ValidationReport,
+    ValidationResult,
+    read_shapes,
+    validate_graph,
+    validation_data,
+)
+from api.errors import InputError, Location, ShapeViolationError
+from api.settings import Settings
+
+ViolationKey = tuple[Node | None, Node | None, Node | None, Node | None]
+
+
+def _key(result: ValidationResult) -> ViolationKey:
+    # the path is left out: the shape fixes it, and a blank-node path differs in every report
+    return (result.focus_node, result.source_shape, result.component, result.value)
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    """What a committed write changed."""
+
+    removed: int
+    added: int
+    created: bool = False
+
+
+class GraphService:
+    """Queries and writes over one store. Writes are serialised; each is validated on a
+    scratch copy of the store and committed only if it adds no SHACL Violation."""
+
+    def __init__(self, store: OxigraphStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.engine = QueryEngine(
+            store,
+            workers=settings.query_workers,
+            deadline=settings.query_deadline,
+            max_rows=settings.max_rows,
+        )
+        self._shapes = read_shapes(shapes_files(settings))
+        self._write_lock = threading.Lock()
+        self._baseline: set[ViolationKey] | None = None
+        self.known_graphs: frozenset[str] = frozenset(store.named_graphs())
+
+    async def start(self) -> None:
+        """Load the project's graph into an empty store, then start the query workers."""
+        if len(self.store) == 0:
+            load_project(self.store, self.settings)
+            self.known_graphs = frozenset(self.store.named_graphs())
+        await self.engine.start()
+
+    async def close(self) -> None:
+        await self.engine.close()
+        self.store.flush()
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def check_query(
+        self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
+    ) -> sparql_guard.SparqlFeatures:
+        """Refuse a query that would fetch a URL or names graphs the store lacks."""
+        features = sparql_guard.inspect(query)
+        if features.form == "UPDATE":
+            raise InputError(
+                "this is a SPARQL Update, not a query: POST it as application/sparql-update",
+                Location("query"),
+            )
+        allowed = self.settings.allowed_iris
+        sparql_guard.check(features, known_graphs=self.known_graphs, allowed=allowed)
+        sparql_guard.check_dataset(
+            default_graphs, named_graphs, known_graphs=self.known_graphs, allowed=allowed
+        )
+        return features
+
+    async def query(
+        self,
+        query: str,
+        *,
+        results_format: str | None,
+        graph_format: str | None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        bindings: dict[str, Node] | None = None,
+    ) -> QueryAnswer:
+        self.check_query(query, default_graphs, named_graphs)
+        request = QueryRequest(
+            query=query,
+            results_format=results_format,
+            graph_format=graph_format,
+            default_graphs=list(default_graphs) or None,
+            named_graphs=list(named_graphs) or None,
+            bindings=bindings or {},
+        )
+        return await self.engine.run(request)
+
+    # -- writes (blocking: the web layer runs them in a thread, then calls published()) -------
+
+    def update(self, sparql: str) -> WriteOutcome:
+        features = sparql_guard.inspect(sparql)
+        sparql_guard.check(features, known_graphs=self.known_graphs, allowed=self.settings.allowed_iris)
+        return self._write(lambda scratch: scratch.update(sparql))
+
+    def put_graph(self, graph: str, data: bytes, fmt: str) -> WriteOutcome:
+        source = Source(name="request body", graph=graph, format=rdf_format(fmt), data=data)
+        created = not self.store.has_graph(graph)
+        outcome = self._write(lambda scratch: scratch.load([source]))
+        return WriteOutcome(outcome.removed, outcome.added, created)
+
+    def post_graph(self, graph: str, data: bytes, fmt: str) -> WriteOutcome:
+        source = Source(name="request body", graph=graph, format=rdf_format(fmt), data=data)
+        created = not self.store.has_graph(graph)
+        outcome = self._write(lambda scratch: scratch.add(source))
+        return WriteOutcome(outcome.removed, outcome.added, created)
+
+    def delete_graph(self, graph: str) -> WriteOutcome:
+        return self._write(lambda scratch: scratch.remove_graph(graph))
+
+    def has_graph(self, graph: str) -> bool:
+        return self.store.has_graph(graph)
+
+    def published(self) -> None:
+        """After a committed write: new queries see it. Call on the event loop's thread."""
+        self.known_graphs = frozenset(self.store.named_graphs())
+        self.engine.publish()
+
+    def _violations(self, store: OxigraphStore) -> ValidationReport:
+        return validate_graph(validation_data(store, self.settings), self._shapes)
+
+    def _write(self, operation: Callable[[OxigraphStore], object]) -> WriteOutcome:
+        """Apply ``operation`` to a scratch copy, validate it, and commit its difference."""
+        assert self.store.path is not None  # the service runs on an on-disk store
+        with self._write_lock, tempfile.TemporaryDirectory(dir=self.store.path.parent) as tmp:
+            if self._baseline is None:
+                self._baseline = {
+                    _key(r) for r in self._violations(self.store).results if r.severity == "Violation"
+                }
+            self.store.checkpoint(Path(tmp) / "scratch")
+            scratch = OxigraphStore(Path(tmp) / "scratch")
+            operation(scratch)
+            after = self._violations(scratch)
+            new = [r for r in after.results if r.severity == "Violation" and _key(r) not in self._baseline]
+            if new:
+                raise ShapeViolationError(ValidationReport(new, after.graph), len(new))
+            before, now = set(self.store.quads_nquads()), set(scratch.quads_nquads())
+            removed, added = sorted(before - now), sorted(now - before)
+            del scratch  # releases the scratch store before its directory goes
+            self.store.apply_diff(removed, added)
+            self.store.flush()
+            self._baseline = {_key(r) for r in after.results if r.severity == "Violation"}
+            return WriteOutcome(removed=len(removed), added=len(added))
+
+
+__all__ = ["DEFAULT_GRAPH", "GraphService", "WriteOutcome"]

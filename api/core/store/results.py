@@ -1,0 +1,165 @@
+"""SPARQL 1.1 query results (JSON, XML, CSV, TSV) from pyoxigraph solutions, with a row cap.
+
+pyoxigraph serialises a whole ``QuerySolutions`` iterator and cannot stop after N rows, and it
+cannot serialise a list of solutions. A capped answer therefore needs its own writer; these
+follow the W3C result-format specifications and are checked in the tests by re-reading their
+output with pyoxigraph's own result parser.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Sequence
+from xml.sax.saxutils import escape, quoteattr
+
+import pyoxigraph as ox
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = _XSD + "string"
+_BARE_NUMBER = {
+    _XSD + "integer": re.compile(r"[+-]?\d+"),
+    _XSD + "decimal": re.compile(r"[+-]?\d*\.\d+"),
+    _XSD + "double": re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)[eE][+-]?\d+"),
+    _XSD + "boolean": re.compile(r"true|false"),
+}
+
+Row = Sequence[object]  # terms or None, in variable order
+
+
+class UnsupportedTermError(ValueError):
+    """An RDF-star triple term, which these writers do not support."""
+
+
+def take(
+    solutions: Iterable[ox.QuerySolution], variables: Sequence[str], limit: int
+) -> tuple[list[tuple[object, ...]], bool]:
+    """Up to ``limit`` rows, and whether more were left."""
+    rows: list[tuple[object, ...]] = []
+    for solution in solutions:
+        if len(rows) == limit:
+            return rows, True
+        rows.append(tuple(solution[v] for v in variables))
+    return rows, False
+
+
+def _json_term(term: object) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return {"type": "literal", "value": term.value, "xml:lang": term.language}
+        if term.datatype.value == _XSD_STRING:
+            return {"type": "literal", "value": term.value}
+        return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    raise UnsupportedTermError(f"cannot write {term!r} in SPARQL results")
+
+
+def write_json(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
+    bindings = [
+        {v: _json_term(t) for v, t in zip(variables, row, strict=True) if t is not None} for row in rows
+    ]
+    document = {"head": {"vars": list(variables)}, "results": {"bindings": bindings}}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _xml_term(term: object) -> str:
+    if isinstance(term, ox.NamedNode):
+        return f"<uri>{escape(term.value)}</uri>"
+    if isinstance(term, ox.BlankNode):
+        return f"<bnode>{escape(term.value)}</bnode>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
+        if term.datatype.value == _XSD_STRING:
+            return f"<literal>{escape(term.value)}</literal>"
+        return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+    raise UnsupportedTermError(f"cannot write {term!r} in SPARQL results")
+
+
+_XML_HEAD = '<?xml version="1.0"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">'
+
+
+def write_xml(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
+    parts = [_XML_HEAD, "<head>"]
+    parts += [f"<variable name={quoteattr(v)}/>" for v in variables]
+    parts.append("</head><results>")
+    for row in rows:
+        parts.append("<result>")
+        for v, t in zip(variables, row, strict=True):
+            if t is not None:
+                parts.append(f"<binding name={quoteattr(v)}>{_xml_term(t)}</binding>")
+        parts.append("</result>")
+    parts.append("</results></sparql>\n")
+    return "".join(parts).encode()
+
+
+def _csv_term(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    raise UnsupportedTermError(f"cannot write {term!r} in SPARQL results")
+
+
+def write_csv(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(variables)
+    writer.writerows([_csv_term(t) for t in row] for row in rows)
+    return out.getvalue().encode()
+
+
+def _turtle_string(value: str) -> str:
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+        .replace("\t", "\\t")
+    )
+    return f'"{escaped}"'
+
+
+def _tsv_term(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return f"<{term.value}>"
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"{_turtle_string(term.value)}@{term.language}"
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            return _turtle_string(term.value)
+        bare = _BARE_NUMBER.get(datatype)
+        if bare is not None and bare.fullmatch(term.value):
+            return term.value
+        return f"{_turtle_string(term.value)}^^<{datatype}>"
+    raise UnsupportedTermError(f"cannot write {term!r} in SPARQL results")
+
+
+def write_tsv(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
+    lines = ["\t".join(f"?{v}" for v in variables)]
+    lines += ["\t".join(_tsv_term(t) for t in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def write_boolean(value: bool, fmt: str) -> bytes:
+    if fmt == "json":
+        return json.dumps({"head": {}, "boolean": value}).encode()
+    if fmt == "xml":
+        return f"{_XML_HEAD}<head/><boolean>{str(value).lower()}</boolean></sparql>\n".encode()
+    # SPARQL 1.1 CSV/TSV define no boolean form; answer as a one-cell table.
+    return f"{'result' if fmt == 'csv' else '?result'}\n{str(value).lower()}\n".encode()
+
+
+WRITERS = {"json": write_json, "xml": write_xml, "csv": write_csv, "tsv": write_tsv}

@@ -1,0 +1,78 @@
+"""Content negotiation: the Accept header with q-values (RFC 9110, section 12.5.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+RESULT_OFFERS: tuple[tuple[str, str], ...] = (
+    ("application/sparql-results+json", "json"),
+    ("application/sparql-results+xml", "xml"),
+    ("text/csv", "csv"),
+    ("text/tab-separated-values", "tsv"),
+    ("application/json", "json"),
+    ("application/xml", "xml"),
+    ("text/xml", "xml"),
+)
+GRAPH_OFFERS: tuple[tuple[str, str], ...] = (
+    ("text/turtle", "turtle"),
+    ("application/n-triples", "ntriples"),
+    ("application/ld+json", "jsonld"),
+    ("application/rdf+xml", "rdfxml"),
+    ("application/x-turtle", "turtle"),
+    ("text/plain", "ntriples"),
+    ("application/json", "jsonld"),
+)
+
+
+def _ranges(header: str) -> list[tuple[str, str, float]]:
+    """(type, subtype, q) for each media range; malformed parts are skipped."""
+    ranges = []
+    for part in header.split(","):
+        media, *params = (p.strip() for p in part.split(";"))
+        if "/" not in media:
+            continue
+        kind, _, sub = media.lower().partition("/")
+        q = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = max(0.0, min(1.0, float(value)))
+                except ValueError:
+                    q = 0.0
+        ranges.append((kind, sub, q))
+    return ranges
+
+
+def _quality(ranges: list[tuple[str, str, float]], media_type: str) -> float:
+    """The q of the most specific range that matches (exact, then type/*, then */*)."""
+    kind, _, sub = media_type.partition("/")
+    best, specificity = 0.0, -1
+    for r_kind, r_sub, q in ranges:
+        if r_kind == kind and r_sub == sub:
+            level = 2
+        elif r_kind == kind and r_sub == "*":
+            level = 1
+        elif r_kind == "*" and r_sub == "*":
+            level = 0
+        else:
+            continue
+        if level > specificity:
+            best, specificity = q, level
+    return best
+
+
+def choose(header: str | None, offers: Sequence[tuple[str, str]]) -> str | None:
+    """The format the client prefers among the offers (server order breaks ties); None if the
+    client accepts none of them. No Accept header, or an empty one, accepts anything."""
+    if not header or not header.strip():
+        return offers[0][1]
+    ranges = _ranges(header)
+    if not ranges:
+        return offers[0][1]
+    best, best_q = None, 0.0
+    for media_type, fmt in offers:
+        q = _quality(ranges, media_type)
+        if q > best_q:
+            best, best_q = fmt, q
+    return best

@@ -1,0 +1,119 @@
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store?graph=IRI or /store?default.
+
+GET reads a graph (the default graph is the union, as queries see it). PUT replaces, POST adds
+to and DELETE drops a graph; they need the bearer token, and each is checked against the
+shapes before it is committed (422 with the report otherwise, and nothing changes).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio.to_thread
+from fastapi import APIRouter, Header, Query, Request, Response
+
+from api.core.store import DEFAULT_GRAPH, RDF_FORMATS
+from api.web.auth import require_token
+from api.web.conneg import GRAPH_OFFERS, choose
+from api.web.deps import ServiceDep, StateDep, read_body
+from api.web.errors import HttpError
+
+router = APIRouter(tags=["graph store"])
+
+GraphParam = Annotated[str | None, Query(description="The graph's IRI.")]
+DefaultParam = Annotated[str | None, Query(description="Present (no value): the default graph.")]
+_BODY_FORMATS = {info.media_type: name for name, info in RDF_FORMATS.items() if not info.dataset}
+_BODY_FORMATS["application/x-turtle"] = "turtle"
+
+
+def _target(graph: str | None, default: str | None) -> str:
+    if (graph is None) == (default is None):
+        raise HttpError(400, "give exactly one of ?graph=<IRI> and ?default")
+    return DEFAULT_GRAPH if graph is None else graph
+
+
+def _body_format(content_type: str | None) -> str:
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type not in _BODY_FORMATS:
+        raise HttpError(
+            415,
+            f"cannot read a graph of type {media_type or '(none)'!r}; use one of "
+            f"{', '.join(sorted(_BODY_FORMATS))}",
+        )
+    return _BODY_FORMATS[media_type]
+
+
+@router.get("/store", summary="Read a graph")
+async def get_graph(
+    service: ServiceDep,
+    graph: GraphParam = None,
+    default: DefaultParam = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    target = _target(graph, default)
+    fmt = choose(accept, GRAPH_OFFERS)
+    if fmt is None:
+        raise HttpError(406, f"no RDF format of this endpoint matches Accept: {accept}")
+    if not service.has_graph(target):
+        raise HttpError(404, f"the store has no graph <{target}>")
+    body = await anyio.to_thread.run_sync(service.store.graph_serialized, target, fmt)
+    return Response(body, media_type=RDF_FORMATS[fmt].media_type, headers={"Vary": "Accept"})
+
+
+async def _write(
+    request: Request,
+    state: StateDep,
+    service: ServiceDep,
+    method: str,
+    target: str,
+    authorization: str | None,
+) -> Response:
+    require_token(authorization, state.token)
+    if method == "DELETE":
+        if not service.has_graph(target):
+            raise HttpError(404, f"the store has no graph <{target}>")
+        await anyio.to_thread.run_sync(service.delete_graph, target)
+        service.published()
+        return Response(status_code=204)
+    fmt = _body_format(request.headers.get("content-type"))
+    body = await read_body(request, state.settings.max_body_bytes)
+    write = service.put_graph if method == "PUT" else service.post_graph
+    outcome = await anyio.to_thread.run_sync(write, target, body, fmt)
+    service.published()
+    return Response(status_code=201 if outcome.created else 204)
+
+
+@router.put("/store", summary="Replace a graph", status_code=204)
+async def put_graph(
+    request: Request,
+    state: StateDep,
+    service: ServiceDep,
+    graph: GraphParam = None,
+    default: DefaultParam = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    return await _write(request, state, service, "PUT", _target(graph, default), authorization)
+
+
+@router.post("/store", summary="Add to a graph", status_code=204)
+async def post_graph(
+    request: Request,
+    state: StateDep,
+    service: ServiceDep,
+    graph: GraphParam = None,
+    default: DefaultParam = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    return await _write(request, state, service, "POST", _target(graph, default), authorization)
+
+
+@router.delete("/store", summary="Drop a graph", status_code=204)
+async def delete_graph(
+    request: Request,
+    state: StateDep,
+    service: ServiceDep,
+    graph: GraphParam = None,
+    default: DefaultParam = None,
+    authorization: Annotated[str | None, Header()] = None,
+) -> Response:
+    return await _write(request, state, service, "DELETE", _target(graph, default), authorization)

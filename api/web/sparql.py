@@ -1,0 +1,253 @@
+"""The SPARQL 1.1 Protocol at /sparql, as a bare ASGI application.
+
+Bare ASGI rather than a FastAPI route: measured here, a plain FastAPI route around a point
+query answered in 1.9× the time of Oxigraph's own server, a bare ASGI route in 1.15×. So this
+hot path parses the request itself and does no more than the protocol needs.
+
+Queries: GET ?query=, POST form (query=), POST application/sparql-query; default-graph-uri and
+named-graph-uri; the answer's format by the Accept header with q-values. Updates: POST
+application/sparql-update or form (update=), with the bearer token. GET without a query: the
+service description. CORS headers on every answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import parse_qs
+
+import anyio.to_thread
+import rdflib
+
+from api.core.store import RDF_FORMATS, RESULT_FORMATS
+from api.errors import NotAcceptableError, RsikgError
+from api.web.auth import require_token
+from api.web.conneg import GRAPH_OFFERS, RESULT_OFFERS, choose
+from api.web.errors import HttpError, body_for, headers_for, status_for
+from api.web.state import AppState
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+CORS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-expose-headers", b"x-rsikg-truncated, x-rsikg-row-limit"),
+]
+PREFLIGHT = [
+    *CORS,
+    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
+    (b"access-control-allow-headers", b"Accept, Authorization, Content-Type"),
+    (b"access-control-max-age", b"86400"),
+]
+_TEXT_TYPES = (
+    "text/",
+    "application/sparql-results",
+    "application/n-triples",
+    "application/ld+json",
+    "application/rdf+xml",
+    "application/json",
+)
+
+
+def _content_type(media_type: str) -> bytes:
+    if media_type.startswith(_TEXT_TYPES):
+        return f"{media_type}; charset=utf-8".encode()
+    return media_type.encode()
+
+
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [*headers, (b"content-length", str(len(body)).encode())],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+async def send_error(send: Send, error: RsikgError) -> None:
+    body = json.dumps(body_for(error), ensure_ascii=False).encode()
+    headers = [(k.lower().encode(), v.encode()) for k, v in headers_for(error).items()]
+    await _send(
+        send,
+        status_for(error),
+        body,
+        [(b"content-type", b"application/json; charset=utf-8"), *CORS, *headers],
+    )
+
+
+class SparqlEndpoint:
+    def __init__(self, state: AppState) -> None:
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self._handle(scope, receive, send)
+        except RsikgError as error:
+            await send_error(send, error)
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        method = scope["method"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        if method == "GET":
+            params = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            if "update" in params:
+                raise HttpError(405, "a SPARQL Update must be sent with POST", {"Allow": "POST"})
+            if "query" not in params:
+                await self._describe(scope, headers, send)
+                return
+            await self._query(_one(params, "query"), params, headers, send)
+        elif method == "POST":
+            media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            body = await self._body(receive, headers)
+            url_params = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            if media_type == "application/x-www-form-urlencoded":
+                form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+                if "query" in form and "update" in form:
+                    raise HttpError(400, "send either query= or update=, not both")
+                if "query" in form:
+                    await self._query(_one(form, "query"), form, headers, send)
+                elif "update" in form:
+                    await self._update(_one(form, "update"), headers, send)
+                else:
+                    raise HttpError(400, "the form has neither a query= nor an update= field")
+            elif media_type == "application/sparql-query":
+                await self._query(_utf8(body), url_params, headers, send)
+            elif media_type == "application/sparql-update":
+                await self._update(_utf8(body), headers, send)
+            else:
+                raise HttpError(
+                    415,
+                    f"cannot take a body of type {media_type or '(none)'!r}; use "
+                    "application/sparql-query, application/sparql-update or "
+                    "application/x-www-form-urlencoded",
+                )
+        elif method == "OPTIONS":
+            await _send(send, 204, b"", PREFLIGHT)
+        else:
+            raise HttpError(405, f"{method} is not allowed on /sparql", {"Allow": "GET, POST, OPTIONS"})
+
+    async def _body(self, receive: Receive, headers: dict[str, str]) -> bytes:
+        limit = self.state.settings.max_body_bytes
+        declared = headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > limit:
+            raise HttpError(413, f"the request body is larger than the limit of {limit} bytes")
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise HttpError(413, f"the request body is larger than the limit of {limit} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                return b"".join(chunks)
+
+    async def _query(
+        self, query: str, params: dict[str, list[str]], headers: dict[str, str], send: Send
+    ) -> None:
+        accept = headers.get("accept")
+        results_format = choose(accept, RESULT_OFFERS)
+        graph_format = choose(accept, GRAPH_OFFERS)
+        if results_format is None and graph_format is None:
+            raise HttpError(406, f"no result format of this endpoint matches Accept: {accept}")
+        answer = await self.state.graph.query(
+            query,
+            results_format=results_format,
+            graph_format=graph_format,
+            default_graphs=params.get("default-graph-uri", []),
+            named_graphs=params.get("named-graph-uri", []),
+        )
+        if answer.format in RESULT_FORMATS:
+            media_type = RESULT_FORMATS[answer.format][0]
+        else:
+            media_type = RDF_FORMATS[answer.format].media_type
+        response_headers = [(b"content-type", _content_type(media_type)), (b"vary", b"Accept"), *CORS]
+        if answer.truncated:
+            limit = str(self.state.settings.max_rows).encode()
+            response_headers += [(b"x-rsikg-truncated", b"true"), (b"x-rsikg-row-limit", limit)]
+        await _send(send, 200, answer.body, response_headers)
+
+    async def _update(self, update: str, headers: dict[str, str], send: Send) -> None:
+        require_token(headers.get("authorization"), self.state.token)
+        service = self.state.graph
+        await anyio.to_thread.run_sync(service.update, update)
+        service.published()
+        await _send(send, 204, b"", CORS)
+
+    async def _describe(self, scope: Scope, headers: dict[str, str], send: Send) -> None:
+        fmt = choose(headers.get("accept"), GRAPH_OFFERS)
+        if fmt is None:
+            raise NotAcceptableError("graph")
+        host = headers.get("host", f"{self.state.settings.host}:{self.state.settings.port}")
+        endpoint = f"{scope.get('scheme', 'http')}://{host}{scope['path']}"
+        graph = service_description(
+            endpoint, sorted(self.state.graph.known_graphs), self.state.token is not None
+        )
+        body = graph.serialize(
+            format={"rdfxml": "xml", "ntriples": "nt", "jsonld": "json-ld"}.get(fmt, fmt), encoding="utf-8"
+        )
+        await _send(
+            send,
+            200,
+            body,
+            [(b"content-type", _content_type(RDF_FORMATS[fmt].media_type)), (b"vary", b"Accept"), *CORS],
+        )
+
+
+def _one(params: dict[str, list[str]], name: str) -> str:
+    values = params[name]
+    if len(values) != 1:
+        raise HttpError(400, f"give exactly one {name}= parameter, not {len(values)}")
+    return values[0]
+
+
+def _utf8(body: bytes) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise HttpError(400, f"the body is not UTF-8 (byte {err.start})") from None
+
+
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
+
+
+def service_description(endpoint: str, graphs: list[str], updates: bool) -> rdflib.Graph:
+    """A SPARQL 1.1 Service Description of this endpoint and its named graphs."""
+    g = rdflib.Graph()
+    g.bind("sd", SD)
+    g.bind("formats", FORMATS)
+    service = rdflib.URIRef(endpoint)
+    g.add((service, rdflib.RDF.type, SD.Service))
+    g.add((service, SD.endpoint, service))
+    g.add((service, SD.supportedLanguage, SD.SPARQL11Query))
+    if updates:
+        g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
+    g.add((service, SD.feature, SD.UnionDefaultGraph))
+    for name in (
+        "SPARQL_Results_JSON",
+        "SPARQL_Results_XML",
+        "SPARQL_Results_CSV",
+        "SPARQL_Results_TSV",
+        "Turtle",
+        "N-Triples",
+        "JSON-LD",
+        "RDF_XML",
+    ):
+        g.add((service, SD.resultFormat, FORMATS[name]))
+    dataset = rdflib.BNode()
+    default = rdflib.BNode()
+    g.add((service, SD.defaultDataset, dataset))
+    g.add((dataset, rdflib.RDF.type, SD.Dataset))
+    g.add((dataset, SD.defaultGraph, default))
+    g.add((default, rdflib.RDF.type, SD.Graph))
+    for name in graphs:
+        named = rdflib.BNode()
+        g.add((dataset, SD.namedGraph, named))
+        g.add((named, rdflib.RDF.type, SD.NamedGraph))
+        g.add((named, SD.name, rdflib.URIRef(name)))
+    return g

@@ -1,0 +1,21 @@
+"""What the running app holds: settings, the write token and the graph service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api.core.service import GraphService
+from api.settings import Settings
+
+
+@dataclass
+class AppState:
+    settings: Settings
+    token: str | None = None
+    service: GraphService | None = field(default=None)
+
+    @property
+    def graph(self) -> GraphService:
+        if self.service is None:
+            raise RuntimeError("the graph service is not started (the app's lifespan did not run)")
+        return self.service

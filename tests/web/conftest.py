@@ -1,0 +1,94 @@
+"""A real ``rsikg serve`` on loopback, started as a subprocess with its own on-disk store."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, _rsikg_command
+
+TOKEN = "test-token-4f1c"
+
+
+@dataclass
+class Server:
+    url: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def sparql(self) -> str:
+        return f"{self.url}/sparql"
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(tmp: Path, *, token: bool = True, **settings: object) -> Server:
+    port = free_port()
+    env = {**os.environ, "RSIKG_PROJECT_DIR": str(ROOT)}
+    env.update({f"RSIKG_{k.upper()}": str(v) for k, v in settings.items()})
+    args = ["serve", "--port", str(port), "--store", str(tmp / "store")]
+    if token:
+        (tmp / "token").write_text(TOKEN)
+        args += ["--token-file", str(tmp / "token")]
+    log = tmp / "server.log"
+    process = subprocess.Popen(
+        [*_rsikg_command(), *args], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env, cwd=tmp
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"rsikg serve exited: {log.read_text()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return Server(url, process, log)
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"rsikg serve did not start: {log.read_text()}")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server per test module, for tests that only read."""
+    running = start_server(tmp_path_factory.mktemp("server"), max_body_bytes=65536)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+    """Start a server of the test's own (for writes, or special settings)."""
+    started: list[Server] = []
+
+    def make(**settings: object) -> Server:
+        directory = tmp_path / f"server-{len(started)}"
+        directory.mkdir()
+        running = start_server(directory, **settings)
+        started.append(running)
+        return running
+
+    yield make
+    for running in started:
+        running.stop()

@@ -1,0 +1,244 @@
+"""The SPARQL 1.1 Protocol at /sparql, queried by real clients over loopback."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import httpx
+import pytest
+import rdflib
+from rdflib.plugins.stores.sparqlstore import SPARQLStore
+from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
+
+RSI = "https://w3id.org/rsikg/ontology#"
+PREFIXES = f"PREFIX rsi: <{RSI}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+REGIONS = (
+    PREFIXES
+    + "SELECT ?r ?label WHERE { ?r a rsi:Region ; skos:prefLabel ?label FILTER(lang(?label) = 'da') } "
+    + "ORDER BY ?label"
+)
+REGION_NAMES = [
+    "Region Hovedstaden",
+    "Region Midtjylland",
+    "Region Nordjylland",
+    "Region Sjælland",
+    "Region Syddanmark",
+]
+CONSTRUCT = PREFIXES + "CONSTRUCT { ?r a rsi:Region } WHERE { ?r a rsi:Region }"
+
+
+def wrapper(server, query: str, fmt: str) -> SPARQLWrapper:
+    client = SPARQLWrapper(server.sparql)
+    client.setQuery(query)
+    client.setReturnFormat(fmt)
+    return client
+
+
+def test_sparqlwrapper_json(server):
+    result = wrapper(server, REGIONS, JSON).queryAndConvert()
+    assert [b["label"]["value"] for b in result["results"]["bindings"]] == REGION_NAMES
+    assert result["results"]["bindings"][0]["label"]["xml:lang"] == "da"
+
+
+def test_sparqlwrapper_xml(server):
+    document = wrapper(server, REGIONS, XML).queryAndConvert()
+    literals = [node.firstChild.data for node in document.getElementsByTagName("literal")]
+    assert literals == REGION_NAMES
+
+
+def test_sparqlwrapper_csv_and_tsv(server):
+    rows = list(csv.reader(io.StringIO(wrapper(server, REGIONS, CSV).queryAndConvert().decode())))
+    assert rows[0] == ["r", "label"] and [r[1] for r in rows[1:]] == REGION_NAMES
+    lines = wrapper(server, REGIONS, TSV).queryAndConvert().decode().splitlines()
+    assert lines[0] == "?r\t?label"
+    assert lines[4].endswith('"Region Sjælland"@da')
+
+
+def test_sparqlwrapper_construct_as_turtle(server):
+    data = wrapper(server, CONSTRUCT, TURTLE).queryAndConvert()
+    graph = rdflib.Graph().parse(data=data, format="turtle")
+    assert len(set(graph.subjects(rdflib.RDF.type, rdflib.URIRef(RSI + "Region")))) == 5
+
+
+def test_sparqlwrapper_ask_and_post(server):
+    client = wrapper(server, PREFIXES + "ASK { ?s a rsi:Region }", JSON)
+    client.setMethod("POST")
+    assert client.queryAndConvert()["boolean"] is True
+
+
+def test_rdflib_sparqlstore(server):
+    graph = rdflib.Graph(SPARQLStore(server.sparql, returnFormat="json"))
+    labels = [str(row.label) for row in graph.query(REGIONS)]
+    assert labels == REGION_NAMES
+    assert len(list(graph.triples((None, rdflib.RDF.type, rdflib.URIRef(RSI + "Region"))))) == 5
+
+
+SELECT_ACCEPT = [
+    (None, "application/sparql-results+json"),
+    ("*/*", "application/sparql-results+json"),
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("application/xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+    ("text/csv;q=1.0, application/sparql-results+xml;q=0.9", "text/csv"),
+    ("text/*;q=0.8, application/sparql-results+json;q=0.1", "text/csv"),
+    ("application/sparql-results+json;q=0, */*;q=0.5", "application/sparql-results+xml"),
+    ("text/turtle, */*;q=0.1", "application/sparql-results+json"),
+]
+CONSTRUCT_ACCEPT = [
+    (None, "text/turtle"),
+    ("*/*", "text/turtle"),
+    ("text/turtle", "text/turtle"),
+    ("application/n-triples", "application/n-triples"),
+    ("application/ld+json", "application/ld+json"),
+    ("application/rdf+xml", "application/rdf+xml"),
+    ("application/sparql-results+json, application/rdf+xml;q=0.5", "application/rdf+xml"),
+    ("application/ld+json;q=0.2, text/turtle;q=0.4", "text/turtle"),
+]
+
+
+@pytest.mark.parametrize(("accept", "expected"), SELECT_ACCEPT)
+def test_accept_for_select(server, accept, expected):
+    headers = {"Accept": accept} if accept is not None else {}
+    response = httpx.get(server.sparql, params={"query": REGIONS}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == expected
+
+
+@pytest.mark.parametrize(("accept", "expected"), CONSTRUCT_ACCEPT)
+def test_accept_for_construct(server, accept, expected):
+    headers = {"Accept": accept} if accept is not None else {}
+    response = httpx.get(server.sparql, params={"query": CONSTRUCT}, headers=headers)
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == expected
+    fmt = {
+        "text/turtle": "turtle",
+        "application/n-triples": "nt",
+        "application/ld+json": "json-ld",
+        "application/rdf+xml": "xml",
+    }[expected]
+    assert len(rdflib.Graph().parse(data=response.text, format=fmt)) == 5
+
+
+def test_three_ways_to_send_a_query_agree(server):
+    get = httpx.get(server.sparql, params={"query": REGIONS})
+    form = httpx.post(server.sparql, data={"query": REGIONS})
+    direct = httpx.post(
+        server.sparql, content=REGIONS.encode(), headers={"Content-Type": "application/sparql-query"}
+    )
+    assert get.status_code == form.status_code == direct.status_code == 200
+    assert get.json() == form.json() == direct.json()
+
+
+def test_default_and_named_graph_uri_choose_the_dataset(server):
+    systems = "https://w3id.org/rsikg/graph/graph_data/systems.ttl"
+    count = PREFIXES + "SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a rsi:Region }"
+    response = httpx.get(server.sparql, params={"query": count, "default-graph-uri": systems})
+    assert response.json()["results"]["bindings"][0]["n"]["value"] == "0"  # regions live elsewhere
+    named = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    response = httpx.get(server.sparql, params={"query": named, "named-graph-uri": systems})
+    assert [b["g"]["value"] for b in response.json()["results"]["bindings"]] == [systems]
+
+
+def test_from_a_graph_of_the_store_is_answered(server):
+    organisations = "https://w3id.org/rsikg/graph/graph_data/organisations.ttl"
+    query = PREFIXES + f"SELECT (COUNT(DISTINCT ?r) AS ?n) FROM <{organisations}> WHERE {{ ?r a rsi:Region }}"
+    response = httpx.get(server.sparql, params={"query": query})
+    assert response.status_code == 200
+    assert response.json()["results"]["bindings"][0]["n"]["value"] == "5"
+
+
+def test_service_description(server):
+    response = httpx.get(server.sparql, headers={"Accept": "text/turtle"})
+    assert response.status_code == 200
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    endpoint = rdflib.URIRef(server.sparql)
+    assert (endpoint, rdflib.RDF.type, sd.Service) in graph
+    assert (endpoint, sd.supportedLanguage, sd.SPARQL11Query) in graph
+    assert (endpoint, sd.supportedLanguage, sd.SPARQL11Update) in graph  # this server has a token
+    names = {str(o) for o in graph.objects(None, sd.name)}
+    assert "https://w3id.org/rsikg/graph/graph_data/systems.ttl" in names
+
+
+def test_syntax_error_is_400_with_line_and_column(server):
+    response = httpx.get(server.sparql, params={"query": "SELECT *\nWHERE { ?s ?p }"})
+    assert response.status_code == 400
+    body = response.json()
+    assert body["location"]["line"] == 2 and "column" in body["location"]
+    assert "syntax" in body["detail"].lower()
+
+
+def test_update_sent_as_query_is_400(server):
+    response = httpx.get(server.sparql, params={"query": "INSERT DATA { <a:a> <a:b> <a:c> }"})
+    assert response.status_code == 400
+    assert "application/sparql-update" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_are_405(server, method):
+    response = httpx.request(method, server.sparql, params={"query": REGIONS})
+    assert response.status_code == 405
+    assert "GET" in response.headers["allow"]
+
+
+def test_update_by_get_is_405(server):
+    response = httpx.get(server.sparql, params={"update": "CLEAR ALL"})
+    assert response.status_code == 405
+
+
+def test_unacceptable_format_is_406(server):
+    response = httpx.get(server.sparql, params={"query": REGIONS}, headers={"Accept": "image/png"})
+    assert response.status_code == 406
+
+
+def test_unknown_body_type_is_415(server):
+    response = httpx.post(server.sparql, content=REGIONS, headers={"Content-Type": "text/plain"})
+    assert response.status_code == 415
+    assert "application/sparql-query" in response.json()["detail"]
+
+
+def test_body_over_the_limit_is_413(server):
+    padding = "#" + "x" * 70000 + "\n"  # the module's server takes 64 KiB at most
+    response = httpx.post(
+        server.sparql,
+        content=(padding + REGIONS).encode(),
+        headers={"Content-Type": "application/sparql-query"},
+    )
+    assert response.status_code == 413
+
+
+def test_cors_on_answers_and_preflight(server):
+    response = httpx.get(
+        server.sparql, params={"query": REGIONS}, headers={"Origin": "https://yasgui.example"}
+    )
+    assert response.headers["access-control-allow-origin"] == "*"
+    preflight = httpx.options(
+        server.sparql,
+        headers={
+            "Origin": "https://yasgui.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
+    assert preflight.status_code == 204
+    assert "POST" in preflight.headers["access-control-allow-methods"]
+    assert "Content-Type" in preflight.headers["access-control-allow-headers"]
+
+
+def test_errors_are_json_with_cors(server):
+    response = httpx.get(server.sparql, params={"query": "SELEC"})
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert json.loads(response.text)["detail"]
+
+
+def test_openapi_documents_sparql(server):
+    document = httpx.get(f"{server.url}/openapi.json").json()
+    assert {"get", "post"} <= set(document["paths"]["/sparql"])
+    assert "/store" in document["paths"]
