@@ -77,3 +77,11 @@ def project_copy(tmp_path: Path) -> Path:
     for folder in ("ontology", "shapes", "graph_data"):
         shutil.copytree(ROOT / folder, target / folder)
     return target
+
+
+@pytest.fixture(scope="session")
+def project_store_with_examples() -> OxigraphStore:
+    """The project's graph with the illustrative examples, loaded once. Read only."""
+    store = open_store(None)
+    load_project(store, Settings(store=MEMORY, project_dir=ROOT), examples=True)
+    return store

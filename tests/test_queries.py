@@ -1,40 +1,9 @@
-"""The queries in queries/: valid grlc-style headers, and answers over the project graph."""
+"""Answers of the tour queries in the README over the project graph (the headers and every
+query's defaults are tested in tests/core/test_named_queries.py)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-import yaml
-
-from api.core.store import SelectResult
 from tests.conftest import ROOT
-
-QUERIES = sorted((ROOT / "queries").glob("*.rq"))
-
-
-def header(path: Path) -> dict:
-    lines = [line[2:] for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#+")]
-    assert lines, f"{path.name} has no '#+' header"
-    parsed = yaml.safe_load("\n".join(lines))
-    assert isinstance(parsed, dict), f"{path.name}: the '#+' header is not a YAML mapping"
-    return parsed
-
-
-@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.name)
-def test_header_has_summary_description_and_tags(path):
-    meta = header(path)
-    assert isinstance(meta.get("summary"), str) and meta["summary"]
-    assert isinstance(meta.get("description"), str) and meta["description"]
-    assert isinstance(meta.get("tags"), list) and meta["tags"]
-
-
-@pytest.mark.parametrize("path", QUERIES, ids=lambda p: p.name)
-def test_query_answers_with_distinct_rows(project_store, path):
-    result = project_store.query(path.read_text(encoding="utf-8"))
-    assert isinstance(result, SelectResult)
-    assert result.rows, f"{path.name} found nothing in the project graph"
-    assert len(result.rows) == len(set(result.rows)), f"{path.name} repeats rows"
 
 
 def test_forum_members_cover_2010_and_today(project_store):

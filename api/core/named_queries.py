@@ -133,7 +133,10 @@ def _param(path: Path, spec: object, index: int) -> Param:
         enum=tuple(str(e) for e in spec.get("enum", ())),
     )
     if param.default is not None:
-        to_term(param, param.default)  # a default must itself be valid
+        try:
+            to_term(param, param.default)  # a default must itself be valid
+        except InputError as error:
+            raise InputError(f"bad default: {error.message}", where) from None
     return param
 
 

@@ -161,8 +161,13 @@ class GraphService:
                 raise ShapeViolationError(ValidationReport(new, after.graph), len(new))
             before, now = set(self.store.quads_nquads()), set(scratch.quads_nquads())
             removed, added = sorted(before - now), sorted(now - before)
+            graphs_before, graphs_now = set(self.store.named_graphs()), set(scratch.named_graphs())
             del scratch  # releases the scratch store before its directory goes
             self.store.apply_diff(removed, added)
+            for graph in graphs_before - graphs_now:  # dropped, not merely emptied
+                self.store.remove_graph(graph)
+            for graph in graphs_now - graphs_before:  # created, perhaps empty (CREATE GRAPH)
+                self.store.create_graph(graph)
             self.store.flush()
             self._baseline = {_key(r) for r in after.results if r.severity == "Violation"}
             return WriteOutcome(removed=len(removed), added=len(added))

@@ -344,6 +344,10 @@ class OxigraphStore:
         except SyntaxError as err:
             raise located_query_error(str(err)) from None
 
+    def create_graph(self, graph: str) -> None:
+        """An empty named graph (as SPARQL CREATE GRAPH makes)."""
+        self._store.add_graph(ox.NamedNode(graph))
+
     def has_graph(self, graph: str) -> bool:
         if graph == DEFAULT_GRAPH:
             return True

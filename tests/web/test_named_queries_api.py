@@ -1,0 +1,52 @@
+"""Named queries as REST endpoints, over a live server."""
+
+from __future__ import annotations
+
+import httpx
+
+
+def test_list_names_every_query_with_its_parameters(server):
+    listing = httpx.get(f"{server.url}/queries").json()
+    names = {q["name"] for q in listing}
+    assert len(names) >= 12
+    region = next(q for q in listing if q["name"] == "list_systems_used_by_region")
+    assert region["params"][0]["name"] == "region" and region["params"][0]["type"] == "iri"
+
+
+def test_each_query_is_a_path_in_openapi(server):
+    document = httpx.get(f"{server.url}/openapi.json").json()
+    listing = httpx.get(f"{server.url}/queries").json()
+    for query in listing:
+        operation = document["paths"][f"/queries/{query['name']}"]["get"]
+        assert operation["summary"] == query["summary"]
+        assert [p["name"] for p in operation.get("parameters", [])] == [p["name"] for p in query["params"]]
+
+
+def test_a_parameter_is_bound_and_the_answer_negotiated(server):
+    url = f"{server.url}/queries/list_systems_used_by_region"
+    answer = httpx.get(url, params={"region": "region/region-sjaelland"})
+    assert answer.status_code == 200
+    labels = {b["label"]["value"] for b in answer.json()["results"]["bindings"]}
+    assert "Sundhedsplatformen" in labels  # Region Sjælland and Region Hovedstaden share it
+    nordjylland = httpx.get(url, params={"region": "region/region-nordjylland"}).json()
+    assert "Sundhedsplatformen" not in {b["label"]["value"] for b in nordjylland["results"]["bindings"]}
+    as_csv = httpx.get(url, params={"region": "region/region-sjaelland"}, headers={"Accept": "text/csv"})
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert as_csv.text.splitlines()[0] == "region,system,label,kind,governedBy"
+
+
+def test_an_ill_typed_parameter_is_400_naming_it(server):
+    response = httpx.get(f"{server.url}/queries/list_principles", params={"lang": "not a tag"})
+    assert response.status_code == 400
+    assert response.json()["location"]["field"] == "lang"
+    assert "'lang'" in response.json()["detail"]
+
+
+def test_an_unknown_parameter_is_400_naming_it(server):
+    response = httpx.get(f"{server.url}/queries/list_mandates", params={"forum": "rita"})
+    assert response.status_code == 400
+    assert response.json()["location"]["field"] == "forum"
+
+
+def test_an_unknown_query_is_404(server):
+    assert httpx.get(f"{server.url}/queries/no_such_query").status_code == 404

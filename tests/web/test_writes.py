@@ -1,0 +1,164 @@
+"""Writes: SPARQL Update and the Graph Store protocol, behind the token and the shapes."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+import rdflib
+
+from tests.web.conftest import TOKEN
+
+ID = "https://w3id.org/rsikg/id/"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+GOOD_UPDATE = f'INSERT DATA {{ GRAPH <urn:rsikg:test> {{ <{ID}system/ppj> <{SKOS}altLabel> "PPJ"@da }} }}'
+# a region with neither label nor source: Violations of the core shapes
+BAD_UPDATE = (
+    "INSERT DATA { GRAPH <urn:rsikg:test> { "
+    f"<{ID}test/region-x> a <https://w3id.org/rsikg/ontology#Region> }} }}"
+)
+GOOD_TURTLE = f'<{ID}system/ppj> <{SKOS}altLabel> "Præhospital journal"@da .'
+ALL_QUADS = "SELECT ?g ?s ?p ?o WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } ORDER BY ?g ?s ?p ?o"
+
+
+def fingerprint(server) -> str:
+    response = httpx.get(
+        server.sparql, params={"query": ALL_QUADS}, headers={"Accept": "text/tab-separated-values"}
+    )
+    assert response.status_code == 200
+    return response.text
+
+
+def update(server, text: str, token: str | None = TOKEN) -> httpx.Response:
+    headers = {"Content-Type": "application/sparql-update"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.post(server.sparql, content=text.encode(), headers=headers, timeout=60)
+
+
+def gsp(
+    server, method: str, graph: str, body: str | None = None, token: str | None = TOKEN
+) -> httpx.Response:
+    headers = {"Content-Type": "text/turtle"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.request(
+        method, f"{server.url}/store", params={"graph": graph}, content=body, headers=headers, timeout=60
+    )
+
+
+@pytest.fixture(scope="module")
+def no_token_server(tmp_path_factory):
+    from tests.web.conftest import start_server
+
+    running = start_server(tmp_path_factory.mktemp("read-only"), token=False)
+    yield running
+    running.stop()
+
+
+def test_writes_are_off_without_a_configured_token(no_token_server):
+    before = fingerprint(no_token_server)
+    assert update(no_token_server, GOOD_UPDATE).status_code == 403
+    assert update(no_token_server, GOOD_UPDATE, token=None).status_code == 403
+    for method in ("PUT", "POST", "DELETE"):
+        response = gsp(no_token_server, method, "urn:rsikg:test", GOOD_TURTLE)
+        assert response.status_code == 403, method
+        assert "token-file" in response.json()["detail"]
+    assert fingerprint(no_token_server) == before
+
+
+def test_update_without_token_401_wrong_token_403_right_token_204(server):
+    before = fingerprint(server)
+    missing = update(server, GOOD_UPDATE, token=None)
+    assert missing.status_code == 401
+    assert missing.headers["www-authenticate"].startswith("Bearer")
+    assert update(server, GOOD_UPDATE, token="not-the-token").status_code == 403
+    assert update(server, GOOD_UPDATE, token=TOKEN[:-1]).status_code == 403
+    assert fingerprint(server) == before
+    assert update(server, GOOD_UPDATE).status_code == 204
+    ask = f'ASK {{ <{ID}system/ppj> <{SKOS}altLabel> "PPJ"@da }}'
+    assert httpx.get(server.sparql, params={"query": ask}).json()["boolean"] is True
+
+
+def test_update_by_form_with_token(server):
+    text = f'INSERT DATA {{ GRAPH <urn:rsikg:form> {{ <{ID}system/ppj> <{SKOS}altLabel> "PPJ (form)"@da }} }}'
+    response = httpx.post(server.sparql, data={"update": text}, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 204
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
+def test_graph_store_without_token_401_wrong_token_403(server, method):
+    before = fingerprint(server)
+    assert gsp(server, method, "urn:rsikg:gsp", GOOD_TURTLE, token=None).status_code == 401
+    assert gsp(server, method, "urn:rsikg:gsp", GOOD_TURTLE, token="wrong").status_code == 403
+    assert fingerprint(server) == before
+
+
+def test_graph_store_round_trip_with_token(server):
+    graph = "urn:rsikg:round-trip"
+    assert gsp(server, "GET", graph, token=None).status_code == 404
+    assert gsp(server, "PUT", graph, GOOD_TURTLE).status_code == 201
+    assert gsp(server, "PUT", graph, GOOD_TURTLE).status_code == 204  # replaced
+    more = f'<{ID}system/ppj> <{SKOS}altLabel> "PPJ"@en .'
+    assert gsp(server, "POST", graph, more).status_code == 204
+    read = httpx.get(f"{server.url}/store", params={"graph": graph}, headers={"Accept": "text/turtle"})
+    assert read.status_code == 200
+    labels = set(rdflib.Graph().parse(data=read.text, format="turtle").objects())
+    assert labels == {rdflib.Literal("Præhospital journal", lang="da"), rdflib.Literal("PPJ", lang="en")}
+    assert gsp(server, "DELETE", graph).status_code == 204
+    assert gsp(server, "GET", graph, token=None).status_code == 404
+    assert gsp(server, "DELETE", graph).status_code == 404
+
+
+def test_graph_store_needs_one_target_and_a_known_body_type(server):
+    both = httpx.get(f"{server.url}/store", params={"graph": "urn:x", "default": ""})
+    assert both.status_code == 400
+    neither = httpx.get(f"{server.url}/store")
+    assert neither.status_code == 400
+    wrong_type = httpx.put(
+        f"{server.url}/store",
+        params={"graph": "urn:x"},
+        content="x",
+        headers={"Content-Type": "text/plain", "Authorization": f"Bearer {TOKEN}"},
+    )
+    assert wrong_type.status_code == 415
+    default = httpx.get(
+        f"{server.url}/store", params={"default": ""}, headers={"Accept": "application/n-triples"}
+    )
+    assert default.status_code == 200 and len(default.text.splitlines()) > 3000  # the union
+
+
+def test_malformed_turtle_body_is_400_with_position_and_changes_nothing(server):
+    before = fingerprint(server)
+    response = gsp(server, "PUT", "urn:rsikg:broken", f'<{ID}a> <{SKOS}b> "unterminated .\n')
+    assert response.status_code == 400
+    assert response.json()["location"]["line"] == 1
+    assert fingerprint(server) == before
+
+
+def test_update_that_adds_a_violation_is_422_and_changes_nothing(server):
+    before = fingerprint(server)
+    response = update(server, BAD_UPDATE)
+    assert response.status_code == 422
+    report = response.json()["report"]
+    assert report["conforms"] is False
+    assert {r["focusNode"] for r in report["results"]} >= {f"{ID}test/region-x"}
+    assert all(r["severity"] == "Violation" for r in report["results"])
+    assert fingerprint(server) == before
+
+
+def test_graph_store_write_that_adds_a_violation_is_422_and_changes_nothing(server):
+    before = fingerprint(server)
+    body = f"<{ID}test/region-y> a <https://w3id.org/rsikg/ontology#Region> ."
+    for method in ("PUT", "POST"):
+        response = gsp(server, method, "urn:rsikg:bad", body)
+        assert response.status_code == 422, method
+    # dropping the graph that holds the regions would break the governance rules
+    response = gsp(server, "DELETE", "https://w3id.org/rsikg/graph/graph_data/organisations.ttl")
+    assert response.status_code == 422
+    assert fingerprint(server) == before
+
+
+def test_an_update_with_a_syntax_error_is_400(server):
+    response = update(server, "INSERT DATA { <a:b> <c:d> }")
+    assert response.status_code == 400
+    assert response.json()["location"]["line"] == 1
