@@ -1,0 +1,236 @@
+"""A synthetic, national-scale graph in rsikg's own ontology, for benchmarks and load tests.
+
+Not data about RSI: every resource lives under https://w3id.org/rsikg/id/synth/ and cites one
+source document that says it is synthetic. The graph conforms to the shapes when validated
+with the ontology and vocabularies (and alone: it has its own regions and fora). With N
+systems it holds 5 regions, 98 municipalities, the RSI fora with two seats per region, vendors,
+N systems with about five dependencies each (mostly on earlier systems, plus a chain through
+the first ``chain`` systems that is deeper than a thousand links, and a few small cycles),
+projects, architecture decisions with supersession, and comply-or-explain statements.
+N = 25,000 gives about 700,000 triples. The same seed gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE = "https://w3id.org/rsikg/id/synth/"
+RSI = "https://w3id.org/rsikg/ontology#"
+VOCAB = "https://w3id.org/rsikg/id/vocab/"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+ORG = "http://www.w3.org/ns/org#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+SYSTEM_KINDS = [
+    "epj",
+    "praehospital-journal",
+    "borgerportal",
+    "telemedicin",
+    "logistik",
+    "administration",
+    "infrastruktur",
+    "identitet-og-adgang",
+    "billeddeling",
+    "laboratorie",
+    "henvisning",
+    "mobilapp",
+    "register",
+]
+REGIONS = ["hovedstaden", "sjaelland", "syddanmark", "midtjylland", "nordjylland"]
+FORA = [  # slug, class, mandate, seats per region
+    ("direktoerkreds", "Forum", "strategy", 2),
+    ("digitaliseringskreds", "SteeringGroup", "projects", 2),
+    ("systemforvaltning", "SteeringGroup", "operations", 0),
+    ("arkitekturraad", "ArchitectureCouncil", "architecture", 0),
+]
+
+
+@dataclass(frozen=True)
+class SynthStats:
+    triples: int
+    systems: int
+    dependencies: int
+    chain_depth: int
+    decisions: int
+    statements: int
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def _text(value: str, lang: str | None = None) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{escaped}"@{lang}' if lang else f'"{escaped}"'
+
+
+def _typed(value: str, datatype: str) -> str:
+    return f'"{value}"^^<{XSD}{datatype}>'
+
+
+class _Writer:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.source = _iri(BASE + "source")
+
+    def triple(self, s: str, p: str, o: str) -> None:
+        self.lines.append(f"{_iri(s)} {_iri(p)} {o} .\n")
+
+    def resource(self, iri: str, cls: str, da: str, en: str) -> None:
+        self.triple(iri, RDF_TYPE, _iri(cls))
+        self.triple(iri, SKOS + "prefLabel", _text(da, "da"))
+        self.triple(iri, SKOS + "prefLabel", _text(en, "en"))
+        self.triple(iri, DCT + "source", self.source)
+
+
+def _graph(systems: int, seed: int, chain: int) -> Iterator[str]:
+    rng = random.Random(seed)
+    w = _Writer()
+    w.resource(
+        BASE + "source",
+        RSI + "SourceDocument",
+        f"Syntetiske data (seed {seed})",
+        f"Synthetic data (seed {seed})",
+    )
+    w.triple(BASE + "source", RSI + "illustrative", _typed("true", "boolean"))
+
+    regions = [BASE + f"region/{r}" for r in REGIONS]
+    for slug, iri in zip(REGIONS, regions, strict=True):
+        w.resource(iri, RSI + "Region", f"Syntetisk region {slug}", f"Synthetic region {slug}")
+        w.triple(iri, RSI + "inSector", _iri(VOCAB + "sectors/regionerne"))
+    municipalities = [BASE + f"municipality/{i}" for i in range(98)]
+    for i, iri in enumerate(municipalities):
+        w.resource(iri, RSI + "PublicOrganisation", f"Syntetisk kommune {i}", f"Synthetic municipality {i}")
+        w.triple(iri, RSI + "inSector", _iri(VOCAB + "sectors/kommunerne"))
+    users = regions + municipalities
+    vendors = [BASE + f"vendor/{i}" for i in range(60)]
+    for i, iri in enumerate(vendors):
+        w.resource(iri, RSI + "Company", f"Syntetisk leverandør {i}", f"Synthetic vendor {i}")
+
+    fora = {}
+    for slug, cls, mandate, seats in FORA:
+        forum = fora[mandate] = BASE + f"forum/{slug}"
+        w.resource(forum, RSI + cls, f"Syntetisk forum {slug}", f"Synthetic forum {slug}")
+        w.triple(forum, SKOS + "definition", _text(f"Syntetisk forum med mandat til {mandate}.", "da"))
+        w.triple(forum, RSI + "mandate", _iri(VOCAB + f"decision-kinds/{mandate}"))
+        if seats:
+            w.triple(forum, RSI + "seatsPerRegion", _typed(str(seats), "integer"))
+            for region, region_slug in zip(regions, REGIONS, strict=True):
+                for role in ("koncerndirektoer", "it-direktoer")[:seats]:
+                    membership = BASE + f"membership/{slug}/{region_slug}/{role}"
+                    w.resource(membership, ORG + "Membership", f"Plads i {slug}", f"Seat in {slug}")
+                    w.triple(membership, ORG + "organization", _iri(forum))
+                    w.triple(membership, ORG + "member", _iri(region))
+                    w.triple(membership, ORG + "role", _iri(VOCAB + f"roles/{role}"))
+
+    system_iris = [BASE + f"system/{i}" for i in range(systems)]
+    dependencies = 0
+    for i, iri in enumerate(system_iris):
+        shared = i % 10 == 0
+        w.resource(iri, RSI + ("SharedSystem" if shared else "ITSystem"), f"System {i}", f"System {i}")
+        w.triple(iri, SKOS + "definition", _text(f"Syntetisk it-system nummer {i}.", "da"))
+        w.triple(iri, SKOS + "definition", _text(f"Synthetic IT system number {i}.", "en"))
+        w.triple(iri, DCT + "identifier", _text(f"SYS-{i:06d}"))
+        w.triple(iri, SKOS + "altLabel", _text(f"S{i}", "da"))
+        w.triple(iri, SKOS + "notation", _text(f"s{i}"))
+        w.triple(iri, RSI + "systemKind", _iri(VOCAB + f"system-kinds/{rng.choice(SYSTEM_KINDS)}"))
+        w.triple(iri, RSI + "vendor", _iri(rng.choice(vendors)))
+        w.triple(iri, RSI + "startDate", _typed(str(rng.randint(1995, 2025)), "gYear"))
+        chosen = rng.sample(users, rng.randint(4, 8))
+        for user in chosen:
+            w.triple(iri, RSI + "usedBy", _iri(user))
+        for sector in sorted({"regionerne" if u in regions else "kommunerne" for u in chosen}):
+            w.triple(iri, RSI + "usedInSector", _iri(VOCAB + f"sectors/{sector}"))
+        w.triple(iri, RSI + "systemManager", _iri(rng.choice(regions)))
+        if shared:
+            w.triple(iri, RSI + "governedBy", _iri(fora["operations"]))
+            w.triple(iri, RSI + "operatedBy", _iri(rng.choice(regions)))
+        targets: set[int] = set()
+        if 0 < i < chain:
+            targets.add(i - 1)  # the deep chain
+        elif i >= chain:
+            targets.update(rng.randrange(i) for _ in range(rng.randint(3, 7)))
+        for j in sorted(targets):
+            w.triple(iri, RSI + "dependsOn", _iri(system_iris[j]))
+        dependencies += len(targets)
+    for start in range(chain, min(systems, chain + 30), 10):  # a few three-system cycles
+        w.triple(system_iris[start], RSI + "dependsOn", _iri(system_iris[start + 2]))
+        dependencies += 1
+
+    for i in range(systems // 50):
+        project = BASE + f"project/{i}"
+        w.resource(project, RSI + "Project", f"Projekt {i}", f"Project {i}")
+        w.triple(project, RSI + "governedBy", _iri(fora["projects"]))
+        w.triple(project, RSI + "delivers", _iri(rng.choice(system_iris)))
+
+    decisions: list[str] = []  # accepted, so they can still be superseded
+    status: dict[str, str] = {}
+    statements = 0
+    for i in range(max(1, systems // 25)):
+        decision = BASE + f"decision/{i}"
+        kind = "architecture" if i % 3 else "operations"
+        superseded = bool(decisions) and rng.random() < 0.1
+        old = rng.choice(decisions) if superseded else None
+        w.resource(decision, RSI + "ArchitectureDecision", f"Beslutning {i}", f"Decision {i}")
+        w.triple(decision, DCT + "title", _text(f"Syntetisk beslutning {i}", "da"))
+        w.triple(decision, DCT + "date", _typed(f"20{10 + i % 15:02d}-{1 + i % 12:02d}-01", "date"))
+        w.triple(decision, RSI + "context", _text("Syntetisk kontekst.", "da"))
+        w.triple(decision, RSI + "decisionOutcome", _text("Syntetisk beslutning.", "da"))
+        w.triple(decision, RSI + "consequences", _text("Syntetiske konsekvenser.", "da"))
+        w.triple(decision, RSI + "decidedBy", _iri(fora[kind]))
+        w.triple(decision, RSI + "decisionKind", _iri(VOCAB + f"decision-kinds/{kind}"))
+        for system in rng.sample(system_iris, min(len(system_iris), rng.randint(1, 3))):
+            w.triple(decision, RSI + "affects", _iri(system))
+        for region in regions:
+            w.triple(decision, RSI + "appliesTo", _iri(region))
+        if old is not None:
+            w.triple(decision, RSI + "supersedes", _iri(old))
+            decisions.remove(old)
+            status[old] = "superseded"
+        status[decision] = "accepted"
+        decisions.append(decision)
+        for region, slug in zip(regions, REGIONS, strict=True):
+            if rng.random() < 0.8:
+                statement = BASE + f"statement/{i}/{slug}"
+                deviates = rng.random() < 0.2
+                w.resource(
+                    statement, RSI + "ComplianceStatement", f"Erklæring {i} {slug}", f"Statement {i} {slug}"
+                )
+                w.triple(statement, RSI + "complianceOf", _iri(decision))
+                w.triple(statement, RSI + "statedBy", _iri(region))
+                w.triple(
+                    statement,
+                    RSI + "complianceStatus",
+                    _iri(VOCAB + f"compliance-status/{'deviates' if deviates else 'complies'}"),
+                )
+                if deviates:
+                    w.triple(statement, RSI + "explanation", _text("Syntetisk forklaring.", "da"))
+                statements += 1
+    for decision, value in status.items():
+        w.triple(decision, RSI + "status", _iri(VOCAB + f"decision-status/{value}"))
+    yield from w.lines
+    yield f"# systems={systems} dependencies={dependencies} chain={chain} statements={statements}\n"
+
+
+def synthesise(systems: int, out: Path, *, seed: int = 1, chain: int = 1200) -> SynthStats:
+    """Write the synthetic graph as N-Triples to ``out``."""
+    chain = min(chain, systems)
+    triples = 0
+    stats_line = ""
+    with out.open("w", encoding="utf-8") as f:
+        for line in _graph(systems, seed, chain):
+            if line.startswith("#"):
+                stats_line = line
+            else:
+                triples += 1
+            f.write(line)
+    fields = dict(part.split("=") for part in stats_line[2:].split())
+    decisions = max(1, systems // 25)
+    return SynthStats(
+        triples, systems, int(fields["dependencies"]), max(0, chain - 1), decisions, int(fields["statements"])
+    )
