@@ -59,12 +59,14 @@ class GraphService:
         self._write_lock = threading.Lock()
         self._baseline: set[ViolationKey] | None = None
         self.known_graphs: frozenset[str] = frozenset(store.named_graphs())
+        self.triples = len(store)  # counted once per write, not per request
 
     async def start(self) -> None:
         """Load the project's graph into an empty store, then start the query workers."""
         if len(self.store) == 0:
             load_project(self.store, self.settings)
             self.known_graphs = frozenset(self.store.named_graphs())
+            self.triples = len(self.store)
         await self.engine.start()
 
     async def close(self) -> None:
@@ -100,7 +102,7 @@ class GraphService:
         named_graphs: Sequence[str] = (),
         bindings: dict[str, Node] | None = None,
     ) -> QueryAnswer:
-        self.check_query(query, default_graphs, named_graphs)
+        features = self.check_query(query, default_graphs, named_graphs)
         request = QueryRequest(
             query=query,
             results_format=results_format,
@@ -108,6 +110,8 @@ class GraphService:
             default_graphs=list(default_graphs) or None,
             named_graphs=list(named_graphs) or None,
             bindings=bindings or {},
+            plan=sparql_guard.row_cap_plan(features, self.settings.max_rows),
+            bounded=features.bounded,
         )
         return await self.engine.run(request)
 
@@ -139,6 +143,7 @@ class GraphService:
     def published(self) -> None:
         """After a committed write: new queries see it. Call on the event loop's thread."""
         self.known_graphs = frozenset(self.store.named_graphs())
+        self.triples = len(self.store)
         self.engine.publish()
 
     def _violations(self, store: OxigraphStore) -> ValidationReport:

@@ -28,6 +28,8 @@ _TOKEN = re.compile(
     | (?P<var>[?$][^\s(){}\[\],;.<>=!|&+*/^"']+)
     | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:
                 (?:[^\s(){}\[\],;<>"'^|=!&+*/]*[^\s(){}\[\],;<>"'^|=!&+*/.])?)
+    | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
+    | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)
     | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
     | (?P<other>.)
     """,
@@ -47,6 +49,9 @@ class SparqlFeatures:
     load: list[str] = field(default_factory=list)
     from_graphs: list[str] = field(default_factory=list)
     from_named_graphs: list[str] = field(default_factory=list)
+    top_limit: int | None = None  # LIMIT after the query's last closing brace
+    trailing_values: bool = False  # a VALUES block after the last closing brace
+    bounded: bool = False  # see is_bounded
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -80,10 +85,21 @@ def inspect(text: str) -> SparqlFeatures:
             return prefixes.get(prefix, f"{prefix}:") + local
         return None
 
+    depth = 0
     i = 0
     while i < len(tokens):
         kind, value = tokens[i]
         word = value.upper() if kind == "word" else ""
+        if value == "{":
+            depth += 1
+        elif value == "}":
+            depth -= 1
+            if depth == 0 and not features.trailing_values:  # modifiers after it are the query's own
+                features.top_limit = None
+        elif depth == 0 and word == "LIMIT" and i + 1 < len(tokens) and tokens[i + 1][0] == "number":
+            features.top_limit = int(tokens[i + 1][1])
+        elif depth == 0 and word == "VALUES" and features.form is not None:
+            features.trailing_values = True
         if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1][0] == "pname":
             prefixes[tokens[i + 1][1].rstrip(":").partition(":")[0]] = iri_at(i + 2) or ""
             i += 3
@@ -111,7 +127,61 @@ def inspect(text: str) -> SparqlFeatures:
             else:
                 features.from_graphs.append(iri_at(i + 1) or "")
         i += 1
+    features.bounded = _is_bounded(tokens)
     return features
+
+
+_PATTERN_TOKENS = {"iri", "pname", "var", "string", "number"}
+
+
+def _is_bounded(tokens: list[tuple[str, str]]) -> bool:
+    """Whether the query's cost is bounded by the data it names, so it cannot run away.
+
+    True for a SELECT, ASK or CONSTRUCT WHERE whose one group holds only triple patterns with a
+    constant subject: no nested group, no FILTER, OPTIONAL, UNION, GRAPH, VALUES, BIND,
+    SERVICE, subquery, property path or blank-node syntax. Evaluating it scans the named
+    subjects' triples and nothing else (a description of a resource, the commonest query).
+    """
+    braces = [i for i, (_, v) in enumerate(tokens) if v in "{}"]
+    if len(braces) != 2 or tokens[braces[0]][1] != "{":
+        return False
+    head = [v.upper() for k, v in tokens[: braces[0]] if k == "word"]
+    forms = [w for w in head if w in QUERY_FORMS]
+    if forms not in (["SELECT"], ["ASK"], ["CONSTRUCT"]) or "FROM" in head:
+        return False
+    if forms == ["CONSTRUCT"] and head[-1] != "WHERE":
+        return False  # CONSTRUCT {template} WHERE {...} has two groups, seen above
+    body = tokens[braces[0] + 1 : braces[1]]
+    position = 0  # 0 subject, 1 predicate, 2 object
+    for kind, value in body:
+        if position == 0:
+            if kind not in ("iri", "pname"):
+                return False
+            position = 1
+        elif kind in _PATTERN_TOKENS or (kind == "word" and value == "a" and position == 1):
+            position = 2
+        elif position == 2 and (kind == "langtag" or value == "^"):
+            continue  # a literal's language tag or ^^datatype
+        elif value == ";" and position == 2:
+            position = 1
+        elif value == "," and position == 2:
+            position = 2
+        elif value == ".":
+            position = 0
+        else:
+            return False
+    return True
+
+
+def row_cap_plan(features: SparqlFeatures, cap: int) -> str | None:
+    """How a SELECT can be kept within ``cap`` rows by Oxigraph itself, so its answer can be
+    serialised natively: 'within' (its own LIMIT is at most the cap), 'append' (a LIMIT may be
+    appended at the end), or None (count the rows one by one instead)."""
+    if features.form != "SELECT" or features.trailing_values:
+        return None
+    if features.top_limit is not None:
+        return "within" if features.top_limit <= cap else None
+    return "append"
 
 
 def check(features: SparqlFeatures, *, known_graphs: Collection[str], allowed: Collection[str] = ()) -> None:

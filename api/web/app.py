@@ -142,7 +142,7 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
         service = state.graph
         return {
             "status": "ok",
-            "triples": len(service.store),
+            "triples": service.triples,
             "graphs": len(service.known_graphs),
             "writes": state.token is not None,
             "workers_network_isolated": service.engine.network_isolated,

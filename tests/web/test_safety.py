@@ -140,3 +140,11 @@ def test_answers_are_capped_at_the_row_limit(make_server):
     assert response.headers["x-rsikg-row-limit"] == "7"
     small = httpx.get(server.sparql, params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 3"})
     assert "x-rsikg-truncated" not in small.headers
+    # a lookup of one resource is answered in-process, not by a worker: capped all the same
+    lookup = "SELECT ?p ?o WHERE { <https://w3id.org/rsikg/id/forum/rita> ?p ?o }"
+    for accept, count in (
+        ("application/sparql-results+json", lambda r: len(r.json()["results"]["bindings"])),
+        ("text/tab-separated-values", lambda r: len(r.text.splitlines()) - 1),
+    ):
+        response = httpx.get(server.sparql, params={"query": lookup}, headers={"Accept": accept})
+        assert count(response) == 7 and response.headers["x-rsikg-truncated"] == "true"

@@ -17,11 +17,13 @@ import struct
 import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import rdflib
 from rdflib.term import Node
 
 from api.core.store.oxigraph import OxigraphStore
+from api.core.store.worker import _load_formats, respond
 from api.errors import (
     InputError,
     Location,
@@ -42,6 +44,8 @@ class QueryRequest:
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
     bindings: dict[str, Node] = field(default_factory=dict)
+    plan: str | None = None  # how the row cap can be left to Oxigraph (sparql_guard.row_cap_plan)
+    bounded: bool = False  # cannot run away (sparql_guard): answered in-process, no worker
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,7 @@ class QueryAnswer:
     body: bytes
     format: str
     truncated: bool
-    rows: int
+    rows: int | None  # None where the answer was serialised natively and not counted
 
 
 def _json_term(term: Node) -> dict[str, str]:
@@ -110,6 +114,7 @@ class QueryEngine:
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
+        _load_formats()  # for the queries answered in-process
         shutil.rmtree(self._root, ignore_errors=True)  # leftovers of a process that was killed
         self._root.mkdir(parents=True)
         self.publish()
@@ -175,14 +180,41 @@ class QueryEngine:
 
     async def run(self, request: QueryRequest, *, deadline: float | None = None) -> QueryAnswer:
         """Answer a query within the deadline (seconds), or raise QueryDeadlineError."""
+        if request.bounded:
+            # Its cost is bounded by the subjects it names, so no deadline can be needed: skip
+            # the round trip to a worker (the hot path of resource lookups).
+            answer, body = respond(self.store.native, self._payload(request, self._current))
+            return self._result(answer, body)
         limit = self.deadline if deadline is None else deadline
         started = time.monotonic()
         try:
-            worker = await asyncio.wait_for(self._idle.get(), timeout=limit)
-        except TimeoutError:
-            raise QueryDeadlineError(limit) from None
+            worker = self._idle.get_nowait()  # the usual case: no task, no timer
+        except asyncio.QueueEmpty:
+            try:
+                worker = await asyncio.wait_for(self._idle.get(), timeout=limit)
+            except TimeoutError:
+                raise QueryDeadlineError(limit) from None
         checkpoint = self._current
-        payload = {
+        data = json.dumps(self._payload(request, checkpoint)).encode()
+        try:
+            worker.writer.write(struct.pack(">I", len(data)) + data)
+            async with asyncio.timeout(max(0.0, limit - (time.monotonic() - started))):
+                answer, body = await self._answer(worker)
+        except TimeoutError:
+            self._replace(worker)
+            raise QueryDeadlineError(limit) from None
+        except (asyncio.IncompleteReadError, ConnectionError) as err:
+            self._replace(worker)
+            raise QueryEngineError(f"the query worker stopped unexpectedly: {err}") from None
+        moved = worker.checkpoint != checkpoint
+        worker.checkpoint = checkpoint
+        self._idle.put_nowait(worker)
+        if moved:  # an older checkpoint may now be unused
+            self._collect()
+        return self._result(answer, body)
+
+    def _payload(self, request: QueryRequest, checkpoint: str) -> dict[str, Any]:
+        return {
             "query": request.query,
             "results_format": request.results_format,
             "graph_format": request.graph_format,
@@ -190,23 +222,9 @@ class QueryEngine:
             "named_graphs": request.named_graphs,
             "bindings": {k: _json_term(v) for k, v in request.bindings.items()},
             "max_rows": self.max_rows,
+            "plan": request.plan,
             "checkpoint": checkpoint,
         }
-        data = json.dumps(payload).encode()
-        try:
-            worker.writer.write(struct.pack(">I", len(data)) + data)
-            remaining = max(0.0, limit - (time.monotonic() - started))
-            answer, body = await asyncio.wait_for(self._answer(worker), timeout=remaining)
-        except TimeoutError:
-            self._replace(worker)
-            raise QueryDeadlineError(limit) from None
-        except (asyncio.IncompleteReadError, ConnectionError) as err:
-            self._replace(worker)
-            raise QueryEngineError(f"the query worker stopped unexpectedly: {err}") from None
-        worker.checkpoint = checkpoint
-        self._idle.put_nowait(worker)
-        self._collect()
-        return self._result(answer, body)
 
     async def _answer(self, worker: _Worker) -> tuple[dict[str, object], bytes]:
         answer = json.loads(await worker.read_frame())
@@ -216,9 +234,9 @@ class QueryEngine:
     @staticmethod
     def _result(answer: dict[str, object], body: bytes) -> QueryAnswer:
         if answer.get("ok"):
-            return QueryAnswer(
-                body, str(answer["format"]), bool(answer["truncated"]), int(str(answer["rows"]))
-            )
+            rows = answer["rows"]
+            count = int(str(rows)) if rows is not None else None
+            return QueryAnswer(body, str(answer["format"]), bool(answer["truncated"]), count)
         kind, message = answer.get("kind"), str(answer.get("message", ""))
         if kind == "syntax":
             from api.core.store.oxigraph import located_query_error

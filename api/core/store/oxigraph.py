@@ -245,6 +245,8 @@ def _xml_error_position(source: Source) -> tuple[int | None, int | None]:
 # --------------------------------------------------------------------------------------------
 
 _STAGING_PREFIX = "urn:rsikg:staging:"
+BULK_THRESHOLD = 50_000
+"""Graphs larger than this (in quads) are loaded with the bulk loader, not in a transaction."""
 
 
 class OxigraphStore:
@@ -316,16 +318,25 @@ class OxigraphStore:
         ]
 
     def _replace(self, source: Source, quads: list[ox.Quad]) -> int:
-        """Replace every graph the source fills, each in one transaction.
+        """Replace every graph the source fills.
 
-        The quads go to a staging graph first (one transaction); one SPARQL MOVE then swaps
-        them in (another transaction), so a reader never sees a half-written graph.
+        Up to BULK_THRESHOLD quads a graph is swapped in atomically: the quads go to a staging
+        graph (one transaction) and one SPARQL MOVE puts them in place (another), so nobody
+        ever sees a half-written graph. Larger graphs are written with the bulk loader, which is
+        much faster (measured on 684k quads on disk: 5 s, against 20 s for a transactional
+        insert and 89 s for the MOVE) but not crash-atomic: a process killed midway leaves a
+        partial graph, which the next load of the file replaces. Either way the source was
+        parsed in full first, so bad input never writes anything.
         """
         by_graph: dict[str, list[ox.Quad]] = {source.graph: []}
         for q in quads:
             name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else source.graph
             by_graph.setdefault(name, []).append(q)
         for graph, graph_quads in by_graph.items():
+            if len(graph_quads) > BULK_THRESHOLD:
+                self.remove_graph(graph)
+                self._store.bulk_extend(graph_quads)
+                continue
             staging = ox.NamedNode(f"{_STAGING_PREFIX}{uuid.uuid4()}")
             self._store.extend(ox.Quad(q.subject, q.predicate, q.object, staging) for q in graph_quads)
             self._store.update(f"MOVE SILENT <{staging.value}> TO {_graph_sparql(graph)}")
@@ -479,6 +490,11 @@ class OxigraphStore:
     def flush(self) -> None:
         if self.path is not None:
             self._store.flush()
+
+    @property
+    def native(self) -> ox.Store:
+        """The pyoxigraph store itself, for the query engine in this package only."""
+        return self._store
 
     def checkpoint(self, target: Path) -> None:
         """A consistent copy of the store at ``target`` (hard links where possible), for

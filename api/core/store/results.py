@@ -163,3 +163,41 @@ def write_boolean(value: bool, fmt: str) -> bytes:
 
 
 WRITERS = {"json": write_json, "xml": write_xml, "csv": write_csv, "tsv": write_tsv}
+
+# The fewest bytes a row takes in Oxigraph's own serialisation: a body shorter than
+# MIN_ROW_BYTES × n cannot hold n rows, so only longer ones need counting.
+MIN_ROW_BYTES = {"json": 2, "xml": 17, "csv": 2, "tsv": 1}
+
+
+def trim(body: bytes, fmt: str, limit: int) -> tuple[bytes, bool]:
+    """Cut a natively serialised SELECT answer to ``limit`` rows; (body, whether it was cut).
+
+    Exact for each format: JSON is parsed; in XML a ``<result>`` tag cannot occur inside a
+    value (``<`` is escaped); TSV escapes newlines in values; CSV is read as CSV.
+    """
+    if len(body) < MIN_ROW_BYTES[fmt] * (limit + 1):
+        return body, False
+    if fmt == "json":
+        document = json.loads(body)
+        bindings = document["results"]["bindings"]
+        if len(bindings) <= limit:
+            return body, False
+        del bindings[limit:]
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode(), True
+    if fmt == "xml":
+        starts = [m.start() for m in re.finditer(rb"<result>", body)]
+        if len(starts) <= limit:
+            return body, False
+        return body[: starts[limit]] + b"</results></sparql>", True
+    if fmt == "tsv":
+        lines = body.split(b"\n")
+        rows = lines[1:-1] if lines[-1] == b"" else lines[1:]
+        if len(rows) <= limit:
+            return body, False
+        return b"\n".join([lines[0], *rows[:limit]]) + b"\n", True
+    records = list(csv.reader(io.StringIO(body.decode("utf-8"), newline="")))
+    if len(records) - 1 <= limit:
+        return body, False
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(records[: limit + 1])
+    return out.getvalue().encode(), True

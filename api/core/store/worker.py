@@ -71,7 +71,7 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
 
     from api.core.namespaces import PREFIXES
     from api.core.store.oxigraph import RDF_FORMATS
-    from api.core.store.results import WRITERS, take, write_boolean
+    from api.core.store.results import WRITERS, take, trim, write_boolean
 
     options: dict[str, Any] = {}
     if request.get("default_graphs") is not None:
@@ -82,16 +82,27 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
         options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
     if request.get("bindings"):
         options["substitutions"] = {ox.Variable(k): _term(v) for k, v in request["bindings"].items()}
-    result = store.query(request["query"], **options)
     limit = int(request["max_rows"])
+    plan = request.get("plan")
+    text = request["query"]
+    try:
+        # Oxigraph keeps the answer within the cap itself, so it can also serialise it natively
+        result = store.query(f"{text}\nLIMIT {limit + 1}\n" if plan == "append" else text, **options)
+    except SyntaxError:
+        if plan != "append":
+            raise
+        result, plan = store.query(text, **options), None  # the error as the user wrote it
     results_format, graph_format = request.get("results_format"), request.get("graph_format")
     if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
         if results_format is None:
             return {"ok": False, "kind": "not-acceptable", "form": "results"}, b""
         if isinstance(result, ox.QueryBoolean):
-            return {"ok": True, "format": results_format, "truncated": False, "rows": 1}, write_boolean(
-                bool(result), results_format
-            )
+            body = write_boolean(bool(result), results_format)
+            return {"ok": True, "format": results_format, "truncated": False, "rows": 1}, body
+        if plan is not None:
+            native = result.serialize(format=_RESULT_FORMATS[results_format]) or b""
+            native, truncated = trim(native, results_format, limit)
+            return {"ok": True, "format": results_format, "truncated": truncated, "rows": None}, native
         variables = [v.value for v in result.variables]
         rows, truncated = take(result, variables, limit)
         body = WRITERS[results_format](variables, rows)
@@ -105,22 +116,42 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
     return {"ok": True, "format": graph_format, "truncated": truncated, "rows": count}, rdf or b""
 
 
+_RESULT_FORMATS: dict[str, Any] = {}
+
+
+def _load_formats() -> None:
+    import pyoxigraph as ox
+
+    _RESULT_FORMATS.update(
+        json=ox.QueryResultsFormat.JSON,
+        xml=ox.QueryResultsFormat.XML,
+        csv=ox.QueryResultsFormat.CSV,
+        tsv=ox.QueryResultsFormat.TSV,
+    )
+
+
+def respond(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """:func:`execute`, with every failure turned into an answer the server maps to a status."""
+    try:
+        return execute(store, request)
+    except SyntaxError as err:
+        return {"ok": False, "kind": "syntax", "message": str(err)}, b""
+    except Exception as err:
+        return {"ok": False, "kind": "error", "message": f"{type(err).__name__}: {err}"}, b""
+
+
 def serve(sock: socket.socket, isolated: bool) -> None:
     import pyoxigraph as ox
 
+    _load_formats()
     stream = sock.makefile("rb")
     sock.sendall(frame(json.dumps({"hello": True, "isolated": isolated}).encode()))
     store, opened = None, None
     while (payload := read_frame(stream)) is not None:
         request = json.loads(payload)
-        try:
-            if request["checkpoint"] != opened:
-                store, opened = ox.Store.read_only(request["checkpoint"]), request["checkpoint"]
-            answer, body = execute(store, request)
-        except SyntaxError as err:
-            answer, body = {"ok": False, "kind": "syntax", "message": str(err)}, b""
-        except Exception as err:  # reported to the server, which maps it to a status code
-            answer, body = {"ok": False, "kind": "error", "message": f"{type(err).__name__}: {err}"}, b""
+        if request["checkpoint"] != opened:
+            store, opened = ox.Store.read_only(request["checkpoint"]), request["checkpoint"]
+        answer, body = respond(store, request)
         sock.sendall(frame(json.dumps(answer).encode()) + frame(body))
 
 
