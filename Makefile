@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint clean
+.PHONY: help install run test lint bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install rsikg with its test tools
 
-run: install ## Set up, load ontology, vocabularies, shapes and graph data, print the store's contents
+run: install ## Set up, load the graph, and serve it at http://127.0.0.1:8000 (/sparql, /queries, /docs)
 	$(BIN)/rsikg load
 	$(BIN)/rsikg stats
+	$(BIN)/rsikg serve
 
 test: install lint ## Set up and run the tests (shapes, data, store, CLI, reasoner)
 	$(BIN)/python -m pytest
@@ -29,6 +30,10 @@ lint: install ## ruff and mypy over the code
 	$(BIN)/ruff check api tests
 	$(BIN)/ruff format --check api tests
 	$(BIN)/mypy
+
+bench: install ## Benchmark rsikg against Oxigraph's server and rdflib-endpoint (about 10 minutes)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	$(BIN)/python benchmarks/run.py
 
 clean: ## Remove the virtual environment and the local store
 	rm -rf $(VENV) .rsikg

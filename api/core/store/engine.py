@@ -106,7 +106,8 @@ class QueryEngine:
         self._root = store.path.parent / f".{store.path.name}.checkpoints"
         self._generation = 0
         self._current = ""
-        self._idle: asyncio.Queue[_Worker] = asyncio.Queue()
+        # LIFO: the worker used last is taken first, so its block cache stays warm
+        self._idle: asyncio.LifoQueue[_Worker] = asyncio.LifoQueue()
         self._workers: set[_Worker] = set()
         self._spawning: set[asyncio.Task[None]] = set()
         self.network_isolated: bool | None = None
