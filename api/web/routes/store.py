@@ -60,16 +60,31 @@ async def get_graph(
     return Response(body, media_type=RDF_FORMATS[fmt].media_type, headers={"Vary": "Accept"})
 
 
-async def _write(
+@router.api_route(
+    "/store",
+    methods=["PUT", "POST", "DELETE"],
+    status_code=204,
+    summary="Replace (PUT), add to (POST) or drop (DELETE) a graph; needs the bearer token",
+    responses={
+        201: {"description": "Created"},
+        401: {"description": "No token"},
+        403: {"description": "Wrong token, or writes off"},
+        404: {"description": "No such graph"},
+        415: {"description": "Unknown body type"},
+        422: {"description": "The write would add SHACL Violations; nothing changed"},
+    },
+)
+async def write_graph(
     request: Request,
     state: StateDep,
     service: ServiceDep,
-    method: str,
-    target: str,
-    authorization: str | None,
+    graph: GraphParam = None,
+    default: DefaultParam = None,
+    authorization: Annotated[str | None, Header()] = None,
 ) -> Response:
+    target = _target(graph, default)
     require_token(authorization, state.token)
-    if method == "DELETE":
+    if request.method == "DELETE":
         if not service.has_graph(target):
             raise HttpError(404, f"the store has no graph <{target}>")
         await anyio.to_thread.run_sync(service.delete_graph, target)
@@ -77,43 +92,7 @@ async def _write(
         return Response(status_code=204)
     fmt = _body_format(request.headers.get("content-type"))
     body = await read_body(request, state.settings.max_body_bytes)
-    write = service.put_graph if method == "PUT" else service.post_graph
+    write = service.put_graph if request.method == "PUT" else service.post_graph
     outcome = await anyio.to_thread.run_sync(write, target, body, fmt)
     service.published()
     return Response(status_code=201 if outcome.created else 204)
-
-
-@router.put("/store", summary="Replace a graph", status_code=204)
-async def put_graph(
-    request: Request,
-    state: StateDep,
-    service: ServiceDep,
-    graph: GraphParam = None,
-    default: DefaultParam = None,
-    authorization: Annotated[str | None, Header()] = None,
-) -> Response:
-    return await _write(request, state, service, "PUT", _target(graph, default), authorization)
-
-
-@router.post("/store", summary="Add to a graph", status_code=204)
-async def post_graph(
-    request: Request,
-    state: StateDep,
-    service: ServiceDep,
-    graph: GraphParam = None,
-    default: DefaultParam = None,
-    authorization: Annotated[str | None, Header()] = None,
-) -> Response:
-    return await _write(request, state, service, "POST", _target(graph, default), authorization)
-
-
-@router.delete("/store", summary="Drop a graph", status_code=204)
-async def delete_graph(
-    request: Request,
-    state: StateDep,
-    service: ServiceDep,
-    graph: GraphParam = None,
-    default: DefaultParam = None,
-    authorization: Annotated[str | None, Header()] = None,
-) -> Response:
-    return await _write(request, state, service, "DELETE", _target(graph, default), authorization)
