@@ -242,3 +242,14 @@ def test_openapi_documents_sparql(server):
     document = httpx.get(f"{server.url}/openapi.json").json()
     assert {"get", "post"} <= set(document["paths"]["/sparql"])
     assert "/store" in document["paths"]
+
+
+def test_openapi_operation_ids_are_unique(server):
+    document = httpx.get(f"{server.url}/openapi.json").json()
+    ids = [
+        op["operationId"]
+        for path in document["paths"].values()
+        for op in path.values()
+        if "operationId" in op
+    ]
+    assert len(ids) == len(set(ids))

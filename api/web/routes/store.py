@@ -7,7 +7,7 @@ shapes before it is committed (422 with the report otherwise, and nothing change
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -60,20 +60,6 @@ async def get_graph(
     return Response(body, media_type=RDF_FORMATS[fmt].media_type, headers={"Vary": "Accept"})
 
 
-@router.api_route(
-    "/store",
-    methods=["PUT", "POST", "DELETE"],
-    status_code=204,
-    summary="Replace (PUT), add to (POST) or drop (DELETE) a graph; needs the bearer token",
-    responses={
-        201: {"description": "Created"},
-        401: {"description": "No token"},
-        403: {"description": "Wrong token, or writes off"},
-        404: {"description": "No such graph"},
-        415: {"description": "Unknown body type"},
-        422: {"description": "The write would add SHACL Violations; nothing changed"},
-    },
-)
 async def write_graph(
     request: Request,
     state: StateDep,
@@ -96,3 +82,23 @@ async def write_graph(
     outcome = await anyio.to_thread.run_sync(write, target, body, fmt)
     service.published()
     return Response(status_code=201 if outcome.created else 204)
+
+
+_WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"description": "Created"},
+    401: {"description": "No token"},
+    403: {"description": "Wrong token, or writes are off"},
+    404: {"description": "No such graph"},
+    415: {"description": "Unknown body type"},
+    422: {"description": "The write would add SHACL Violations; nothing changed"},
+}
+for _method, _summary in (("PUT", "Replace a graph"), ("POST", "Add to a graph"), ("DELETE", "Drop a graph")):
+    router.add_api_route(
+        "/store",
+        write_graph,
+        methods=[_method],
+        status_code=204,
+        operation_id=f"{_method.lower()}_graph",
+        summary=f"{_summary} (needs the bearer token)",
+        responses=_WRITE_RESPONSES,
+    )
