@@ -144,12 +144,7 @@ def load(
             f"loaded {written} triples from {len(paths)} file(s) into {settings.store}", highlight=False
         )
         if materialise:
-            data = graph_store.to_rdflib(
-                exclude_graphs=[
-                    g for g in graph_store.named_graphs() if g not in loading.data_graphs(graph_store)
-                ]
-            )
-            added = reasoning.materialise(graph_store, data, materialise.value)
+            added = reasoning.materialise(graph_store, loading.data_extract(graph_store), materialise.value)
             err.print(
                 f"materialised {added} {materialise.value} triples into {loading.INFERRED_GRAPH}",
                 highlight=False,
@@ -236,13 +231,9 @@ def reason(store: StoreOption = None) -> None:
     """Check ontology + data for consistency with HermiT (owlready2). Exit 0 consistent, 1
     inconsistent or unsatisfiable classes, 2 error (e.g. no Java)."""
     with _opened(store) as (_, graph_store):
-        graphs = loading.data_graphs(graph_store)
-        if not graphs:
+        if not loading.data_graphs(graph_store):
             raise InputError("the store is empty; run 'rsikg load' first")
-        data = graph_store.to_rdflib(
-            exclude_graphs=[g for g in graph_store.named_graphs() if g not in graphs]
-        )
-        report = reasoning.check_consistency(data)
+        report = reasoning.check_consistency(loading.data_extract(graph_store))
         out.print(report.to_text(), highlight=False)
     if not report.ok:
         raise typer.Exit(1)

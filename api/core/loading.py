@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import rdflib
+
 from api.core.store import GraphStore, ProgressCallback, Source, rdf_format_for_path
 from api.errors import InputError, Location, display_path
 from api.settings import Settings
@@ -94,6 +96,16 @@ def load_project(
     return load_files(store, project_files(settings, examples=examples), settings, progress)
 
 
+def is_data_graph(graph: str) -> bool:
+    """Whether a graph holds data (to validate, reason over): not shapes, not inferred triples."""
+    return not is_shapes_graph(graph) and graph != INFERRED_GRAPH
+
+
 def data_graphs(store: GraphStore) -> Sequence[str]:
-    """The graphs that hold data to validate: all but the shapes and inferred triples."""
-    return [g for g in store.named_graphs() if not is_shapes_graph(g) and g != INFERRED_GRAPH]
+    """The graphs that hold data: all but the shapes and the inferred triples."""
+    return [g for g in store.named_graphs() if is_data_graph(g)]
+
+
+def data_extract(store: GraphStore) -> rdflib.Graph:
+    """The data graphs as one in-memory rdflib graph (for pySHACL, HermiT and owlrl)."""
+    return store.to_rdflib(exclude_graphs=[g for g in store.named_graphs() if not is_data_graph(g)])

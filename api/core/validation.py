@@ -19,7 +19,7 @@ import rdflib
 from rdflib.namespace import SH
 from rdflib.term import Node
 
-from api.core.loading import data_graphs, load_files, project_files, shapes_files
+from api.core.loading import data_extract, data_graphs, load_files, project_files, shapes_files
 from api.core.namespaces import compact
 from api.core.store import GraphStore, open_store
 from api.errors import InputError, Location, display_path
@@ -215,9 +215,8 @@ def validation_data(store: GraphStore, settings: Settings, extra: Sequence[Path]
     background, so that files can be checked before anything is loaded. Extra files are
     parsed by the store's parser, so a malformed one is reported with its line and column.
     """
-    graphs = set(data_graphs(store))
-    excluded = [g for g in store.named_graphs() if g not in graphs]
-    data = store.to_rdflib(exclude_graphs=excluded) if graphs else rdflib.Graph()
+    graphs = data_graphs(store)
+    data = data_extract(store) if graphs else rdflib.Graph()
     if not graphs or extra:
         scratch = open_store(None)
         background: list[Path] = []
