@@ -179,14 +179,14 @@ class QueryEngine:
 
     # -- queries ------------------------------------------------------------------------------
 
-    async def run(self, request: QueryRequest, *, deadline: float | None = None) -> QueryAnswer:
-        """Answer a query within the deadline (seconds), or raise QueryDeadlineError."""
+    async def run(self, request: QueryRequest) -> QueryAnswer:
+        """Answer a query within the engine's deadline, or raise QueryDeadlineError."""
         if request.bounded:
             # Its cost is bounded by the subjects it names, so no deadline can be needed: skip
             # the round trip to a worker (the hot path of resource lookups).
             answer, body = respond(self.store.native, self._payload(request, self._current))
             return self._result(answer, body)
-        limit = self.deadline if deadline is None else deadline
+        limit = self.deadline
         started = time.monotonic()
         try:
             worker = self._idle.get_nowait()  # the usual case: no task, no timer

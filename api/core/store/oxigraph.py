@@ -22,6 +22,7 @@ import rdflib
 from rdflib.term import Node
 
 from api.core.namespaces import PREFIXES
+from api.core.store.results import write_boolean
 from api.errors import (
     InputError,
     Location,
@@ -431,9 +432,8 @@ class OxigraphStore:
                     f"use one of {', '.join(RESULT_FORMATS)}",
                     Location(field="format"),
                 )
-            if isinstance(result, ox.QueryBoolean) and fmt in ("csv", "tsv"):
-                # SPARQL 1.1 CSV/TSV define no boolean form; answer as a one-cell table.
-                return f"result\n{str(bool(result)).lower()}\n".encode()
+            if isinstance(result, ox.QueryBoolean):
+                return write_boolean(bool(result), fmt)
             return _bytes(result.serialize(format=RESULT_FORMATS[fmt][1]))
         if fmt not in RDF_FORMATS or RDF_FORMATS[fmt].name in ("nquads", "trig"):
             graph_formats = [n for n, f in RDF_FORMATS.items() if not f.dataset or n == "jsonld"]
