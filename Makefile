@@ -27,8 +27,8 @@ test: install lint ## Set up and run the tests (shapes, data, store, CLI, reason
 	$(BIN)/python -m pytest
 
 lint: install ## ruff and mypy over the code
-	$(BIN)/ruff check api tests
-	$(BIN)/ruff format --check api tests
+	$(BIN)/ruff check api tests benchmarks
+	$(BIN)/ruff format --check api tests benchmarks
 	$(BIN)/mypy
 
 bench: install ## Benchmark rsikg against Oxigraph's server and rdflib-endpoint (about 10 minutes)

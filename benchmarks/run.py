@@ -15,7 +15,6 @@ import argparse
 import os
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -136,6 +135,13 @@ def measure(url: str, query: Query, runs: int) -> Timing:
     return timing
 
 
+def timed(command: list[str]) -> float:
+    """Run a command to its end; the seconds it took."""
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
 def start(command: list[str], log: Path, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         command, stdout=log.open("wb"), stderr=subprocess.STDOUT, env={**os.environ, **(env or {})}
@@ -174,13 +180,7 @@ def main() -> None:
     servers: dict[str, tuple[str, subprocess.Popen[bytes]]] = {}
     try:
         print(f"loading {triples} triples into each server …", flush=True)
-        t0 = time.perf_counter()
-        subprocess.run(
-            [str(BIN / "rsikg"), "load", str(data), "--store", str(work / "rsikg")],
-            check=True,
-            capture_output=True,
-        )
-        rsikg_load = time.perf_counter() - t0
+        rsikg_load = timed([str(BIN / "rsikg"), "load", str(data), "--store", str(work / "rsikg")])
         port = free_port()
         servers["rsikg"] = (
             f"http://127.0.0.1:{port}/sparql",
@@ -190,9 +190,8 @@ def main() -> None:
                 {"RSIKG_PROJECT_DIR": str(ROOT)},
             ),
         )
-        t0 = time.perf_counter()
         # the same layout as rsikg's: the file in a named graph, queried as the union default graph
-        subprocess.run(
+        oxigraph_load = timed(
             [
                 str(BIN / "oxigraph"),
                 "load",
@@ -202,11 +201,8 @@ def main() -> None:
                 str(data),
                 "--graph",
                 data.resolve().as_uri(),
-            ],
-            check=True,
-            capture_output=True,
+            ]
         )
-        oxigraph_load = time.perf_counter() - t0
         port = free_port()
         servers["oxigraph"] = (
             f"http://127.0.0.1:{port}/query",
@@ -256,10 +252,8 @@ def main() -> None:
                 if args.quick:
                     runs = max(1, runs // 5)
                 results[(query.name, name)] = timing = measure(url, query, runs)
-                print(
-                    f"  {query.name:28} {name:16} {('error: ' + timing.error) if timing.error else f'p50 {timing.pct(0.5):9.2f} ms'}",
-                    flush=True,
-                )
+                shown = f"error: {timing.error}" if timing.error else f"p50 {timing.pct(0.5):9.2f} ms"
+                print(f"  {query.name:28} {name:16} {shown}", flush=True)
         print_table(queries(args.systems, args.chain), list(servers), results, triples, args.chain)
     finally:
         for _, process in servers.values():
