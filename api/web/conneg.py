@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from api.core.store import RDF_FORMATS, RESULT_FORMATS
+from api.web.errors import HttpError
+
 RESULT_OFFERS: tuple[tuple[str, str], ...] = (
     ("application/sparql-results+json", "json"),
     ("application/sparql-results+xml", "xml"),
@@ -76,3 +79,17 @@ def choose(header: str | None, offers: Sequence[tuple[str, str]]) -> str | None:
         if q > best_q:
             best, best_q = fmt, q
     return best
+
+
+def answer_formats(accept: str | None) -> tuple[str | None, str | None]:
+    """The preferred format for each kind of query answer (SELECT/ASK results, CONSTRUCT/DESCRIBE
+    RDF); 406 when the client accepts neither kind."""
+    results_format, graph_format = choose(accept, RESULT_OFFERS), choose(accept, GRAPH_OFFERS)
+    if results_format is None and graph_format is None:
+        raise HttpError(406, f"no result format of this endpoint matches Accept: {accept}")
+    return results_format, graph_format
+
+
+def media_type_of(fmt: str) -> str:
+    """The media type of an answer format name (json, turtle, ...)."""
+    return RESULT_FORMATS[fmt][0] if fmt in RESULT_FORMATS else RDF_FORMATS[fmt].media_type

@@ -20,10 +20,10 @@ from urllib.parse import parse_qs
 import anyio.to_thread
 import rdflib
 
-from api.core.store import RDF_FORMATS, RESULT_FORMATS
+from api.core.store import RDF_FORMATS
 from api.errors import NotAcceptableError, RsikgError
 from api.web.auth import require_token
-from api.web.conneg import GRAPH_OFFERS, RESULT_OFFERS, choose
+from api.web.conneg import GRAPH_OFFERS, answer_formats, choose, media_type_of
 from api.web.errors import HttpError, body_for, headers_for, status_for
 from api.web.state import AppState
 
@@ -149,11 +149,7 @@ class SparqlEndpoint:
     async def _query(
         self, query: str, params: dict[str, list[str]], headers: dict[str, str], send: Send
     ) -> None:
-        accept = headers.get("accept")
-        results_format = choose(accept, RESULT_OFFERS)
-        graph_format = choose(accept, GRAPH_OFFERS)
-        if results_format is None and graph_format is None:
-            raise HttpError(406, f"no result format of this endpoint matches Accept: {accept}")
+        results_format, graph_format = answer_formats(headers.get("accept"))
         answer = await self.state.graph.query(
             query,
             results_format=results_format,
@@ -161,11 +157,8 @@ class SparqlEndpoint:
             default_graphs=params.get("default-graph-uri", []),
             named_graphs=params.get("named-graph-uri", []),
         )
-        if answer.format in RESULT_FORMATS:
-            media_type = RESULT_FORMATS[answer.format][0]
-        else:
-            media_type = RDF_FORMATS[answer.format].media_type
-        response_headers = [(b"content-type", _content_type(media_type)), (b"vary", b"Accept"), *CORS]
+        content_type = _content_type(media_type_of(answer.format))
+        response_headers = [(b"content-type", content_type), (b"vary", b"Accept"), *CORS]
         if answer.truncated:
             limit = str(self.state.settings.max_rows).encode()
             response_headers += [(b"x-rsikg-truncated", b"true"), (b"x-rsikg-row-limit", limit)]

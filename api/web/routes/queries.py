@@ -9,10 +9,8 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 
 from api.core.named_queries import NamedQuery, bind, paged
-from api.core.store import RDF_FORMATS, RESULT_FORMATS
-from api.web.conneg import GRAPH_OFFERS, RESULT_OFFERS, choose
+from api.web.conneg import RESULT_OFFERS, answer_formats, media_type_of
 from api.web.deps import ServiceDep
-from api.web.errors import HttpError
 
 _OPENAPI_TYPES = {
     "iri": ("string", "iri-reference"),
@@ -59,22 +57,14 @@ def _parameters(query: NamedQuery) -> list[dict[str, Any]]:
 def _runner(query: NamedQuery) -> Callable[[Request, ServiceDep], Awaitable[Response]]:
     async def run(request: Request, service: ServiceDep) -> Response:
         bindings, page = bind(query, dict(request.query_params))
-        accept = request.headers.get("accept")
-        results_format, graph_format = choose(accept, RESULT_OFFERS), choose(accept, GRAPH_OFFERS)
-        if results_format is None and graph_format is None:
-            raise HttpError(406, f"no result format of this endpoint matches Accept: {accept}")
+        results_format, graph_format = answer_formats(request.headers.get("accept"))
         answer = await service.query(
             paged(query, page), results_format=results_format, graph_format=graph_format, bindings=bindings
-        )
-        media_type = (
-            RESULT_FORMATS[answer.format][0]
-            if answer.format in RESULT_FORMATS
-            else RDF_FORMATS[answer.format].media_type
         )
         headers = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
         if answer.truncated:
             headers["X-Rsikg-Truncated"] = "true"
-        return Response(answer.body, media_type=media_type, headers=headers)
+        return Response(answer.body, media_type=media_type_of(answer.format), headers=headers)
 
     run.__name__ = f"run_{query.name}"
     return run
