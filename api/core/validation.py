@@ -10,13 +10,21 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pyshacl
 import rdflib
+import rdflib.plugin
+import rdflib.query
 from rdflib.namespace import SH
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.processor import SPARQLProcessor
+from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Node
 
 from api.core.loading import data_extract, data_graphs, load_files, project_files, shapes_files
@@ -26,6 +34,38 @@ from api.errors import InputError, Location, display_path
 from api.settings import Settings
 
 SEVERITIES = ("Violation", "Warning", "Info")
+
+
+class PreparedQueryProcessor(SPARQLProcessor):
+    """rdflib's SPARQL processor, keeping each query it has parsed.
+
+    pySHACL hands rdflib the text of a SPARQL-based constraint on every validation, and rdflib
+    parses it each time: 18 parses took 0.28 s of a 0.46 s dry run of one decision. A parsed
+    and translated query can be evaluated again with other bindings (rdflib's prepareQuery
+    exists for that), so parsing once per text is enough.
+    """
+
+    @staticmethod
+    @lru_cache(maxsize=512)
+    def _prepared(text: str, base: str | None, namespaces: tuple[tuple[str, str], ...]) -> Query:
+        return translateQuery(parseQuery(text), base, dict(namespaces))
+
+    def query(  # type: ignore[override]
+        self,
+        strOrQuery: str | Query,
+        initBindings: Mapping[str, Any] | None = None,
+        initNs: Mapping[str, Any] | None = None,
+        base: str | None = None,
+        DEBUG: bool = False,
+    ) -> Mapping[str, Any]:
+        if isinstance(strOrQuery, str):  # rdflib's Graph.query passes the graph's prefixes as initNs
+            namespaces = tuple(sorted((str(k), str(v)) for k, v in (initNs or {}).items()))
+            strOrQuery = self._prepared(strOrQuery, base, namespaces)
+        return super().query(strOrQuery, initBindings, initNs, base, DEBUG)
+
+
+# The processor rdflib's Graph.query uses by default is the plugin named "sparql".
+rdflib.plugin.register("sparql", rdflib.query.Processor, __name__, "PreparedQueryProcessor")
 
 
 @dataclass(frozen=True)
@@ -39,6 +79,7 @@ class ValidationResult:
     messages: dict[str, str]
     source_shape: Node | None
     component: Node | None
+    node: Node | None = field(default=None, compare=False, repr=False)  # in the report graph
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -75,6 +116,23 @@ class ValidationReport:
             "infos": counts["Info"],
             "results": [r.as_json() for r in self.results],
         }
+
+    def restricted_to(self, focus_nodes: Iterable[Node]) -> ValidationReport:
+        """The results on these focus nodes only, in the Turtle report too."""
+        keep = set(focus_nodes)
+        kept = [r for r in self.results if r.focus_node in keep]
+        if len(kept) == len(self.results):
+            return self
+        graph = rdflib.Graph()
+        graph += self.graph
+        for r in self.results:
+            if r.focus_node not in keep and r.node is not None:
+                graph.remove((None, SH.result, r.node))
+                _remove_tree(graph, r.node)
+        conforms = all(r.severity != "Violation" for r in kept)
+        for report in graph.subjects(SH.conforms, None):
+            graph.set((report, SH.conforms, rdflib.Literal(conforms)))
+        return ValidationReport(kept, graph)
 
     def to_json(self) -> str:
         return json.dumps(self.as_json(), ensure_ascii=False, indent=2)
@@ -165,10 +223,25 @@ def _fill_languages(messages: dict[str, str], templates: dict[str, str]) -> dict
     return messages
 
 
+def _remove_tree(graph: rdflib.Graph, node: Node) -> None:
+    """Remove a node's triples and, depth first, those of the blank nodes it leads to."""
+    for _s, _p, o in list(graph.triples((node, None, None))):
+        graph.remove((node, _p, o))
+        if isinstance(o, rdflib.BNode):
+            _remove_tree(graph, o)
+
+
+def read_report(report_graph: object, text: str, shapes: rdflib.Graph) -> ValidationReport:
+    """What pySHACL returned, as a report; a ValidationFailure (a shape it cannot run) is an error."""
+    if not isinstance(report_graph, rdflib.Graph):
+        raise InputError(f"the shapes cannot be run: {text}", Location("shapes"))
+    return ValidationReport(_read_results(report_graph, _message_templates(shapes)), report_graph)
+
+
 def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport:
     """Validate ``data`` against ``shapes``. The data graph should include the ontology, so
     that sh:class and sh:targetClass follow rdfs:subClassOf."""
-    _conforms, report_graph, _text = pyshacl.validate(
+    _conforms, report_graph, text = pyshacl.validate(
         data,
         shacl_graph=shapes,
         inference="none",
@@ -176,7 +249,7 @@ def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport
         allow_warnings=True,
         allow_infos=True,
     )
-    return ValidationReport(_read_results(report_graph, _message_templates(shapes)), report_graph)
+    return read_report(report_graph, text, shapes)
 
 
 def _read_results(report: rdflib.Graph, templates: dict[Node, dict[str, str]]) -> list[ValidationResult]:
@@ -203,6 +276,7 @@ def _read_results(report: rdflib.Graph, templates: dict[Node, dict[str, str]]) -
                 messages=messages,
                 source_shape=shape,
                 component=report.value(node, SH.sourceConstraintComponent),
+                node=node,
             )
         )
     return results

@@ -147,11 +147,21 @@ class GraphStore(Protocol):
         and nothing at all if any source is malformed. Returns the number of quads written."""
         ...
 
-    def query(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> QueryResult: ...
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        default_graphs: Sequence[str] | None = None,
+    ) -> QueryResult: ...
 
     def query_serialized(
         self, sparql: str, fmt: str, *, bindings: Mapping[str, Node] | None = None
     ) -> bytes: ...
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update."""
+        ...
 
     def named_graphs(self) -> list[str]: ...
 
@@ -398,8 +408,16 @@ class OxigraphStore:
 
     # -- querying -----------------------------------------------------------------------------
 
-    def _execute(self, sparql: str, bindings: Mapping[str, Node] | None):
+    def _execute(
+        self, sparql: str, bindings: Mapping[str, Node] | None, default_graphs: Sequence[str] | None = None
+    ):
         try:
+            if default_graphs is not None:  # the protocol's default-graph-uri: these graphs, merged
+                return self._store.query(
+                    sparql,
+                    default_graph=[_graph_node(g) for g in default_graphs],
+                    substitutions=_substitutions(bindings),
+                )
             return self._store.query(
                 sparql,
                 use_default_graph_as_union=True,
@@ -408,8 +426,15 @@ class OxigraphStore:
         except SyntaxError as err:
             raise located_query_error(str(err)) from None
 
-    def query(self, sparql: str, *, bindings: Mapping[str, Node] | None = None) -> QueryResult:
-        result = self._execute(sparql, bindings)
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        default_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        """Run a query over the union of all graphs, or over ``default_graphs`` merged."""
+        result = self._execute(sparql, bindings, default_graphs)
         if isinstance(result, ox.QueryBoolean):
             return bool(result)
         if isinstance(result, ox.QuerySolutions):
