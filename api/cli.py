@@ -6,6 +6,8 @@ or is inconsistent, 2 an error in the input or the environment.
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,6 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from api.core import loading, reasoning, validation
+from api.core.decisions import adoption, records
+from api.core.decisions import check as checking
 from api.core.namespaces import compact, display
 from api.core.stats import store_stats
 from api.core.store import GraphStore, SelectResult, open_store
@@ -344,6 +348,179 @@ def serve(
         access_log=access_log,
         log_level="info",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Decisions and comply-or-explain statements
+# --------------------------------------------------------------------------------------------
+
+decision_app = typer.Typer(
+    help="Architecture decisions: dry-run validation, adoption, history.", no_args_is_help=True
+)
+compliance_app = typer.Typer(
+    help="Comply-or-explain statements and the decision × region matrix.", no_args_is_help=True
+)
+app.add_typer(decision_app, name="decision")
+app.add_typer(compliance_app, name="compliance")
+
+AgentOption = Annotated[
+    str | None,
+    typer.Option("--agent", help="Who adopts the record, for its provenance (default: $USER)."),
+]
+
+
+def _print_check(found: checking.Check, format: ReportFormat, lang: str) -> None:
+    if format is ReportFormat.json:
+        out.print_json(json.dumps(found.as_json(), ensure_ascii=False))
+    elif format is ReportFormat.turtle:
+        sys.stdout.write(found.report.to_turtle())
+    else:
+        out.print(checking.to_text(found, lang), highlight=False)
+
+
+def _check_files(
+    graph_store: GraphStore, settings: Settings, files: list[Path], *, statements: bool, full: bool = False
+) -> checking.Check:
+    candidate = records.read_files(files, statements=statements)
+    shapes = validation.read_shapes(loading.shapes_files(settings))
+    if full:
+        found = checking.check_full(graph_store, candidate, shapes)
+        found.impact = checking.assess_impact(graph_store, candidate, list(loading.data_graphs(graph_store)))
+        return found
+    return checking.check(graph_store, candidate, shapes)
+
+
+@decision_app.command("validate")
+def decision_validate(
+    files: Annotated[list[Path], typer.Argument(help="MADR Markdown (.md), Turtle or JSON-LD files.")],
+    format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.text,
+    lang: Annotated[str, typer.Option(help="Language of the messages in text output.")] = "en",
+    full: Annotated[
+        bool, typer.Option("--full", help="Validate the whole merged graph (slow; the reference).")
+    ] = False,
+    store: StoreOption = None,
+) -> None:
+    """Dry-run: validate proposed decisions against the shapes and the graph, and show their
+    impact. Nothing is written. Exit 0 conforms (Warnings allowed), 1 Violations, 2 bad input."""
+    with _opened(store) as (settings, graph_store):
+        found = _check_files(graph_store, settings, files, statements=False, full=full)
+        _print_check(found, format, lang)
+    if not found.conforms:
+        raise typer.Exit(1)
+
+
+def _adopt(files: list[Path], agent: str | None, store: str | None, *, statements: bool) -> None:
+    with _opened(store) as (settings, graph_store):
+        found = _check_files(graph_store, settings, files, statements=statements)
+        if not found.conforms:
+            out.print(checking.to_text(found, "en"), highlight=False)
+            err.print("[bold red]refused:[/] the record has Violations; nothing was written", highlight=False)
+            raise typer.Exit(1)
+        who = agent or os.environ.get("USER") or "rsikg-cli"
+        update, adopted = adoption.adoption_update(graph_store, found, who)
+        graph_store.update(update)
+        for item in adopted:
+            verb = "revised" if item.revised else "adopted"
+            out.print(
+                f"{verb} {compact(item.record)} as version {item.version} in <{item.graph}>", highlight=False
+            )
+        for change in found.changes:
+            out.print(
+                f"status of {compact(change.decision)}: {compact(change.before)} → {compact(change.after)}",
+                highlight=False,
+            )
+
+
+@decision_app.command("add")
+def decision_add(
+    files: Annotated[list[Path], typer.Argument(help="MADR Markdown (.md), Turtle or JSON-LD files.")],
+    agent: AgentOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Validate, then adopt decisions into their own named graphs with PROV provenance. Nothing
+    is written when there is a Violation (exit 1)."""
+    _adopt(files, agent, store, statements=False)
+
+
+@decision_app.command("list")
+def decision_list(store: StoreOption = None) -> None:
+    """The decisions in the graph, newest first."""
+    with _opened(store) as (_, graph_store):
+        rows = adoption.list_decisions(graph_store)
+    table = Table("id", "status", "date", "kind", "decided by", "title")
+    for row in rows:
+        table.add_row(
+            *(
+                display(rdflib.URIRef(str(row[k])))
+                if k in ("status", "kind", "decidedBy") and row[k]
+                else str(row[k] or "")
+                for k in ("id", "status", "date", "kind", "decidedBy", "title")
+            )
+        )
+    out.print(table)
+
+
+@decision_app.command("history")
+def decision_history(
+    ident: Annotated[str, typer.Argument(metavar="ID", help="The decision's id or IRI.")],
+    format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.text,
+    store: StoreOption = None,
+) -> None:
+    """The adopted versions of a decision: when, by whom, from which file."""
+    with _opened(store) as (_, graph_store):
+        record = adoption.record_iri("decision", ident)
+        versions = adoption.history(graph_store, record)
+        if not versions and not len(adoption.describe_record(graph_store, record)):
+            raise InputError(f"the graph has no decision {ident!r}", Location(field="ID"))
+    if format is ReportFormat.json:
+        out.print_json(json.dumps(versions, ensure_ascii=False))
+        return
+    if not versions:
+        out.print(
+            f"{compact(record)} was loaded from a file and has not been adopted through rsikg",
+            highlight=False,
+        )
+    for v in versions:
+        inputs = ", ".join(f"{i['name']} (sha256 {str(i['sha256'])[:12]})" for i in v["inputs"])  # type: ignore[attr-defined]
+        revision = f", revises {v['revisionOf']}" if v["revisionOf"] else ""
+        out.print(
+            f"version {v['version']}: {v['adoptedAt']} by {v['adoptedBy']} from {inputs}{revision}",
+            highlight=False,
+        )
+
+
+@compliance_app.command("add")
+def compliance_add(
+    files: Annotated[list[Path], typer.Argument(help="Statements as Markdown (.md), Turtle or JSON-LD.")],
+    agent: AgentOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Validate, then record comply-or-explain statements with provenance (exit 1 on a Violation)."""
+    _adopt(files, agent, store, statements=True)
+
+
+@compliance_app.command("matrix")
+def compliance_matrix(
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json or csv")] = "table",
+    all_decisions: Annotated[
+        bool, typer.Option("--all", help="Every decision, not only accepted ones.")
+    ] = False,
+    store: StoreOption = None,
+) -> None:
+    """Decisions × regions: complies, deviates, missing (applies but no statement) or not-applicable."""
+    with _opened(store) as (_, graph_store):
+        matrix = adoption.compliance_matrix(graph_store, status=None if all_decisions else "accepted")
+    if format == "json":
+        out.print_json(json.dumps(matrix.as_json(), ensure_ascii=False))
+    elif format == "csv":
+        sys.stdout.write(matrix.to_csv())
+    else:
+        table = Table("decision", *(label for _iri, label in matrix.regions))
+        for row in matrix.rows:
+            cells = row["cells"]
+            assert isinstance(cells, dict)
+            table.add_row(str(row["id"]), *(cells[iri]["state"] for iri, _l in matrix.regions))
+        out.print(table)
 
 
 def main() -> None:

@@ -1,0 +1,403 @@
+"""Adopting records into the graph with their provenance, reading them back, and the
+comply-or-explain matrix.
+
+Each adopted record gets a named graph of its own (``…/graph/decisions/<id>`` or
+``…/graph/compliance/<id>``); adopting it again replaces that graph, and the old version's
+statements wherever they were (a decision first loaded from a file can be revised this way).
+Its provenance accumulates in ``…/graph/provenance/<kind>/<id>`` in PROV-O: one prov:Entity per
+version (which record it specialises, when, by whom, from which input, revising which earlier
+version), the activity that generated it, and the input itself with its text and SHA-256.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import rdflib
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node, URIRef
+
+from api.core.decisions.check import Check
+from api.core.decisions.records import COMPLIANCE_STATUS, Candidate
+from api.core.loading import GRAPH_BASE
+from api.core.namespaces import ID, RSI
+from api.core.store import GraphStore, SelectResult
+from api.errors import InputError, Location
+
+PROVENANCE_BASE = GRAPH_BASE + "provenance/"
+
+
+def record_kind(record: URIRef) -> str:
+    """'decision' or 'compliance', from the record's IRI."""
+    return str(record).removeprefix(str(ID)).split("/", 1)[0]
+
+
+def record_graph(record: URIRef) -> str:
+    kind = record_kind(record)
+    folder = "decisions" if kind == "decision" else kind
+    return f"{GRAPH_BASE}{folder}/{_slug(record)}"
+
+
+def provenance_graph(record: URIRef) -> str:
+    return record_graph(record).replace(GRAPH_BASE, PROVENANCE_BASE, 1)
+
+
+def _slug(record: URIRef) -> str:
+    return str(record).rsplit("/", 1)[-1]
+
+
+def record_iri(kind: str, ident: str) -> URIRef:
+    """A record's IRI from its id (a slug) or its full IRI."""
+    if ident.startswith(("http://", "https://")):
+        return URIRef(ident)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", ident):
+        raise InputError(
+            f"{ident!r} is not a record id (letters, digits, '.', '_', '-')", Location(field="id")
+        )
+    return ID[f"{kind}/{ident}"]
+
+
+# --------------------------------------------------------------------------------------------
+# Adoption
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """One record committed: its graph, and the version it now has."""
+
+    record: URIRef
+    graph: str
+    version: int
+    revised: bool
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "record": str(self.record),
+            "graph": self.graph,
+            "version": self.version,
+            "revised": self.revised,
+            "provenance": provenance_graph(self.record),
+        }
+
+
+def _own_triples(candidate: Candidate) -> dict[URIRef, rdflib.Graph]:
+    """The candidate's triples by the record they belong to: each record's own, and those of the
+    nodes only it points to (the source document the reader made for it)."""
+    parts: dict[URIRef, rdflib.Graph] = {r: rdflib.Graph() for r in candidate.records}
+    owner: dict[Node, URIRef] = {r: r for r in candidate.records}
+    for record in candidate.records:
+        for obj in candidate.graph.objects(record, None):
+            owner.setdefault(obj, record)
+    first = candidate.records[0]
+    for triple in candidate.graph:
+        parts[owner.get(triple[0], first)].add(triple)
+    return parts
+
+
+def _insert(graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    body = "\n".join(f"    {s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
+    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
+
+
+def _versions(store: GraphStore, record: URIRef) -> int:
+    result = store.query(
+        f"""PREFIX prov: <{PROV}>
+        SELECT (COUNT(DISTINCT ?version) AS ?n) WHERE {{
+            GRAPH <{provenance_graph(record)}> {{ ?version prov:specializationOf <{record}> }}
+        }}"""
+    )
+    assert isinstance(result, SelectResult)
+    n = result.rows[0][0]
+    return int(n) if isinstance(n, rdflib.Literal) else 0
+
+
+def _graphs_holding(store: GraphStore, record: URIRef) -> list[str]:
+    result = store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{record}> ?p ?o }} }}")
+    assert isinstance(result, SelectResult)
+    return sorted(str(row[0]) for row in result.rows if not str(row[0]).startswith(PROVENANCE_BASE))
+
+
+def adoption_update(
+    store: GraphStore, found: Check, agent: str, now: datetime | None = None
+) -> tuple[str, list[Adopted]]:
+    """The SPARQL Update that adopts a checked candidate, and what it will have adopted."""
+    if not found.conforms:
+        raise AssertionError("a candidate with Violations is never adopted")
+    now = now or datetime.now(UTC)
+    stamp = rdflib.Literal(now.isoformat(timespec="seconds"), datatype=XSD.dateTime)
+    agent_node = ID[f"agent/{re.sub(r'[^A-Za-z0-9._-]+', '-', agent).strip('-').lower() or 'unknown'}"]
+    operations: list[str] = []
+    adopted: list[Adopted] = []
+    inputs = found.candidate.inputs
+    changed = ", ".join(
+        f"{c.decision} {c.before.rsplit('/', 1)[-1]} → {c.after.rsplit('/', 1)[-1]}" for c in found.changes
+    )
+    for record, triples in _own_triples(found.candidate).items():
+        graph = record_graph(record)
+        prov_graph = provenance_graph(record)
+        earlier = _graphs_holding(store, record)
+        previous = _versions(store, record)
+        version = previous + 1
+        for old in earlier:  # the earlier version's statements, wherever they were
+            operations.append(f"DELETE WHERE {{ GRAPH <{old}> {{ <{record}> ?p ?o }} }}")
+        operations.append(f"DROP SILENT GRAPH <{graph}>")
+        operations.append(_insert(graph, triples))
+        entity = URIRef(f"{record}/version/{version}")
+        activity = URIRef(f"{record}/version/{version}/adoption")
+        source = URIRef(f"{record}/version/{version}/input")
+        prov = [
+            (entity, RDF.type, PROV.Entity),
+            (entity, PROV.specializationOf, record),
+            (entity, DCTERMS.identifier, rdflib.Literal(version)),
+            (entity, PROV.generatedAtTime, stamp),
+            (entity, PROV.wasGeneratedBy, activity),
+            (entity, PROV.wasAttributedTo, agent_node),
+            (entity, PROV.wasDerivedFrom, source),
+            (entity, PROV.atLocation, URIRef(graph)),
+            (activity, RDF.type, PROV.Activity),
+            (
+                activity,
+                RDFS.label,
+                rdflib.Literal(f"Vedtagelse af {_slug(record)}, version {version}", lang="da"),
+            ),
+            (
+                activity,
+                RDFS.label,
+                rdflib.Literal(f"Adoption of {_slug(record)}, version {version}", lang="en"),
+            ),
+            (activity, PROV.startedAtTime, stamp),
+            (activity, PROV.endedAtTime, stamp),
+            (activity, PROV.wasAssociatedWith, agent_node),
+            (activity, PROV.used, source),
+            (agent_node, RDF.type, PROV.Agent),
+            (agent_node, RDFS.label, rdflib.Literal(agent)),
+        ]
+        if previous:
+            prov.append((entity, PROV.wasRevisionOf, URIRef(f"{record}/version/{previous}")))
+            prov.append((activity, PROV.used, URIRef(f"{record}/version/{previous}")))
+        else:
+            for old in earlier:  # first adopted version of a record loaded from a file
+                prov.append((entity, PROV.wasRevisionOf, URIRef(old)))
+        if changed:
+            prov.append((activity, RDFS.comment, rdflib.Literal(f"Status changed: {changed}", lang="en")))
+        for item in inputs:
+            prov += [
+                (source, RDF.type, PROV.Entity),
+                (source, DCTERMS.title, rdflib.Literal(item.name)),
+                (source, DCTERMS.format, rdflib.Literal(item.media_type)),
+                (source, PROV.value, rdflib.Literal(item.text)),
+                (source, DCTERMS.identifier, rdflib.Literal(f"sha256:{item.sha256}")),
+            ]
+        operations.append(_insert(prov_graph, prov))
+        adopted.append(Adopted(record, graph, version, bool(earlier) or previous > 0))
+    for change in found.changes:
+        operations.append(
+            f"""DELETE {{ GRAPH ?g {{ <{change.decision}> <{RSI.status}> <{change.before}> }} }}
+INSERT {{ GRAPH ?g {{ <{change.decision}> <{RSI.status}> <{change.after}> }} }}
+WHERE {{ GRAPH ?g {{ <{change.decision}> <{RSI.status}> <{change.before}> }} }}"""
+        )
+    return " ;\n".join(operations), adopted
+
+
+# --------------------------------------------------------------------------------------------
+# Reading back
+# --------------------------------------------------------------------------------------------
+
+
+def _rows(store: GraphStore, query: str) -> list[dict[str, Node]]:
+    prefixes = "".join(
+        f"PREFIX {name}: <{ns}>\n"
+        for name, ns in (("rsi", RSI), ("prov", PROV), ("dct", DCTERMS), ("skos", SKOS), ("rdfs", RDFS))
+    )
+    result = store.query(prefixes + query)
+    assert isinstance(result, SelectResult)
+    return result.dicts()
+
+
+def _text(term: Node | None) -> str | None:
+    return None if term is None else str(term)
+
+
+def list_decisions(store: GraphStore) -> list[dict[str, object]]:
+    """Every decision in the graph, newest first."""
+    rows = _rows(
+        store,
+        """SELECT ?decision (SAMPLE(?t) AS ?title) (SAMPLE(?s) AS ?status) (SAMPLE(?d) AS ?date)
+                  (SAMPLE(?k) AS ?kind) (SAMPLE(?f) AS ?decidedBy) WHERE {
+            ?decision a rsi:ArchitectureDecision .
+            OPTIONAL { ?decision dct:title ?t }
+            OPTIONAL { ?decision rsi:status ?s }
+            OPTIONAL { ?decision dct:date ?d }
+            OPTIONAL { ?decision rsi:decisionKind ?k }
+            OPTIONAL { ?decision rsi:decidedBy ?f }
+        } GROUP BY ?decision ORDER BY DESC(?date) ?decision""",
+    )
+    return [
+        {
+            "id": _slug(row["decision"]),  # type: ignore[arg-type]
+            "iri": str(row["decision"]),
+            **{k: _text(row.get(k)) for k in ("title", "status", "date", "kind", "decidedBy")},
+        }
+        for row in rows
+    ]
+
+
+def describe_record(store: GraphStore, record: URIRef) -> rdflib.Graph:
+    """The record's own statements (from every graph but provenance)."""
+    result = store.query(
+        f"""CONSTRUCT {{ <{record}> ?p ?o }} WHERE {{
+            GRAPH ?g {{ <{record}> ?p ?o }} FILTER (!STRSTARTS(STR(?g), "{PROVENANCE_BASE}"))
+        }}"""
+    )
+    assert isinstance(result, rdflib.Graph)
+    return result
+
+
+def history(store: GraphStore, record: URIRef) -> list[dict[str, object]]:
+    """The record's adopted versions, oldest first."""
+    rows = _rows(
+        store,
+        f"""SELECT ?version ?n ?time ?agent ?input ?sha ?format ?revisionOf ?graph WHERE {{
+            GRAPH <{provenance_graph(record)}> {{
+                ?version prov:specializationOf <{record}> ; dct:identifier ?n ;
+                         prov:generatedAtTime ?time ; prov:atLocation ?graph ;
+                         prov:wasAttributedTo [ rdfs:label ?agent ] ;
+                         prov:wasDerivedFrom ?src .
+                ?src dct:title ?input ; dct:identifier ?sha ; dct:format ?format .
+                OPTIONAL {{ ?version prov:wasRevisionOf ?revisionOf }}
+            }}
+        }} ORDER BY ?n ?input""",
+    )
+    versions: dict[str, dict[str, object]] = {}
+    for row in rows:
+        entry = versions.setdefault(
+            str(row["version"]),
+            {
+                "version": int(row["n"]),  # type: ignore[call-overload]
+                "iri": str(row["version"]),
+                "adoptedAt": str(row["time"]),
+                "adoptedBy": str(row["agent"]),
+                "graph": str(row["graph"]),
+                "revisionOf": _text(row.get("revisionOf")),
+                "inputs": [],
+            },
+        )
+        inputs = entry["inputs"]
+        assert isinstance(inputs, list)
+        item = {
+            "name": str(row["input"]),
+            "mediaType": str(row["format"]),
+            "sha256": str(row["sha"]).removeprefix("sha256:"),
+        }
+        if item not in inputs:
+            inputs.append(item)
+    return sorted(versions.values(), key=lambda v: v["version"])  # type: ignore[arg-type, return-value]
+
+
+# --------------------------------------------------------------------------------------------
+# The comply-or-explain matrix
+# --------------------------------------------------------------------------------------------
+
+COMPLIES, DEVIATES = COMPLIANCE_STATUS + "complies", COMPLIANCE_STATUS + "deviates"
+
+
+@dataclass
+class ComplianceMatrix:
+    """Decisions × regions: each region's statement on each decision in force."""
+
+    regions: list[tuple[str, str]]  # (IRI, Danish label)
+    rows: list[dict[str, object]]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "regions": [{"iri": iri, "label": label} for iri, label in self.regions],
+            "decisions": self.rows,
+        }
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+        writer.writerow(["decision", "title", "status", *(label for _iri, label in self.regions)])
+        for row in self.rows:
+            cells = row["cells"]
+            assert isinstance(cells, dict)
+            writer.writerow(
+                [
+                    row["iri"],
+                    row["title"] or "",
+                    row["status"] or "",
+                    *(cells[iri]["state"] for iri, _l in self.regions),
+                ]
+            )
+        return buffer.getvalue()
+
+
+def compliance_matrix(store: GraphStore, *, status: str | None = "accepted") -> ComplianceMatrix:
+    """Each cell: ``complies`` or ``deviates`` (with the explanation) where the region has
+    stated it, ``missing`` where the decision applies to the region and it has not, and
+    ``not-applicable`` elsewhere. Decisions of the given status (all when None)."""
+    regions = [
+        (str(r["region"]), str(r.get("label", r["region"])))
+        for r in _rows(
+            store,
+            """SELECT DISTINCT ?region (SAMPLE(?l) AS ?label) WHERE {
+                ?region a rsi:Region . OPTIONAL { ?region skos:prefLabel ?l FILTER (LANG(?l) = "da") }
+            } GROUP BY ?region ORDER BY ?region""",
+        )
+    ]
+    status_filter = (
+        f"FILTER (?status = <https://w3id.org/rsikg/id/vocab/decision-status/{status}>)" if status else ""
+    )
+    decisions = _rows(
+        store,
+        f"""SELECT ?decision (SAMPLE(?t) AS ?title) (SAMPLE(?status) AS ?s)
+                  (GROUP_CONCAT(DISTINCT STR(?r); separator=" ") AS ?applies) WHERE {{
+            ?decision a rsi:ArchitectureDecision ; rsi:status ?status .
+            {status_filter}
+            OPTIONAL {{ ?decision dct:title ?t FILTER (LANG(?t) = "da") }}
+            OPTIONAL {{ ?decision rsi:appliesTo ?r }}
+        }} GROUP BY ?decision ORDER BY ?decision""",
+    )
+    statements = _rows(
+        store,
+        """SELECT DISTINCT ?statement ?decision ?region ?cstatus ?explanation WHERE {
+            ?statement rsi:complianceOf ?decision ; rsi:statedBy ?region ; rsi:complianceStatus ?cstatus .
+            OPTIONAL { ?statement rsi:explanation ?explanation FILTER (LANG(?explanation) = "da") }
+        }""",
+    )
+    stated = {(str(s["decision"]), str(s["region"])): s for s in statements}
+    rows: list[dict[str, object]] = []
+    for d in decisions:
+        applies = set(str(d.get("applies", "")).split())
+        cells: dict[str, dict[str, str | None]] = {}
+        for iri, _label in regions:
+            s = stated.get((str(d["decision"]), iri))
+            if s is not None:
+                state = {COMPLIES: "complies", DEVIATES: "deviates"}.get(str(s["cstatus"]), str(s["cstatus"]))
+                cells[iri] = {
+                    "state": state,
+                    "statement": str(s["statement"]),
+                    "explanation": _text(s.get("explanation")),
+                }
+            else:
+                cells[iri] = {
+                    "state": "missing" if iri in applies else "not-applicable",
+                    "statement": None,
+                    "explanation": None,
+                }
+        rows.append(
+            {
+                "iri": str(d["decision"]),
+                "id": _slug(d["decision"]),  # type: ignore[arg-type]
+                "title": _text(d.get("title")),
+                "status": _text(d.get("s")),
+                "cells": cells,
+            }
+        )
+    return ComplianceMatrix(regions, rows)

@@ -1,0 +1,459 @@
+"""Dry-run a candidate against the graph: the SHACL results that concern it, and its impact.
+
+Nothing is written. The candidate is merged, in memory, with what the rules need to see of the
+graph: the *extract*. That is the candidate's own nodes and the nodes it touches (the decisions
+it supersedes, the systems it affects), each with its description and its neighbours'
+descriptions, plus what the cross-decision rules read: the supersession chains through them,
+the other decisions on the same systems, the regions, the other statements on the same
+decision and region, and the class hierarchy. pySHACL validates that small graph, and the
+results on the concerned nodes are kept.
+
+The result is the one validating the whole merged graph would give for the same focus nodes
+(tests/decisions compares the two, and :func:`check_full` is the slow reference), at a cost
+that does not grow with the graph: the rules look a bounded distance from the candidate, except
+along supersession chains, which the extract follows to their ends.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import pyshacl
+import rdflib
+from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.term import Node, URIRef
+
+from api.core.decisions.records import DECISION_STATUS, Candidate
+from api.core.loading import data_extract, data_graphs
+from api.core.namespaces import RSI, compact
+from api.core.store import GraphStore, SelectResult
+from api.core.validation import ValidationReport, read_report
+
+ACCEPTED = URIRef(DECISION_STATUS + "accepted")
+SUPERSEDED = URIRef(DECISION_STATUS + "superseded")
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """A change the candidate implies for a decision already in the graph."""
+
+    decision: URIRef
+    before: URIRef
+    after: URIRef
+
+    def as_json(self) -> dict[str, str]:
+        return {"decision": str(self.decision), "from": str(self.before), "to": str(self.after)}
+
+
+@dataclass
+class Check:
+    """What a dry run found: the report on the concerned nodes, the changes, the impact."""
+
+    candidate: Candidate
+    report: ValidationReport
+    concerned: list[URIRef]
+    revised: list[URIRef]
+    changes: list[StatusChange]
+    impact: Impact | None = None
+
+    @property
+    def conforms(self) -> bool:
+        return self.report.conforms
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            **self.report.as_json(),
+            "records": [str(r) for r in self.candidate.records],
+            "revises": [str(r) for r in self.revised],
+            "concerns": [str(c) for c in self.concerned],
+            "changes": [c.as_json() for c in self.changes],
+            "impact": self.impact.as_json() if self.impact else None,
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# What the candidate touches
+# --------------------------------------------------------------------------------------------
+
+
+def _iri_objects(graph: rdflib.Graph, predicate: URIRef, subjects: list[URIRef]) -> list[URIRef]:
+    found = {o for s in subjects for o in graph.objects(s, predicate) if isinstance(o, URIRef)}
+    return sorted(found)
+
+
+def _values(terms: list[URIRef] | set[URIRef]) -> str:
+    return " ".join(f"<{t}>" for t in sorted(terms))
+
+
+def _existing(store: GraphStore, nodes: set[URIRef], graphs: list[str]) -> set[URIRef]:
+    if not nodes:
+        return set()
+    result = store.query(
+        f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {_values(nodes)} }} ?s ?p ?o }}", default_graphs=graphs
+    )
+    assert isinstance(result, SelectResult)
+    return {row[0] for row in result.rows if isinstance(row[0], URIRef)}
+
+
+def _status_changes(store: GraphStore, candidate: Candidate, graphs: list[str]) -> list[StatusChange]:
+    """An accepted candidate supersedes: the accepted decisions it names become superseded."""
+    targets = {
+        (d, x)
+        for d in candidate.decisions
+        if (d, RSI.status, ACCEPTED) in candidate.graph
+        for x in candidate.graph.objects(d, RSI.supersedes)
+        if isinstance(x, URIRef)
+    }
+    if not targets:
+        return []
+    in_store = {x for _d, x in targets} - set(candidate.decisions)
+    result = store.query(
+        f"SELECT ?x WHERE {{ VALUES ?x {{ {_values(in_store)} }} ?x <{RSI.status}> <{ACCEPTED}> }}",
+        default_graphs=graphs,
+    )
+    assert isinstance(result, SelectResult)
+    accepted = {row[0] for row in result.rows if isinstance(row[0], URIRef)}
+    return [StatusChange(x, ACCEPTED, SUPERSEDED) for x in sorted(accepted)]
+
+
+def concern_set(candidate: Candidate) -> list[URIRef]:
+    """The candidate's nodes and what it touches: the focus nodes of the report."""
+    decisions = candidate.decisions
+    touched = {
+        *_iri_objects(candidate.graph, RSI.supersedes, decisions),
+        *_iri_objects(candidate.graph, RSI.affects, decisions),
+    }
+    return sorted(candidate.subjects() | touched)
+
+
+# --------------------------------------------------------------------------------------------
+# The extract
+# --------------------------------------------------------------------------------------------
+
+_CHAIN = "(rsi:supersedes|^rsi:supersedes|rsi:supersededBy|^rsi:supersededBy)"
+_NEIGHBOUR_FACTS = "rdf:type, rsi:mandate, rsi:endDate, rsi:status"
+"""What the shapes read of a node the concerned nodes point to: its class (sh:class), a forum's
+mandate, a system's retirement, a decision's status."""
+_DECISION_LINKS = "rdf:type, rsi:status, rsi:decisionKind, rsi:affects, rsi:supersedes, rsi:supersededBy"
+
+
+def _extract_query(concerned: list[URIRef], candidate: Candidate) -> str:
+    objects = {o for o in candidate.graph.objects() if isinstance(o, URIRef)}
+    systems = _iri_objects(candidate.graph, RSI.affects, candidate.decisions)
+    pairs = " ".join(
+        f"(<{d}> <{r}>)"
+        for s in candidate.statements
+        for d in candidate.graph.objects(s, RSI.complianceOf)
+        for r in candidate.graph.objects(s, RSI.statedBy)
+        if isinstance(d, URIRef) and isinstance(r, URIRef)
+    )
+    return f"""
+PREFIX rsi: <{RSI}>
+PREFIX rdf: <{RDF}>
+PREFIX rdfs: <{RDFS}>
+CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+  {{ VALUES ?s {{ {_values(set(concerned))} }} ?s ?p ?o }}
+  UNION {{
+    VALUES ?c {{ {_values(set(concerned))} }}
+    ?c ?link ?s .
+    ?s ?p ?o . FILTER (?p IN ({_NEIGHBOUR_FACTS}))
+  }}
+  UNION {{ VALUES ?s {{ {_values(objects)} }} ?s ?p ?o . FILTER (?p IN ({_NEIGHBOUR_FACTS})) }}
+  UNION {{
+    VALUES ?c {{ {_values(set(concerned))} }}
+    ?c {_CHAIN}+ ?s .
+    ?s ?p ?o . FILTER (?p IN ({_DECISION_LINKS}))
+  }}
+  UNION {{
+    {{ VALUES ?system {{ {_values(set(systems))} }} }}
+    UNION {{ VALUES ?c {{ {_values(set(concerned))} }} ?c rsi:affects ?system }}
+    ?s rsi:affects ?system .
+    ?s ?p ?o . FILTER (?p IN ({_DECISION_LINKS}))
+  }}
+  UNION {{
+    VALUES (?decision ?region) {{ {pairs} }}
+    ?s rsi:complianceOf ?decision ; rsi:statedBy ?region .
+    ?s ?p ?o . FILTER (?p IN (rdf:type, rsi:complianceOf, rsi:statedBy))
+  }}
+  UNION {{ ?s a rsi:Region . BIND (rdf:type AS ?p) BIND (rsi:Region AS ?o) }}
+  UNION {{ ?s rdfs:subClassOf ?o . BIND (rdfs:subClassOf AS ?p) }}
+}}"""
+
+
+def _merge(
+    base: rdflib.Graph, candidate: Candidate, revised: set[URIRef], changes: list[StatusChange]
+) -> rdflib.Graph:
+    """``base`` with the candidate in place of the records it revises, and the changes made."""
+    for subject in revised:
+        base.remove((subject, None, None))
+    base += candidate.graph
+    for change in changes:
+        base.remove((change.decision, RSI.status, change.before))
+        base.add((change.decision, RSI.status, change.after))
+    return base
+
+
+# --------------------------------------------------------------------------------------------
+# Checks
+# --------------------------------------------------------------------------------------------
+
+
+def check(store: GraphStore, candidate: Candidate, shapes: rdflib.Graph, *, impact: bool = True) -> Check:
+    """Validate the candidate against the shapes and the graph, on the extract."""
+    graphs = list(data_graphs(store))
+    concerned = concern_set(candidate)
+    revised = _existing(store, candidate.subjects(), graphs)
+    changes = _status_changes(store, candidate, graphs)
+    extract = store.query(_extract_query(concerned, candidate), default_graphs=graphs)
+    assert isinstance(extract, rdflib.Graph)
+    data = _merge(extract, candidate, revised, changes)
+    report = _validate(data, shapes, concerned)
+    found = Check(candidate, report, concerned, sorted(revised), changes)
+    if impact:
+        found.impact = assess_impact(store, candidate, graphs)
+    return found
+
+
+def check_full(store: GraphStore, candidate: Candidate, shapes: rdflib.Graph) -> Check:
+    """The reference: validate the whole merged graph and keep the results on the concerned
+    nodes. Slow on a large graph (minutes at 700k triples); for tests and ``--full``."""
+    graphs = list(data_graphs(store))
+    concerned = concern_set(candidate)
+    revised = _existing(store, candidate.subjects(), graphs)
+    changes = _status_changes(store, candidate, graphs)
+    data = _merge(data_extract(store), candidate, revised, changes)
+    report = _validate(data, shapes, concerned)
+    return Check(candidate, report, concerned, sorted(revised), changes)
+
+
+def _validate(data: rdflib.Graph, shapes: rdflib.Graph, concerned: list[URIRef]) -> ValidationReport:
+    """Validate ``data`` whole and keep the results on the concerned nodes.
+
+    Not pySHACL's ``focus_nodes``: pySHACL 0.40 applies that filter to the value nodes of nested
+    shapes too (sh:qualifiedValueShape, sh:node), so a literal checked by a value shape is skipped
+    and counted as conforming, and a missing @da or @en label went unreported.
+    """
+    _conforms, report_graph, text = pyshacl.validate(
+        data,
+        shacl_graph=shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        allow_infos=True,
+    )
+    return read_report(report_graph, text, shapes).restricted_to(concerned)
+
+
+def to_text(found: Check, lang: str = "en") -> str:
+    """The dry run for a terminal: the report, the implied changes, the impact."""
+    lines = [found.report.to_text(lang)]
+    for change in found.changes:
+        lines.append(
+            f"Change    {compact(change.decision)}: status {compact(change.before)} → {compact(change.after)}"
+        )
+    impact = found.impact
+    if impact is not None:
+
+        def name(node: URIRef) -> str:
+            labels = impact.labels.get(node, {})
+            return labels.get(lang) or labels.get("da") or compact(node)
+
+        lines.append("Impact")
+        lines.append(f"  affects:     {', '.join(name(s) for s in impact.systems) or '(no systems)'}")
+        if impact.dependents:
+            lines.append(f"  depended on by {len(impact.dependents)} system(s):")
+            for d in impact.dependents[:20]:
+                lines.append(
+                    f"    {name(d.node)} (distance {d.distance}: {' → '.join(name(p) for p in d.path)})"
+                )
+            if len(impact.dependents) > 20:
+                lines.append(f"    … and {len(impact.dependents) - 20} more (--format json lists all)")
+        lines.append(
+            f"  used by:     {', '.join(name(r) for r in impact.regions) or '(no regions recorded)'}"
+        )
+        lines.append(f"  sectors:     {', '.join(name(s) for s in impact.sectors) or '(none recorded)'}")
+        if impact.comply_or_explain:
+            lines.append("  comply or explain:")
+            for row in impact.comply_or_explain:
+                region = URIRef(str(row["region"]))
+                state = compact(URIRef(str(row["status"]))) if row["status"] else "no statement yet"
+                lines.append(f"    {name(region)}: {state}")
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Impact
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Dependent:
+    node: URIRef
+    distance: int
+    path: list[URIRef]  # from the dependent to the affected system, along rsi:dependsOn
+
+
+@dataclass
+class Impact:
+    """Who and what the candidate touches."""
+
+    systems: list[URIRef]
+    dependents: list[Dependent]
+    regions: dict[URIRef, list[URIRef]]  # region → the affected or dependent systems it uses
+    sectors: dict[URIRef, list[URIRef]]  # sector → systems used in it
+    comply_or_explain: list[dict[str, str | None]]
+    labels: dict[URIRef, dict[str, str]] = field(default_factory=dict)
+
+    def _node(self, node: URIRef) -> dict[str, object]:
+        return {"iri": str(node), "label": self.labels.get(node, {})}
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "systems": [self._node(s) for s in self.systems],
+            "dependents": [
+                {**self._node(d.node), "distance": d.distance, "path": [str(p) for p in d.path]}
+                for d in self.dependents
+            ],
+            "regions": [
+                {**self._node(r), "uses": [str(s) for s in systems]} for r, systems in self.regions.items()
+            ],
+            "sectors": [
+                {**self._node(s), "systems": [str(x) for x in systems]} for s, systems in self.sectors.items()
+            ],
+            "complyOrExplain": self.comply_or_explain,
+        }
+
+
+def _select(store: GraphStore, query: str, graphs: list[str]) -> list[dict[str, Node]]:
+    result = store.query(f"PREFIX rsi: <{RSI}>\nPREFIX skos: <{SKOS}>\n{query}", default_graphs=graphs)
+    assert isinstance(result, SelectResult)
+    return result.dicts()
+
+
+def assess_impact(store: GraphStore, candidate: Candidate, graphs: list[str]) -> Impact:
+    systems = _iri_objects(candidate.graph, RSI.affects, candidate.decisions)
+    dependents = _dependents(store, systems, graphs)
+    reached = [*systems, *(d.node for d in dependents)]
+    regions: dict[URIRef, list[URIRef]] = {}
+    sectors: dict[URIRef, list[URIRef]] = {}
+    if reached:
+        rows = _select(
+            store,
+            f"""SELECT DISTINCT ?system ?user ?region ?sector WHERE {{
+                VALUES ?system {{ {_values(set(reached))} }}
+                {{ ?system rsi:usedBy ?user .
+                   OPTIONAL {{ ?user a rsi:Region . BIND (?user AS ?region) }}
+                   OPTIONAL {{ ?user rsi:inSector ?sector }} }}
+                UNION {{ ?system rsi:usedInSector ?sector }}
+            }}""",
+            graphs,
+        )
+        for row in rows:
+            system = row["system"]
+            assert isinstance(system, URIRef)
+            region, sector = row.get("region"), row.get("sector")
+            if isinstance(region, URIRef):
+                regions.setdefault(region, []).append(system)
+            if isinstance(sector, URIRef):
+                sectors.setdefault(sector, []).append(system)
+    comply = _comply_or_explain(store, candidate, graphs)
+    impact = Impact(
+        systems,
+        dependents,
+        {r: sorted(set(s)) for r, s in sorted(regions.items())},
+        {k: sorted(set(s)) for k, s in sorted(sectors.items())},
+        comply,
+    )
+    named = {*reached, *regions, *sectors}
+    impact.labels = _labels(store, named, graphs)
+    return impact
+
+
+def _dependents(store: GraphStore, systems: list[URIRef], graphs: list[str]) -> list[Dependent]:
+    """Everything that depends on the systems through rsi:dependsOn, nearest first, each with
+    its distance and one shortest path (breadth-first over the edges SPARQL returns)."""
+    if not systems:
+        return []
+    rows = _select(
+        store,
+        f"""SELECT DISTINCT ?a ?b WHERE {{
+            VALUES ?system {{ {_values(set(systems))} }}
+            ?a rsi:dependsOn+ ?system .
+            ?a rsi:dependsOn ?b .
+        }}""",
+        graphs,
+    )
+    users: dict[Node, list[URIRef]] = {}
+    for row in rows:
+        a, b = row["a"], row["b"]
+        if isinstance(a, URIRef):
+            users.setdefault(b, []).append(a)
+    nearer: dict[URIRef, URIRef | None] = dict.fromkeys(systems)
+    distance = dict.fromkeys(systems, 0)
+    queue = deque(systems)
+    order: list[URIRef] = []
+    while queue:
+        node = queue.popleft()
+        for user in sorted(users.get(node, ())):
+            if user not in distance:
+                distance[user] = distance[node] + 1
+                nearer[user] = node
+                order.append(user)
+                queue.append(user)
+    found = []
+    for node in order:
+        path = [node]
+        step = nearer[node]
+        while step is not None:
+            path.append(step)
+            step = nearer[step]
+        found.append(Dependent(node, distance[node], path))
+    return found
+
+
+def _comply_or_explain(
+    store: GraphStore, candidate: Candidate, graphs: list[str]
+) -> list[dict[str, str | None]]:
+    """Each region a candidate decision applies to, with its statement if it has made one."""
+    statements: dict[tuple[str, str], tuple[str, str]] = {}
+    if candidate.decisions:
+        rows = _select(
+            store,
+            f"""SELECT ?decision ?region ?statement ?status WHERE {{
+                VALUES ?decision {{ {_values(set(candidate.decisions))} }}
+                ?statement rsi:complianceOf ?decision ; rsi:statedBy ?region ;
+                           rsi:complianceStatus ?status .
+            }}""",
+            graphs,
+        )
+        statements = {
+            (str(r["decision"]), str(r["region"])): (str(r["statement"]), str(r["status"])) for r in rows
+        }
+    out: list[dict[str, str | None]] = []
+    for decision in candidate.decisions:
+        for region in sorted(candidate.graph.objects(decision, RSI.appliesTo), key=str):
+            statement, status = statements.get((str(decision), str(region)), (None, None))
+            out.append(
+                {"decision": str(decision), "region": str(region), "statement": statement, "status": status}
+            )
+    return out
+
+
+def _labels(store: GraphStore, nodes: set[URIRef], graphs: list[str]) -> dict[URIRef, dict[str, str]]:
+    if not nodes:
+        return {}
+    rows = _select(
+        store,
+        f"""SELECT ?s ?label WHERE {{
+            VALUES ?s {{ {_values(nodes)} }}
+            ?s skos:prefLabel ?label .
+        }}""",
+        graphs,
+    )
+    labels: dict[URIRef, dict[str, str]] = {}
+    for row in rows:
+        node, label = row["s"], row["label"]
+        if isinstance(node, URIRef) and isinstance(label, rdflib.Literal):
+            labels.setdefault(node, {}).setdefault(label.language or "und", str(label))
+    return labels

@@ -1,0 +1,537 @@
+"""Reading proposed decisions and compliance statements: MADR Markdown, Turtle or JSON-LD in,
+RDF in the rsikg ontology out.
+
+A MADR record is YAML front matter plus Markdown sections (https://adr.github.io/madr/). The
+front matter's keys map to properties (:data:`DECISION_KEYS`); the sections "Context and Problem
+Statement", "Decision Outcome" and "Consequences" (or their Danish names) become rsi:context,
+rsi:decisionOutcome and rsi:consequences. A key rsikg does not know, a section that is missing or
+empty, or YAML that does not parse is an :class:`~api.errors.InputError` naming the key or
+section and its line; everything found wrong is reported at once.
+
+Values that name things (affects, supersedes, ...) are a full IRI, ``kind:slug`` or a bare
+slug, which is read as ``https://w3id.org/rsikg/id/<kind>/<slug>`` with the key's kind. Whether
+the thing exists, and is what the key needs, is for the SHACL shapes to say, not the reader.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import rdflib
+import yaml
+from markdown_it import MarkdownIt
+from mdit_py_plugins.front_matter import front_matter_plugin
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
+from rdflib.term import Node, URIRef
+
+from api.core.namespaces import ID, RSI
+from api.core.store import Source, open_store, rdf_format, rdf_format_for_path
+from api.errors import InputError, Location, RdfSyntaxError, display_path
+
+DECISION_STATUS = "https://w3id.org/rsikg/id/vocab/decision-status/"
+DECISION_KIND = "https://w3id.org/rsikg/id/vocab/decision-kinds/"
+COMPLIANCE_STATUS = "https://w3id.org/rsikg/id/vocab/compliance-status/"
+CANDIDATE_GRAPH = "https://w3id.org/rsikg/graph/candidate"
+
+MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
+MEDIA_TYPES = (*MARKDOWN_TYPES, "text/turtle", "application/ld+json", "application/n-triples")
+
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_REF = re.compile(r"^(?P<kind>[a-z][a-z0-9-]*):(?P<slug>[A-Za-z0-9][A-Za-z0-9._-]*)$")
+
+
+class RecordError(InputError):
+    """A record that cannot be read; ``problems`` holds each thing found wrong, located."""
+
+    def __init__(self, problems: Sequence[InputError]) -> None:
+        self.problems = list(problems)
+        first = self.problems[0]
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        super().__init__(first.message + more, first.location)
+
+
+@dataclass
+class Candidate:
+    """Proposed records as RDF, with what they were read from."""
+
+    graph: rdflib.Graph
+    decisions: list[URIRef] = field(default_factory=list)
+    statements: list[URIRef] = field(default_factory=list)
+    inputs: list[RecordInput] = field(default_factory=list)
+
+    @property
+    def records(self) -> list[URIRef]:
+        return [*self.decisions, *self.statements]
+
+    def subjects(self) -> set[URIRef]:
+        """Every IRI the candidate describes (records, and the sources it defines with them)."""
+        return {s for s in self.graph.subjects() if isinstance(s, URIRef)}
+
+
+@dataclass(frozen=True)
+class RecordInput:
+    """One input as it was given: kept for the provenance of an adopted record."""
+
+    name: str
+    media_type: str
+    text: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+
+# --------------------------------------------------------------------------------------------
+# Front-matter keys
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Key:
+    """A front-matter key: the property it fills and how its value is read."""
+
+    predicate: URIRef | None
+    read: str  # "text", "date", "ref", "refs", "bool", "lang", "id"
+    kind: str = ""  # for refs: the id kind of a bare slug (system, decision, ...)
+    namespace: str = ""  # for vocabulary values: the scheme's namespace
+
+
+DECISION_KEYS: dict[str, Key] = {
+    "id": Key(None, "id"),
+    "title": Key(DCTERMS.title, "text"),
+    "status": Key(RSI.status, "vocab", namespace=DECISION_STATUS),
+    "date": Key(DCTERMS.date, "date"),
+    "decided-by": Key(RSI.decidedBy, "refs", "forum"),
+    "deciders": Key(RSI.decidedBy, "refs", "forum"),
+    "decision-makers": Key(RSI.decidedBy, "refs", "forum"),
+    "kind": Key(RSI.decisionKind, "vocab", namespace=DECISION_KIND),
+    "affects": Key(RSI.affects, "refs", "system"),
+    "supersedes": Key(RSI.supersedes, "refs", "decision"),
+    "applies-to": Key(RSI.appliesTo, "refs", "region"),
+    "principles": Key(RSI.basedOnPrinciple, "refs", "principle"),
+    "standards": Key(RSI.usesStandard, "refs", "standard"),
+    "prescribes": Key(RSI.prescribes, "refs", "system"),
+    "prescribes-vendor": Key(RSI.prescribesVendor, "refs", "org"),
+    "source": Key(DCTERMS.source, "refs", "source"),
+    "lang": Key(None, "lang"),
+    "illustrative": Key(RSI.illustrative, "bool"),
+}
+"""The front matter of a decision record. ``deciders`` and ``decision-makers`` are MADR's own
+names for ``decided-by``; here the decider is the forum that took the decision."""
+
+STATEMENT_KEYS: dict[str, Key] = {
+    "id": Key(None, "id"),
+    "decision": Key(RSI.complianceOf, "refs", "decision"),
+    "region": Key(RSI.statedBy, "refs", "region"),
+    "status": Key(RSI.complianceStatus, "vocab", namespace=COMPLIANCE_STATUS),
+    "date": Key(DCTERMS.date, "date"),
+    "source": Key(DCTERMS.source, "refs", "source"),
+    "lang": Key(None, "lang"),
+    "illustrative": Key(RSI.illustrative, "bool"),
+}
+"""The front matter of a comply-or-explain statement."""
+
+DECISION_SECTIONS: dict[URIRef, tuple[str, ...]] = {
+    RSI.context: ("context and problem statement", "context", "kontekst og problemformulering", "kontekst"),
+    RSI.decisionOutcome: ("decision outcome", "beslutning", "beslutningens udfald"),
+    RSI.consequences: ("consequences", "konsekvenser"),
+}
+"""The sections a decision record must have, by the property each fills (first name is MADR's)."""
+
+STATEMENT_SECTIONS: dict[URIRef, tuple[str, ...]] = {
+    RSI.explanation: ("explanation", "forklaring"),
+}
+"""A statement's optional section: the explanation a deviating region gives."""
+
+
+# --------------------------------------------------------------------------------------------
+# Entry points
+# --------------------------------------------------------------------------------------------
+
+
+def media_type_for_path(path: Path) -> str:
+    if path.suffix.lower() in (".md", ".markdown"):
+        return "text/markdown"
+    return rdf_format_for_path(path).media_type
+
+
+def read_files(paths: Sequence[Path], *, statements: bool = False) -> Candidate:
+    """Read record files (Markdown by extension .md, else RDF by extension) as one candidate."""
+    candidate = Candidate(rdflib.Graph())
+    for path in paths:
+        if not path.is_file():
+            raise InputError("no such file", Location(display_path(path)))
+        data = path.read_bytes()
+        part = read_record(data, media_type_for_path(path), display_path(path), statements=statements)
+        _merge(candidate, part)
+    return candidate
+
+
+def read_record(data: bytes, media_type: str, name: str, *, statements: bool = False) -> Candidate:
+    """Read one record from bytes of the given media type (parameters such as charset ignored)."""
+    base = media_type.split(";", 1)[0].strip().lower()
+    if not data.strip():
+        raise InputError("the record is empty", Location(name))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"the record is not UTF-8 ({err.reason} at byte {err.start})", Location(name)
+        ) from None
+    if base in MARKDOWN_TYPES:
+        graph, record = _read_markdown(text, name, statements=statements)
+        candidate = Candidate(graph)
+        (candidate.statements if statements else candidate.decisions).append(record)
+    else:
+        candidate = _read_rdf(data, base, name)
+        if statements and candidate.decisions:
+            raise InputError(
+                "this takes comply-or-explain statements (rsi:ComplianceStatement), but the input "
+                "describes a decision; send decisions to /decisions",
+                Location(name),
+            )
+        if not statements and candidate.statements and not candidate.decisions:
+            raise InputError(
+                "this takes decisions (rsi:ArchitectureDecision); send comply-or-explain "
+                "statements to /compliance",
+                Location(name),
+            )
+    candidate.inputs.append(RecordInput(name, base, text))
+    return candidate
+
+
+def _merge(into: Candidate, part: Candidate) -> None:
+    into.graph += part.graph
+    into.decisions += [d for d in part.decisions if d not in into.decisions]
+    into.statements += [s for s in part.statements if s not in into.statements]
+    into.inputs += part.inputs
+
+
+# --------------------------------------------------------------------------------------------
+# RDF
+# --------------------------------------------------------------------------------------------
+
+
+def _read_rdf(data: bytes, media_type: str, name: str) -> Candidate:
+    formats = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}
+    if media_type not in formats:
+        raise InputError(
+            f"cannot read {media_type or 'a body without a Content-Type'}; send one of "
+            f"{', '.join(MEDIA_TYPES)}",
+            Location(name, field="Content-Type"),
+        )
+    scratch = open_store(None)
+    # the store's parser reports the line and column of a syntax error
+    scratch.load(
+        [Source(name=name, graph=CANDIDATE_GRAPH, format=rdf_format(formats[media_type]), data=data)]
+    )
+    graph = scratch.to_rdflib()
+    decisions = _typed(graph, RSI.ArchitectureDecision, name)
+    statements = _typed(graph, RSI.ComplianceStatement, name)
+    if not decisions and not statements:
+        raise InputError(
+            "the input describes no rsi:ArchitectureDecision and no rsi:ComplianceStatement",
+            Location(name),
+        )
+    return Candidate(graph, decisions, statements)
+
+
+def _typed(graph: rdflib.Graph, cls: URIRef, name: str) -> list[URIRef]:
+    found: list[URIRef] = []
+    for node in graph.subjects(RDF.type, cls):
+        if not isinstance(node, URIRef):
+            raise InputError(
+                f"a {cls.removeprefix(str(RSI))} must have an IRI, not a blank node, so that it "
+                "can be referred to and revised",
+                Location(name),
+            )
+        found.append(node)
+    return sorted(found)
+
+
+# --------------------------------------------------------------------------------------------
+# MADR Markdown
+# --------------------------------------------------------------------------------------------
+
+_MARKDOWN = MarkdownIt("commonmark").use(front_matter_plugin)
+
+
+@dataclass
+class _Section:
+    title: str
+    line: int  # 1-based line of the heading
+    level: int
+    text: str
+
+
+def _read_markdown(text: str, name: str, *, statements: bool) -> tuple[rdflib.Graph, URIRef]:
+    tokens = _MARKDOWN.parse(text)
+    lines = text.splitlines()
+    problems: list[InputError] = []
+    front = next((t for t in tokens if t.type == "front_matter"), None)
+    if front is None:
+        raise RecordError(
+            [
+                InputError(
+                    "no YAML front matter: a record starts with a line '---', its keys "
+                    "(id, title, status, ...), and another '---'",
+                    Location(name, line=1),
+                )
+            ]
+        )
+    fields = _front_matter(front.content, name, problems)
+    headings = [(i, t) for i, t in enumerate(tokens) if t.type == "heading_open" and t.map is not None]
+    sections: list[_Section] = []
+    for n, (i, token) in enumerate(headings):
+        assert token.map is not None
+        start = token.map[1]
+        end = headings[n + 1][1].map[0] if n + 1 < len(headings) else len(lines)  # type: ignore[index]
+        body = "\n".join(lines[start:end]).strip()
+        sections.append(_Section(tokens[i + 1].content.strip(), token.map[0] + 1, int(token.tag[1:]), body))
+
+    keys = STATEMENT_KEYS if statements else DECISION_KEYS
+    kind = "compliance" if statements else "decision"
+    for key, (_value, line) in fields.items():
+        if key not in keys:
+            problems.append(
+                InputError(
+                    f"unknown front-matter key {key!r}; the keys of a {kind} record are {', '.join(keys)}",
+                    Location(name, line=line, field=key),
+                )
+            )
+    lang = _language(fields, name, problems)
+    record = _record_iri(fields, name, problems, statements=statements)
+
+    graph = rdflib.Graph()
+    wanted = STATEMENT_SECTIONS if statements else DECISION_SECTIONS
+    found: dict[URIRef, _Section] = {}
+    for predicate, names in wanted.items():
+        section = next((s for s in sections if s.title.lower() in names), None)
+        if section is None:
+            if not statements:
+                problems.append(
+                    InputError(
+                        f"missing section {names[0].title()!r}: add a heading '## {names[0].title()}' "
+                        "with its text",
+                        Location(name, line=len(lines) + 1, field=names[0].title()),
+                    )
+                )
+            continue
+        if not section.text:
+            problems.append(
+                InputError(
+                    f"section {section.title!r} is empty",
+                    Location(name, line=section.line, field=section.title),
+                )
+            )
+            continue
+        found[predicate] = section
+    if problems or record is None:
+        raise RecordError(problems)
+
+    for key, (value, line) in fields.items():
+        spec = keys[key]
+        if spec.predicate is None:
+            continue
+        for obj in _values(spec, value, lang, Location(name, line=line, field=key), problems):
+            graph.add((record, spec.predicate, obj))
+    if problems:
+        raise RecordError(problems)
+    for predicate, section in found.items():
+        graph.add((record, predicate, rdflib.Literal(section.text, lang=lang)))
+
+    if statements:
+        _describe_statement(graph, record, fields, lang)
+    else:
+        title = graph.value(record, DCTERMS.title)
+        if title is None:  # MADR puts the title in the first heading
+            h1 = next((s for s in sections if s.level == 1), None)
+            if h1 is not None:
+                title = rdflib.Literal(h1.title, lang=lang)
+                graph.add((record, DCTERMS.title, title))
+        graph.add((record, RDF.type, RSI.ArchitectureDecision))
+        if title is not None:
+            graph.add((record, SKOS.prefLabel, rdflib.Literal(str(title), lang=lang)))
+    _add_record_source(graph, record, fields, statements=statements)
+    return graph, record
+
+
+def _front_matter(content: str, name: str, problems: list[InputError]) -> dict[str, tuple[object, int]]:
+    """The front matter's top-level keys, each with its value and 1-based line in the file."""
+    try:
+        node = yaml.compose(content, Loader=yaml.SafeLoader)
+        data = yaml.load(content, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 2 if mark is not None else 2  # +1 for the opening '---', +1 to count from 1
+        column = mark.column + 1 if mark is not None else None
+        raise RecordError(
+            [InputError(f"the YAML front matter does not parse: {err.problem}", Location(name, line, column))]
+        ) from None
+    if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
+        raise RecordError(
+            [InputError("the front matter must be YAML keys and values (key: value)", Location(name, line=2))]
+        )
+    lines = {k.value: k.start_mark.line + 2 for k, _v in node.value if isinstance(k, yaml.ScalarNode)}
+    return {str(k): (v, lines.get(str(k), 2)) for k, v in data.items()}
+
+
+def _language(fields: dict[str, tuple[object, int]], name: str, problems: list[InputError]) -> str:
+    value, line = fields.get("lang", ("da", 0))
+    if value not in ("da", "en"):
+        problems.append(
+            InputError(f"lang must be da or en, not {value!r}", Location(name, line=line, field="lang"))
+        )
+        return "da"
+    return str(value)
+
+
+def _record_iri(
+    fields: dict[str, tuple[object, int]], name: str, problems: list[InputError], *, statements: bool
+) -> URIRef | None:
+    kind = "compliance" if statements else "decision"
+    if "id" not in fields:
+        if statements and "decision" in fields and "region" in fields:
+            decision, region = (
+                str(fields[k][0]).rsplit("/", 1)[-1].rsplit(":", 1)[-1] for k in ("decision", "region")
+            )
+            return ID[f"{kind}/{decision}-{region}"]
+        problems.append(
+            InputError(
+                "the front matter has no id (e.g. id: adr-0007-fhir-til-nye-snitflader)",
+                Location(name, line=2, field="id"),
+            )
+        )
+        return None
+    value, line = fields["id"]
+    slug = str(value)
+    if not _SLUG.match(slug):
+        problems.append(
+            InputError(
+                f"id {slug!r} must be a slug: letters, digits, '.', '_' and '-', "
+                "starting with a letter or digit",
+                Location(name, line=line, field="id"),
+            )
+        )
+        return None
+    return ID[f"{kind}/{slug}"]
+
+
+def _values(spec: Key, value: object, lang: str, where: Location, problems: list[InputError]) -> list[Node]:
+    def fail(message: str) -> list[Node]:
+        problems.append(InputError(message, where))
+        return []
+
+    if spec.read == "text":
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            return fail(f"{where.field} must be a text")
+        return [rdflib.Literal(str(value), lang=lang)]
+    if spec.read == "date":
+        if isinstance(value, dt.date):
+            return [rdflib.Literal(value.isoformat(), datatype=XSD.date)]
+        # not a date: kept as it is, so that the shapes report it (rsish:DecisionDateShape)
+        return [rdflib.Literal(str(value))]
+    if spec.read == "bool":
+        if not isinstance(value, bool):
+            return fail(f"{where.field} must be true or false")
+        return [rdflib.Literal(value)]
+    if spec.read == "vocab":
+        if not isinstance(value, str) or not value.strip():
+            return fail(f"{where.field} must be a word from its vocabulary")
+        return [URIRef(spec.namespace + re.sub(r"\s+", "-", value.strip().lower()))]
+    if spec.read == "refs":
+        items = value if isinstance(value, list) else [value]
+        refs: list[Node] = []
+        for item in items:
+            ref = _reference(item, spec.kind)
+            if ref is None:
+                return fail(
+                    f"{where.field}: {item!r} is not an IRI, a kind:slug or a slug "
+                    f"(e.g. {spec.kind}:some-name)"
+                )
+            refs.append(ref)
+        return refs
+    raise AssertionError(spec.read)
+
+
+def _reference(item: object, kind: str) -> URIRef | None:
+    if not isinstance(item, str):
+        return None
+    item = item.strip()
+    if item.startswith(("http://", "https://", "urn:")) and not any(c in item for c in ' <>"{}|\\^`'):
+        return URIRef(item)
+    match = _REF.match(item)
+    if match:
+        return ID[f"{match['kind']}/{match['slug']}"]
+    if _SLUG.match(item):
+        return ID[f"{kind}/{item.lower() if kind in ('forum', 'region') else item}"]
+    return None
+
+
+def _describe_statement(
+    graph: rdflib.Graph, record: URIRef, fields: dict[str, tuple[object, int]], lang: str
+) -> None:
+    graph.add((record, RDF.type, RSI.ComplianceStatement))
+    decision = graph.value(record, RSI.complianceOf)
+    region = graph.value(record, RSI.statedBy)
+    status = graph.value(record, RSI.complianceStatus)
+    verb = {"complies": ("følger", "complies with"), "deviates": ("afviger fra", "deviates from")}.get(
+        str(status).rsplit("/", 1)[-1], ("udtaler sig om", "states on")
+    )
+    short: Callable[[Node | None], str] = lambda t: str(t).rsplit("/", 1)[-1] if t is not None else "?"  # noqa: E731
+    graph.add(
+        (record, SKOS.prefLabel, rdflib.Literal(f"{short(region)} {verb[0]} {short(decision)}", lang="da"))
+    )
+    graph.add(
+        (record, SKOS.prefLabel, rdflib.Literal(f"{short(region)} {verb[1]} {short(decision)}", lang="en"))
+    )
+
+
+_ILLUSTRATIVE = {
+    "decision": (
+        "Illustrativt eksempel – ikke en faktisk beslutning",
+        "Illustrative example – not an actual decision",
+    ),
+    "compliance": (
+        "Illustrativt eksempel – ikke en faktisk erklæring",
+        "Illustrative example – not an actual statement",
+    ),
+}
+
+
+def _add_record_source(
+    graph: rdflib.Graph, record: URIRef, fields: dict[str, tuple[object, int]], *, statements: bool
+) -> None:
+    """The record is the source of its own facts: a rsi:SourceDocument that names it."""
+    kind = "compliance" if statements else "decision"
+    slug = str(record).rsplit("/", 1)[-1]
+    source = ID[f"source/{kind}-record/{slug}"]
+    graph.add((record, DCTERMS.source, source))
+    graph.add((source, RDF.type, RSI.SourceDocument))
+    label = f"Beslutningsoplæg {slug}" if not statements else f"Følg-eller-forklar-erklæring {slug}"
+    graph.add((source, SKOS.prefLabel, rdflib.Literal(label, lang="da")))
+    if fields.get("illustrative", (False, 0))[0] is True:
+        da, en = _ILLUSTRATIVE[kind]
+        for node in (record, source):
+            graph.add((node, RDFS.comment, rdflib.Literal(da, lang="da")))
+            graph.add((node, RDFS.comment, rdflib.Literal(en, lang="en")))
+        graph.add((source, RSI.illustrative, rdflib.Literal(True)))
+
+
+__all__ = [
+    "DECISION_KEYS",
+    "MEDIA_TYPES",
+    "STATEMENT_KEYS",
+    "Candidate",
+    "RdfSyntaxError",
+    "RecordError",
+    "RecordInput",
+    "media_type_for_path",
+    "read_files",
+    "read_record",
+]
