@@ -12,6 +12,8 @@ from pathlib import Path
 from rdflib.term import Node
 
 from api.core import sparql_guard
+from api.core.decisions import adoption, records
+from api.core.decisions import check as checking
 from api.core.loading import load_project, shapes_files
 from api.core.store import DEFAULT_GRAPH, OxigraphStore, Source, rdf_format
 from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
@@ -136,6 +138,24 @@ class GraphService:
 
     def delete_graph(self, graph: str) -> WriteOutcome:
         return self._write(lambda scratch: scratch.remove_graph(graph))
+
+    # -- decisions and statements --------------------------------------------------------------
+
+    def check_record(self, data: bytes, media_type: str, *, statements: bool = False) -> checking.Check:
+        """Dry-run a record against the graph (nothing is written)."""
+        candidate = records.read_record(data, media_type, "request body", statements=statements)
+        return checking.check(self.store, candidate, self._shapes)
+
+    def adopt_record(
+        self, data: bytes, media_type: str, agent: str, *, statements: bool = False
+    ) -> tuple[checking.Check, list[adoption.Adopted]]:
+        """Check a record, then commit it with its provenance; refused on any Violation."""
+        found = self.check_record(data, media_type, statements=statements)
+        if not found.conforms:
+            raise ShapeViolationError(found.report, found.report.counts["Violation"])
+        update, adopted = adoption.adoption_update(self.store, found, agent)
+        self._write(lambda scratch: scratch.update(update))
+        return found, adopted
 
     def has_graph(self, graph: str) -> bool:
         return self.store.has_graph(graph)

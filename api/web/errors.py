@@ -47,6 +47,12 @@ def body_for(error: RsikgError) -> dict[str, Any]:
     if isinstance(error, InputError):
         where = error.location
         body["location"] = {k: v for k, v in vars(where).items() if v is not None}
+    problems = getattr(error, "problems", None)  # a record with several things wrong
+    if problems:
+        body["problems"] = [
+            {"detail": p.message, "location": {k: v for k, v in vars(p.location).items() if v is not None}}
+            for p in problems
+        ]
     if isinstance(error, ShapeViolationError) and isinstance(error.report, ValidationReport):
         body["report"] = error.report.as_json()
     return body

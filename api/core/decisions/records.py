@@ -137,14 +137,14 @@ STATEMENT_KEYS: dict[str, Key] = {
 """The front matter of a comply-or-explain statement."""
 
 DECISION_SECTIONS: dict[URIRef, tuple[str, ...]] = {
-    RSI.context: ("context and problem statement", "context", "kontekst og problemformulering", "kontekst"),
-    RSI.decisionOutcome: ("decision outcome", "beslutning", "beslutningens udfald"),
-    RSI.consequences: ("consequences", "konsekvenser"),
+    RSI.context: ("Context and Problem Statement", "Context", "Kontekst og problemformulering", "Kontekst"),
+    RSI.decisionOutcome: ("Decision Outcome", "Beslutning", "Beslutningens udfald"),
+    RSI.consequences: ("Consequences", "Konsekvenser"),
 }
 """The sections a decision record must have, by the property each fills (first name is MADR's)."""
 
 STATEMENT_SECTIONS: dict[URIRef, tuple[str, ...]] = {
-    RSI.explanation: ("explanation", "forklaring"),
+    RSI.explanation: ("Explanation", "Forklaring"),
 }
 """A statement's optional section: the explanation a deviating region gives."""
 
@@ -311,14 +311,14 @@ def _read_markdown(text: str, name: str, *, statements: bool) -> tuple[rdflib.Gr
     wanted = STATEMENT_SECTIONS if statements else DECISION_SECTIONS
     found: dict[URIRef, _Section] = {}
     for predicate, names in wanted.items():
-        section = next((s for s in sections if s.title.lower() in names), None)
+        section = next((s for s in sections if s.title.lower() in {n.lower() for n in names}), None)
         if section is None:
             if not statements:
                 problems.append(
                     InputError(
-                        f"missing section {names[0].title()!r}: add a heading '## {names[0].title()}' "
-                        "with its text",
-                        Location(name, line=len(lines) + 1, field=names[0].title()),
+                        f"missing section {names[0]!r}: add a heading '## {names[0]}' with its text "
+                        f"(or {', '.join(repr(n) for n in names[1:])})",
+                        Location(name, line=len(lines) + 1, field=names[0]),
                     )
                 )
             continue

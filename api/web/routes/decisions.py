@@ -1,0 +1,211 @@
+"""Architecture decisions and comply-or-explain statements over HTTP.
+
+POST /decisions/validate dry-runs a record (MADR Markdown, Turtle or JSON-LD) and answers the
+report and its impact; nothing is written. POST /decisions and POST /compliance adopt a record
+(bearer token; 422 with the report, and nothing written, on any Violation). GET /decisions,
+GET /decisions/{id}, GET /decisions/{id}/history and GET /compliance read them back.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio.to_thread
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.core.decisions import adoption
+from api.core.decisions.check import Check, to_text
+from api.core.decisions.records import MEDIA_TYPES
+from api.web.auth import require_token
+from api.web.conneg import choose
+from api.web.deps import ServiceDep, StateDep, read_body
+from api.web.errors import HttpError
+
+router = APIRouter(tags=["decisions"])
+
+_REPORT_OFFERS = [("application/json", "json"), ("text/turtle", "turtle"), ("text/plain", "text")]
+_RECORD_BODY = {
+    "required": True,
+    "content": {
+        "text/markdown": {"schema": {"type": "string"}, "example": "---\nid: adr-0001\n...\n---\n"},
+        "text/turtle": {"schema": {"type": "string"}},
+        "application/ld+json": {"schema": {"type": "object"}},
+    },
+}
+AgentParam = Annotated[
+    str, Query(description="Who adopts the record, recorded in its provenance (prov:wasAttributedTo).")
+]
+
+
+def _media_type(request: Request) -> str:
+    media_type = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if media_type not in MEDIA_TYPES:
+        raise HttpError(
+            415,
+            f"cannot read a record of type {media_type or '(none)'!r}; use one of {', '.join(MEDIA_TYPES)}",
+        )
+    return media_type
+
+
+def _answer(found: Check, accept: str | None, status: int = 200) -> Response:
+    fmt = choose(accept, _REPORT_OFFERS)
+    if fmt is None:
+        raise HttpError(406, f"the report is JSON, Turtle (sh:ValidationReport) or text; not {accept}")
+    headers = {"Vary": "Accept"}
+    if fmt == "turtle":
+        return Response(found.report.to_turtle(), status, media_type="text/turtle", headers=headers)
+    if fmt == "text":
+        return Response(to_text(found), status, media_type="text/plain; charset=utf-8", headers=headers)
+    return JSONResponse(found.as_json(), status, headers=headers)
+
+
+@router.post(
+    "/decisions/validate",
+    summary="Dry-run a proposed decision: SHACL report on what it concerns, and its impact",
+    openapi_extra={"requestBody": _RECORD_BODY},
+    responses={400: {"description": "The record cannot be read"}, 415: {"description": "Unknown type"}},
+)
+async def validate_decision(
+    request: Request, state: StateDep, service: ServiceDep, accept: Annotated[str | None, Header()] = None
+) -> Response:
+    media_type = _media_type(request)
+    body = await read_body(request, state.settings.max_body_bytes)
+    found = await anyio.to_thread.run_sync(lambda: service.check_record(body, media_type))
+    return _answer(found, accept)
+
+
+async def _adopt(
+    request: Request,
+    state: StateDep,
+    service: ServiceDep,
+    authorization: str | None,
+    agent: str,
+    statements: bool,
+) -> Response:
+    require_token(authorization, state.token)
+    media_type = _media_type(request)
+    body = await read_body(request, state.settings.max_body_bytes)
+    found, adopted = await anyio.to_thread.run_sync(
+        lambda: service.adopt_record(body, media_type, agent, statements=statements)
+    )
+    service.published()
+    created = any(not a.revised for a in adopted)
+    kind = "compliance" if statements else "decisions"
+    first = adopted[0].record.rsplit("/", 1)[-1]
+    return JSONResponse(
+        {"adopted": [a.as_json() for a in adopted], **found.as_json()},
+        201 if created else 200,
+        headers={"Location": f"/{kind}/{first}" if not statements else "/compliance"},
+    )
+
+
+_ADOPT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    201: {"description": "Adopted (a new record)"},
+    400: {"description": "The record cannot be read"},
+    401: {"description": "No token"},
+    403: {"description": "Wrong token, or writes are off"},
+    415: {"description": "Unknown type"},
+    422: {"description": "The record has SHACL Violations; nothing was written"},
+}
+
+
+@router.post(
+    "/decisions",
+    summary="Adopt a decision (needs the bearer token): validated, then committed with PROV",
+    openapi_extra={"requestBody": _RECORD_BODY},
+    responses=_ADOPT_RESPONSES,
+)
+async def adopt_decision(
+    request: Request,
+    state: StateDep,
+    service: ServiceDep,
+    authorization: Annotated[str | None, Header()] = None,
+    agent: AgentParam = "api",
+) -> Response:
+    return await _adopt(request, state, service, authorization, agent, statements=False)
+
+
+@router.post(
+    "/compliance",
+    summary="Record a comply-or-explain statement (needs the bearer token)",
+    openapi_extra={"requestBody": _RECORD_BODY},
+    responses=_ADOPT_RESPONSES,
+)
+async def adopt_statement(
+    request: Request,
+    state: StateDep,
+    service: ServiceDep,
+    authorization: Annotated[str | None, Header()] = None,
+    agent: AgentParam = "api",
+) -> Response:
+    return await _adopt(request, state, service, authorization, agent, statements=True)
+
+
+@router.get("/decisions", summary="The decisions in the graph, newest first")
+async def list_decisions(service: ServiceDep) -> JSONResponse:
+    rows = await anyio.to_thread.run_sync(adoption.list_decisions, service.store)
+    return JSONResponse({"decisions": rows})
+
+
+def _record(service: ServiceDep, ident: str) -> Any:
+    record = adoption.record_iri("decision", ident)
+    description = adoption.describe_record(service.store, record)
+    if not len(description):
+        raise HttpError(404, f"the graph has no decision {ident!r}; GET /decisions lists them")
+    return record, description
+
+
+@router.get("/decisions/{ident}", summary="One decision (JSON, or its RDF by Accept) with its history")
+async def get_decision(
+    service: ServiceDep, ident: str, accept: Annotated[str | None, Header()] = None
+) -> Response:
+    record, description = await anyio.to_thread.run_sync(_record, service, ident)
+    fmt = choose(
+        accept, [("application/json", "json"), ("text/turtle", "turtle"), ("application/ld+json", "jsonld")]
+    )
+    if fmt is None:
+        raise HttpError(406, "a decision is answered as application/json, text/turtle or application/ld+json")
+    if fmt != "json":
+        body = description.serialize(format="json-ld" if fmt == "jsonld" else "turtle")
+        return Response(body, media_type="text/turtle" if fmt == "turtle" else "application/ld+json")
+    properties: dict[str, list[str]] = {}
+    for _s, p, o in sorted(description):
+        properties.setdefault(str(p), []).append(str(o))
+    versions = await anyio.to_thread.run_sync(adoption.history, service.store, record)
+    return JSONResponse(
+        {
+            "iri": str(record),
+            "graph": adoption.record_graph(record),
+            "properties": properties,
+            "history": versions,
+        }
+    )
+
+
+@router.get("/decisions/{ident}/history", summary="A decision's adopted versions, with their provenance")
+async def decision_history(service: ServiceDep, ident: str) -> JSONResponse:
+    record, _ = await anyio.to_thread.run_sync(_record, service, ident)
+    versions = await anyio.to_thread.run_sync(adoption.history, service.store, record)
+    return JSONResponse({"iri": str(record), "history": versions})
+
+
+@router.get("/compliance", summary="Comply or explain: the decision × region matrix (JSON or CSV)")
+async def compliance(
+    service: ServiceDep,
+    accept: Annotated[str | None, Header()] = None,
+    format: Annotated[str | None, Query(description="json or csv (instead of Accept)")] = None,
+    status: Annotated[
+        str | None, Query(description="decisions of this status; 'all' for every one")
+    ] = "accepted",
+) -> Response:
+    fmt = format or choose(accept, [("application/json", "json"), ("text/csv", "csv")])
+    if fmt not in ("json", "csv"):
+        raise HttpError(
+            406 if format is None else 400, "the matrix is answered as application/json or text/csv"
+        )
+    chosen = None if status == "all" else status
+    matrix = await anyio.to_thread.run_sync(lambda: adoption.compliance_matrix(service.store, status=chosen))
+    if fmt == "csv":
+        return Response(matrix.to_csv(), media_type="text/csv; charset=utf-8", headers={"Vary": "Accept"})
+    return JSONResponse(matrix.as_json(), headers={"Vary": "Accept"})
