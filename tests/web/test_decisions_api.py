@@ -1,0 +1,238 @@
+"""Decisions over HTTP, against a real ``rsikg serve`` on loopback with the illustrative examples
+loaded: dry runs, bad input, adoption with provenance, the comply-or-explain matrix."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import rdflib
+from SPARQLWrapper import JSON, SPARQLWrapper
+
+from tests.conftest import ROOT, _rsikg_command
+from tests.web.conftest import TOKEN, Server, start_server
+
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+MD = {"Content-Type": "text/markdown"}
+DECISION = "https://w3id.org/rsikg/id/decision/"
+
+GOOD = (
+    "---\nid: api-test-1\ntitle: Fælles servicevindue for IBI\nstatus: accepted\ndate: 2025-03-01\n"
+    "decided-by: styregruppen-for-systemforvaltning\nkind: operations\naffects: [ibi]\n"
+    "applies-to: [region-hovedstaden, region-sjaelland]\n---\n"
+    "## Context and Problem Statement\nIBI opdateres uden fælles varsel.\n"
+    "## Decision Outcome\nOpdateringer lægges i ét varslet vindue.\n"
+    "## Consequences\nForudsigelig drift.\n"
+)
+STATEMENT = (
+    "---\ndecision: api-test-1\nregion: region-sjaelland\nstatus: deviates\ndate: 2025-04-01\n---\n"
+    "## Forklaring\nRegionen har en kontrakt, der udløber næste år.\n"
+)
+
+
+def _start_with_examples(directory: Path) -> Server:
+    subprocess.run(
+        [*_rsikg_command(), "load", "--examples", "--store", str(directory / "store")],
+        check=True,
+        capture_output=True,
+        env={"RSIKG_PROJECT_DIR": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+    return start_server(directory)
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server for dry runs, which never write."""
+    running = _start_with_examples(tmp_path_factory.mktemp("decisions-read"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def writer(tmp_path: Path) -> Iterator[Server]:
+    running = _start_with_examples(tmp_path)
+    yield running
+    running.stop()
+
+
+def _dump(server: Server) -> list[str]:
+    """Every quad in the store, as the SPARQL endpoint sees them."""
+    response = httpx.post(
+        server.sparql,
+        data={"query": "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"},
+        headers={"Accept": "text/tab-separated-values"},
+        timeout=60,
+    )
+    assert response.status_code == 200
+    return sorted(response.text.splitlines())
+
+
+def test_a_conforming_decision_gets_its_report_and_impact(reader):
+    response = httpx.post(f"{reader.url}/decisions/validate", content=GOOD.encode(), headers=MD)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["conforms"] is True and body["violations"] == 0
+    assert body["records"] == [DECISION + "api-test-1"]
+    impact = body["impact"]
+    assert [s["iri"].rsplit("/", 1)[-1] for s in impact["systems"]] == ["ibi"]
+    assert {row["region"].rsplit("/", 1)[-1] for row in impact["complyOrExplain"]} == {
+        "region-hovedstaden",
+        "region-sjaelland",
+    }
+    assert all(row["statement"] is None for row in impact["complyOrExplain"])
+
+
+def test_the_report_is_a_shacl_validation_report_in_turtle_when_asked(reader):
+    response = httpx.post(
+        f"{reader.url}/decisions/validate",
+        content=GOOD.replace("kind: operations", "kind: architecture").encode(),
+        headers={**MD, "Accept": "text/turtle"},
+    )
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/turtle")
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    sh = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+    (report,) = graph.subjects(rdflib.RDF.type, sh.ValidationReport)
+    assert graph.value(report, sh.conforms) == rdflib.Literal(False)
+    shapes = {str(s).rsplit("#", 1)[-1] for s in graph.objects(None, sh.sourceShape)}
+    assert "DecisionWithinMandateShape" in shapes  # SYS has no architecture mandate
+
+
+def test_turtle_and_json_ld_records_are_read_too(reader):
+    turtle = httpx.post(
+        f"{reader.url}/decisions/validate",
+        content=(ROOT / "tests" / "fixtures" / "tiny.ttl").read_bytes(),
+        headers={"Content-Type": "text/turtle"},
+    )
+    assert turtle.status_code == 400 and "no rsi:ArchitectureDecision" in turtle.json()["detail"]
+    decision = {
+        "@id": DECISION + "api-jsonld",
+        "@type": "https://w3id.org/rsikg/ontology#ArchitectureDecision",
+        "http://purl.org/dc/terms/title": {"@value": "JSON-LD", "@language": "da"},
+    }
+    response = httpx.post(
+        f"{reader.url}/decisions/validate",
+        content=json.dumps(decision).encode(),
+        headers={"Content-Type": "application/ld+json"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["conforms"] is False
+    paths = {r["path"].rsplit("#", 1)[-1] for r in body["results"] if r["path"]}
+    assert {"status", "decidedBy", "context"} <= paths
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "line"),
+    [
+        (b"---\nid: x\ntitle: [broken\n---\n", "text/markdown", 400, 3),
+        (
+            GOOD.replace("kind: operations\n", "kind: operations\nowner: me\n").encode(),
+            "text/markdown",
+            400,
+            8,
+        ),
+        (b"<urn:a> <urn:b> .", "text/turtle", 400, 1),
+        (b"", "text/markdown", 400, None),
+        (GOOD.encode(), "text/html", 415, None),
+    ],
+    ids=["broken-yaml", "unknown-key", "broken-turtle", "empty", "wrong-type"],
+)
+def test_bad_input_is_a_located_4xx_and_nothing_is_written(writer, body, content_type, status, line):
+    before = _dump(writer)
+    for path in ("/decisions/validate", "/decisions"):
+        response = httpx.post(
+            f"{writer.url}{path}", content=body, headers={"Content-Type": content_type, **AUTH}
+        )
+        assert response.status_code == status, response.text
+        if line is not None:
+            assert response.json()["location"]["line"] == line
+    assert _dump(writer) == before
+
+
+def test_adoption_needs_the_token(writer):
+    response = httpx.post(f"{writer.url}/decisions", content=GOOD.encode(), headers=MD)
+    assert response.status_code == 401
+
+
+def test_an_adoption_with_a_violation_is_refused_and_changes_nothing(writer):
+    before = _dump(writer)
+    bad = GOOD.replace("affects: [ibi]", "affects: [findes-ikke]")
+    response = httpx.post(f"{writer.url}/decisions", content=bad.encode(), headers={**MD, **AUTH})
+    assert response.status_code == 422
+    shapes = {r["sourceShape"].rsplit("#", 1)[-1] for r in response.json()["report"]["results"]}
+    assert "DecisionAffectsShape" in shapes
+    assert _dump(writer) == before
+
+
+def test_an_adopted_decision_is_queryable_with_its_provenance_and_history(writer):
+    first = httpx.post(
+        f"{writer.url}/decisions?agent=RITA-sekretariatet", content=GOOD.encode(), headers={**MD, **AUTH}
+    )
+    assert first.status_code == 201, first.text
+    assert first.headers["location"] == "/decisions/api-test-1"
+    assert first.json()["adopted"][0]["version"] == 1
+
+    sparql = SPARQLWrapper(writer.sparql)
+    sparql.setReturnFormat(JSON)
+    sparql.setQuery(
+        f"""PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?status ?who ?when ?input WHERE {{
+            <{DECISION}api-test-1> <https://w3id.org/rsikg/ontology#status> ?status .
+            ?version prov:specializationOf <{DECISION}api-test-1> ;
+                     prov:wasAttributedTo [ rdfs:label ?who ] ; prov:generatedAtTime ?when ;
+                     prov:wasDerivedFrom [ prov:value ?input ] .
+        }}"""
+    )
+    rows = sparql.queryAndConvert()["results"]["bindings"]  # type: ignore[index]
+    assert len(rows) == 1
+    assert rows[0]["status"]["value"].endswith("/accepted")
+    assert rows[0]["who"]["value"] == "RITA-sekretariatet"
+    assert rows[0]["input"]["value"] == GOOD
+
+    listed = httpx.get(f"{writer.url}/decisions").json()["decisions"]
+    assert "api-test-1" in {d["id"] for d in listed}
+
+    revised = GOOD.replace("Forudsigelig drift.", "Forudsigelig drift for alle.")
+    second = httpx.post(f"{writer.url}/decisions", content=revised.encode(), headers={**MD, **AUTH})
+    assert second.status_code == 200 and second.json()["adopted"][0]["version"] == 2
+    history = httpx.get(f"{writer.url}/decisions/api-test-1/history").json()["history"]
+    assert [v["version"] for v in history] == [1, 2]
+    assert history[1]["revisionOf"] == history[0]["iri"]
+    described = httpx.get(f"{writer.url}/decisions/api-test-1", headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=described.text, format="turtle")
+    consequences = graph.value(
+        rdflib.URIRef(DECISION + "api-test-1"), rdflib.URIRef("https://w3id.org/rsikg/ontology#consequences")
+    )
+    assert str(consequences) == "Forudsigelig drift for alle."  # the old version's text is gone
+    assert httpx.get(f"{writer.url}/decisions/no-such-decision").status_code == 404
+
+
+def test_statements_fill_the_compliance_matrix(writer):
+    assert (
+        httpx.post(f"{writer.url}/decisions", content=GOOD.encode(), headers={**MD, **AUTH}).status_code
+        == 201
+    )
+    response = httpx.post(f"{writer.url}/compliance", content=STATEMENT.encode(), headers={**MD, **AUTH})
+    assert response.status_code == 201, response.text
+    matrix = httpx.get(f"{writer.url}/compliance", headers={"Accept": "application/json"}).json()
+    row = next(r for r in matrix["decisions"] if r["id"] == "api-test-1")
+    cells = {iri.rsplit("/", 1)[-1]: cell for iri, cell in row["cells"].items()}
+    assert cells["region-sjaelland"]["state"] == "deviates"
+    assert cells["region-sjaelland"]["explanation"] == "Regionen har en kontrakt, der udløber næste år."
+    assert cells["region-hovedstaden"]["state"] == "missing"
+    assert cells["region-nordjylland"]["state"] == "not-applicable"
+    text = httpx.get(f"{writer.url}/compliance", headers={"Accept": "text/csv"}).text
+    rows = list(csv.reader(io.StringIO(text)))
+    sjaelland = rows[0].index("Region Sjælland")
+    assert next(r for r in rows if r[0] == DECISION + "api-test-1")[sjaelland] == "deviates"
+    # a second statement by the same region on the same decision breaks a rule: refused
+    again = STATEMENT.replace("decision: api-test-1", "id: another\ndecision: api-test-1")
+    refused = httpx.post(f"{writer.url}/compliance", content=again.encode(), headers={**MD, **AUTH})
+    assert refused.status_code == 422
