@@ -365,7 +365,7 @@ def assess_impact(store: GraphStore, candidate: Candidate, graphs: list[str]) ->
         {k: sorted(set(s)) for k, s in sorted(sectors.items())},
         comply,
     )
-    named = {*reached, *regions, *sectors}
+    named = {*reached, *regions, *sectors, *(URIRef(str(row["region"])) for row in comply)}
     impact.labels = _labels(store, named, graphs)
     return impact
 

@@ -104,6 +104,7 @@ class Key:
 DECISION_KEYS: dict[str, Key] = {
     "id": Key(None, "id"),
     "title": Key(DCTERMS.title, "text"),
+    "title-en": Key(DCTERMS.title, "text-en"),
     "status": Key(RSI.status, "vocab", namespace=DECISION_STATUS),
     "date": Key(DCTERMS.date, "date"),
     "decided-by": Key(RSI.decidedBy, "refs", "forum"),
@@ -121,7 +122,8 @@ DECISION_KEYS: dict[str, Key] = {
     "lang": Key(None, "lang"),
     "illustrative": Key(RSI.illustrative, "bool"),
 }
-"""The front matter of a decision record. ``deciders`` and ``decision-makers`` are MADR's own
+"""The front matter of a decision record. ``title-en`` gives the English title beside the
+record's own language (``lang``, Danish by default). ``deciders`` and ``decision-makers`` are MADR's own
 names for ``decided-by``; here the decider is the forum that took the decision."""
 
 STATEMENT_KEYS: dict[str, Key] = {
@@ -348,15 +350,18 @@ def _read_markdown(text: str, name: str, *, statements: bool) -> tuple[rdflib.Gr
     if statements:
         _describe_statement(graph, record, fields, lang)
     else:
-        title = graph.value(record, DCTERMS.title)
+        title = next(
+            (t for t in graph.objects(record, DCTERMS.title) if getattr(t, "language", None) == lang), None
+        )
         if title is None:  # MADR puts the title in the first heading
             h1 = next((s for s in sections if s.level == 1), None)
             if h1 is not None:
                 title = rdflib.Literal(h1.title, lang=lang)
                 graph.add((record, DCTERMS.title, title))
         graph.add((record, RDF.type, RSI.ArchitectureDecision))
-        if title is not None:
-            graph.add((record, SKOS.prefLabel, rdflib.Literal(str(title), lang=lang)))
+        for text in graph.objects(record, DCTERMS.title):  # a label per language, as the shapes ask
+            if isinstance(text, rdflib.Literal):
+                graph.add((record, SKOS.prefLabel, text))
     _add_record_source(graph, record, fields, statements=statements)
     return graph, record
 
@@ -427,10 +432,10 @@ def _values(spec: Key, value: object, lang: str, where: Location, problems: list
         problems.append(InputError(message, where))
         return []
 
-    if spec.read == "text":
+    if spec.read in ("text", "text-en"):
         if not isinstance(value, str | int | float) or isinstance(value, bool):
             return fail(f"{where.field} must be a text")
-        return [rdflib.Literal(str(value), lang=lang)]
+        return [rdflib.Literal(str(value), lang="en" if spec.read == "text-en" else lang)]
     if spec.read == "date":
         if isinstance(value, dt.date):
             return [rdflib.Literal(value.isoformat(), datatype=XSD.date)]
