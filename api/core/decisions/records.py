@@ -359,9 +359,9 @@ def _read_markdown(text: str, name: str, *, statements: bool) -> tuple[rdflib.Gr
                 title = rdflib.Literal(h1.title, lang=lang)
                 graph.add((record, DCTERMS.title, title))
         graph.add((record, RDF.type, RSI.ArchitectureDecision))
-        for text in graph.objects(record, DCTERMS.title):  # a label per language, as the shapes ask
-            if isinstance(text, rdflib.Literal):
-                graph.add((record, SKOS.prefLabel, text))
+        for label in graph.objects(record, DCTERMS.title):  # a label per language, as the shapes ask
+            if isinstance(label, rdflib.Literal):
+                graph.add((record, SKOS.prefLabel, label))
     _add_record_source(graph, record, fields, statements=statements)
     return graph, record
 
