@@ -95,7 +95,9 @@ def _opened(store_option: str | None) -> Iterator[tuple[Settings, GraphStore]]:
         yield settings, store
         store.flush()
     except RsikgError as error:
-        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        problems = getattr(error, "problems", None)  # a record with several things wrong: each
+        for problem in problems or [error]:
+            err.print(f"[bold red]error:[/] {problem}", highlight=False)
         raise typer.Exit(error.exit_code) from None
 
 

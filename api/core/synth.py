@@ -169,6 +169,7 @@ def _graph(systems: int, seed: int, chain: int) -> Iterator[str]:
         w.triple(project, RSI + "delivers", _iri(rng.choice(system_iris)))
 
     decisions: list[str] = []  # accepted, so they can still be superseded
+    claimed: dict[tuple[str, str], str] = {}  # (system, kind) → the accepted decision on it
     status: dict[str, str] = {}
     statements = 0
     for i in range(max(1, systems // 25)):
@@ -184,8 +185,16 @@ def _graph(systems: int, seed: int, chain: int) -> Iterator[str]:
         w.triple(decision, RSI + "consequences", _text("Syntetiske konsekvenser.", "da"))
         w.triple(decision, RSI + "decidedBy", _iri(fora[kind]))
         w.triple(decision, RSI + "decisionKind", _iri(VOCAB + f"decision-kinds/{kind}"))
-        for system in rng.sample(system_iris, min(len(system_iris), rng.randint(1, 3))):
+        if old is not None:  # its systems are free again for decisions of its kind
+            claimed = {key: d for key, d in claimed.items() if d != old}
+        wanted, affected = min(len(system_iris), rng.randint(1, 3)), list[str]()
+        while len(affected) < wanted:  # no two accepted decisions of one kind on one system
+            system = rng.choice(system_iris)
+            if (system, kind) not in claimed and system not in affected:
+                affected.append(system)
+        for system in affected:
             w.triple(decision, RSI + "affects", _iri(system))
+            claimed[(system, kind)] = decision
         for region in regions:
             w.triple(decision, RSI + "appliesTo", _iri(region))
         if old is not None:
