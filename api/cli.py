@@ -451,13 +451,14 @@ def decision_list(store: StoreOption = None) -> None:
         rows = adoption.list_decisions(graph_store)
     table = Table("id", "status", "date", "kind", "decided by", "title")
     for row in rows:
+        short = {k: str(row[k] or "").rsplit("/", 1)[-1] for k in ("status", "kind", "decidedBy")}
         table.add_row(
-            *(
-                display(rdflib.URIRef(str(row[k])))
-                if k in ("status", "kind", "decidedBy") and row[k]
-                else str(row[k] or "")
-                for k in ("id", "status", "date", "kind", "decidedBy", "title")
-            )
+            str(row["id"]),
+            short["status"],
+            str(row["date"] or ""),
+            short["kind"],
+            short["decidedBy"],
+            str(row["title"] or ""),
         )
     out.print(table)
 
