@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from api.core import loading, reasoning, validation
+from api.core import dependencies, graph_formats, loading, reasoning, validation
 from api.core.decisions import adoption, records
 from api.core.decisions import check as checking
 from api.core.namespaces import compact, display
@@ -350,6 +350,87 @@ def serve(
         access_log=access_log,
         log_level="info",
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Dependency graphs
+# --------------------------------------------------------------------------------------------
+
+
+def _print_tree(graph: Any, root: str) -> None:
+    """The neighbourhood as indented lines, nearest first."""
+    ordered = sorted(
+        graph.nodes(data=True), key=lambda nd: (nd[1].get("distance", 0), nd[1].get("label", ""))
+    )
+    for node, data in ordered:
+        indent = "  " * int(data.get("distance", 0))
+        out.print(
+            f"{indent}{data.get('label')} ({dependencies.local_id(node)}, {data.get('type')})",
+            highlight=False,
+        )
+        for _u, target, edge in sorted(
+            graph.out_edges(node, data=True), key=lambda e: (e[2]["relation"], e[1])
+        ):
+            label = graph.nodes[target].get("label")
+            out.print(f"{indent}  └ {edge['relation']} → {label}", highlight=False)
+
+
+@app.command()
+def deps(
+    system: Annotated[str, typer.Argument(help="A full IRI, a local id (fmk, system/fmk) or a label.")],
+    depth: Annotated[int, typer.Option(min=0, max=dependencies.MAX_DEPTH)] = 1,
+    direction: Annotated[
+        str, typer.Option(help="down (what it depends on), up (what depends on it), both")
+    ] = "down",
+    relations: Annotated[
+        str, typer.Option(help=f"Comma-separated, of {', '.join(dependencies.RELATIONS)}")
+    ] = ",".join(dependencies.RELATIONS),
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"text, or one of {', '.join(graph_formats.FORMATS)}")
+    ] = "text",
+    store: StoreOption = None,
+) -> None:
+    """A node's neighbourhood in the dependency graph, as text or for a graph tool."""
+    with _opened(store) as (_, graph_store):
+        if format != "text" and format not in graph_formats.FORMATS:
+            raise InputError(f"unknown format {format!r}", Location(field="--format"))
+        graph = dependencies.build(graph_store)
+        sub = graph.neighbourhood(system, depth=depth, direction=direction, relations=relations.split(","))
+    if format == "text":
+        _print_tree(sub, graph.resolve(system))
+    else:
+        sys.stdout.write(graph_formats.serialize(sub, format))
+
+
+@app.command()
+def impact(
+    system: Annotated[str, typer.Argument(help="A full IRI, a local id (fmk, system/fmk) or a label.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="text, json, or a graph format")] = "text",
+    store: StoreOption = None,
+) -> None:
+    """Everything that depends on a system, transitively (what an outage touches), and the
+    regions and sectors that use it."""
+    with _opened(store) as (_, graph_store):
+        graph = dependencies.build(graph_store)
+        found = graph.impact(system)
+    if format == "json":
+        out.print_json(json.dumps(found.as_json(), ensure_ascii=False))
+        return
+    if format in graph_formats.FORMATS:
+        sys.stdout.write(graph_formats.serialize(found.as_graph(), format))
+        return
+    g = graph.graph
+    out.print(
+        f"An outage of {g.nodes[found.root]['label']} touches {len(found.dependents)} system(s):",
+        highlight=False,
+    )
+    for d in found.dependents:
+        path = " → ".join(str(g.nodes[p]["label"]) for p in d.path)
+        out.print(f"  {d.distance}  {g.nodes[d.node]['label']}  ({path})", highlight=False)
+    regions = ", ".join(str(g.nodes[r]["label"]) for r in found.regions) or "(none recorded)"
+    out.print(f"Regions using them: {regions}", highlight=False)
+    sectors = ", ".join(s.rsplit("/", 1)[-1] for s in found.sectors) or "(none recorded)"
+    out.print(f"Sectors: {sectors}", highlight=False)
 
 
 # --------------------------------------------------------------------------------------------

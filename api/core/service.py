@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rdflib.term import Node
 
-from api.core import sparql_guard
+from api.core import dependencies, sparql_guard
 from api.core.decisions import adoption, records
 from api.core.decisions import check as checking
 from api.core.loading import load_project, shapes_files
@@ -61,6 +61,9 @@ class GraphService:
         self._write_lock = threading.Lock()
         self._baseline: set[ViolationKey] | None = None
         self.known_graphs: frozenset[str] = frozenset(store.named_graphs())
+        self.generation = 0  # counts committed writes; caches built from the graph compare it
+        self._dependencies: tuple[int, dependencies.DependencyGraph] | None = None
+        self._dependencies_lock = threading.Lock()
         self.triples = len(store)  # counted once per write, not per request
 
     async def start(self) -> None:
@@ -171,7 +174,17 @@ class GraphService:
         """After a committed write: new queries see it. Call on the event loop's thread."""
         self.known_graphs = frozenset(self.store.named_graphs())
         self.triples = len(self.store)
+        self.generation += 1
         self.engine.publish()
+
+    def dependencies(self) -> dependencies.DependencyGraph:
+        """The dependency graph, built on first use and again after every committed write, so
+        no answer is stale (blocking: the web layer calls it in a thread)."""
+        with self._dependencies_lock:
+            generation = self.generation
+            if self._dependencies is None or self._dependencies[0] != generation:
+                self._dependencies = (generation, dependencies.build(self.store))
+            return self._dependencies[1]
 
     def _violations(self, store: OxigraphStore) -> ValidationReport:
         return validate_graph(validation_data(store, self.settings), self._shapes)

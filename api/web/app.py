@@ -23,7 +23,7 @@ from api.core.store import open_store
 from api.errors import RsikgError
 from api.settings import Settings
 from api.web.errors import body_for, headers_for, status_for
-from api.web.routes import decisions, queries, store
+from api.web.routes import decisions, graph, queries, store
 from api.web.sparql import Receive, Scope, Send, SparqlEndpoint
 from api.web.state import AppState
 
@@ -150,6 +150,7 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
 
     api.include_router(store.router)
     api.include_router(decisions.router)
+    api.include_router(graph.router)
     api.include_router(queries.router_for(named))
 
     def openapi() -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from api.core.dependencies import NoPathError, NotInGraphError
 from api.core.validation import ValidationReport
 from api.errors import (
     InputError,
@@ -31,6 +32,8 @@ def status_for(error: RsikgError) -> int:
         return error.status
     if isinstance(error, ShapeViolationError):
         return 422
+    if isinstance(error, NotInGraphError | NoPathError):
+        return 404
     if isinstance(error, NotAcceptableError):
         return 406
     if isinstance(error, QueryDeadlineError | StoreUnavailableError):
@@ -47,6 +50,8 @@ def body_for(error: RsikgError) -> dict[str, Any]:
     if isinstance(error, InputError):
         where = error.location
         body["location"] = {k: v for k, v in vars(where).items() if v is not None}
+    if isinstance(error, NotInGraphError):
+        body["suggestions"] = error.suggestions
     problems = getattr(error, "problems", None)  # a record with several things wrong
     if problems:
         body["problems"] = [

@@ -1,0 +1,402 @@
+"""What depends on what: a networkx MultiDiGraph built from the store, and the questions tools
+ask of it (a neighbourhood, the transitive impact of an outage, cycles, critical systems, a path).
+
+Nodes are the IRIs of systems, infrastructure services, organisations, fora and decisions, with
+their Danish and English labels, their most specific class and the sectors they are in or used
+in. Edges run from subject to object, one per statement of rsi:dependsOn, rsi:operatedBy,
+rsi:systemManager, rsi:usedBy, rsi:governedBy or rsi:affects, each with its relation (the local
+name) and its source (the subject's dct:source documents). "Down" from a system follows the
+edges out (what it depends on, who runs it); "up" follows them in (what depends on it).
+
+Everything is breadth-first over adjacency dicts, so a chain thousands of links deep is no
+problem (rdflib's property-path evaluator recurses and fails there).
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+import networkx as nx
+from rdflib.term import Literal, Node, URIRef
+
+from api.core.namespaces import RSI
+from api.core.store import GraphStore, SelectResult
+from api.errors import InputError, Location, RsikgError
+
+RELATIONS = ("dependsOn", "operatedBy", "systemManager", "usedBy", "governedBy", "affects")
+DEPENDS_ON = "dependsOn"
+DIRECTIONS = ("down", "up", "both")
+MAX_DEPTH = 10
+MAX_NODES = 5000
+REGION = "rsi:Region"
+
+
+class NotInGraphError(RsikgError):
+    """A node the dependency graph does not have; ``suggestions`` are the closest names."""
+
+    def __init__(self, name: str, suggestions: list[str]) -> None:
+        self.name = name
+        self.suggestions = suggestions
+        hint = f"; did you mean {', '.join(suggestions)}?" if suggestions else ""
+        super().__init__(f"the dependency graph has no node {name!r}{hint}")
+
+
+class NoPathError(RsikgError):
+    """Two nodes with no path between them along the chosen relations."""
+
+
+@dataclass
+class DependencyGraph:
+    """The graph, and an index from the names people type to node IRIs."""
+
+    graph: nx.MultiDiGraph
+    built_seconds: float = 0.0
+    names: dict[str, str] = field(default_factory=dict)  # lower-case local id or label → IRI
+    _memo: dict[tuple[int, int | None], dict[str, object]] = field(default_factory=dict, repr=False)
+
+    # -- finding nodes -----------------------------------------------------------------------
+
+    def resolve(self, name: str) -> str:
+        """A node from its IRI, its local id (``fmk``, ``system/fmk``) or its label."""
+        if name in self.graph:
+            return name
+        found = self.names.get(name.strip().lower())
+        if found is not None:
+            return found
+        close = difflib.get_close_matches(name.strip().lower(), list(self.names), n=5, cutoff=0.6)
+        raise NotInGraphError(name, list(dict.fromkeys(self._display(self.names[c]) for c in close)))
+
+    def _display(self, node: str) -> str:
+        data = self.graph.nodes[node]
+        return f"{data.get('label') or node} ({local_id(node)})"
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def neighbourhood(
+        self,
+        root: str,
+        *,
+        depth: int = 1,
+        direction: str = "down",
+        relations: Iterable[str] = RELATIONS,
+        max_nodes: int = MAX_NODES,
+    ) -> nx.MultiDiGraph:
+        """The nodes within ``depth`` steps of ``root`` along ``relations``, and the edges
+        among them of those relations."""
+        allowed = _relations(relations)
+        if not 0 <= depth <= MAX_DEPTH:
+            raise InputError(f"depth must be between 0 and {MAX_DEPTH}, not {depth}", Location(field="depth"))
+        if direction not in DIRECTIONS:
+            raise InputError(f"direction must be one of {', '.join(DIRECTIONS)}", Location(field="direction"))
+        start = self.resolve(root)
+        distance = {start: 0}
+        frontier = [start]
+        for step in range(1, depth + 1):
+            following = []
+            for node in frontier:
+                for neighbour in self._neighbours(node, direction, allowed):
+                    if neighbour not in distance:
+                        distance[neighbour] = step
+                        following.append(neighbour)
+                        if len(distance) > max_nodes:
+                            raise InputError(
+                                f"the answer would have more than {max_nodes} nodes; lower the depth "
+                                "or narrow the relations",
+                                Location(field="depth"),
+                            )
+            frontier = following
+        sub = self._induced(distance, allowed)
+        for node, d in distance.items():
+            sub.nodes[node]["distance"] = d
+        return sub
+
+    def impact(self, root: str) -> Impact:
+        """Everything that depends on ``root`` through rsi:dependsOn, at any depth, nearest
+        first with its distance and one shortest path; and the regions and sectors that use
+        ``root`` or any of them."""
+        start = self.resolve(root)
+        parent: dict[str, str | None] = {start: None}
+        distance = {start: 0}
+        queue = deque([start])
+        order = []
+        pred = self.graph._pred  # adjacency dicts: the fastest way through networkx
+        while queue:
+            node = queue.popleft()
+            for user, edges in pred[node].items():
+                if user not in distance and any(e["relation"] == DEPENDS_ON for e in edges.values()):
+                    distance[user] = distance[node] + 1
+                    parent[user] = node
+                    order.append(user)
+                    queue.append(user)
+        dependents = []
+        for node in order:
+            path = [node]
+            while (step := parent[path[-1]]) is not None:
+                path.append(step)
+            dependents.append(Dependent(node, distance[node], path))
+        affected = [start, *order]
+        regions: dict[str, list[str]] = {}
+        sectors: dict[str, list[str]] = {}
+        for system in affected:
+            for user, edges in self.graph._succ[system].items():
+                if any(e["relation"] == "usedBy" for e in edges.values()):
+                    if self.graph.nodes[user].get("type") == REGION:
+                        regions.setdefault(user, []).append(system)
+                    for sector in _split(self.graph.nodes[user].get("sectors")):
+                        sectors.setdefault(sector, []).append(system)
+            for sector in _split(self.graph.nodes[system].get("sectors")):
+                sectors.setdefault(sector, []).append(system)
+        return Impact(start, dependents, regions, {s: sorted(set(v)) for s, v in sectors.items()}, self)
+
+    def cycles(self, relations: Iterable[str] = (DEPENDS_ON,)) -> list[dict[str, object]]:
+        """Each group of nodes that depend on each other (a strongly connected component with
+        more than one node, or a node that depends on itself), with one cycle through it."""
+        allowed = _relations(relations)
+        view = self._simple(allowed)
+        found = []
+        for component in nx.strongly_connected_components(view):
+            if len(component) == 1:
+                (node,) = component
+                if not view.has_edge(node, node):
+                    continue
+            cycle = nx.find_cycle(view.subgraph(component))
+            found.append(
+                {
+                    "nodes": sorted(component),
+                    "cycle": [str(u) for u, _v in cycle] + [str(cycle[0][0])],
+                }
+            )
+        return sorted(found, key=lambda c: (-len(c["nodes"]), c["nodes"]))  # type: ignore[arg-type]
+
+    def critical(self, *, top: int = 20, samples: int | None = None) -> dict[str, object]:
+        """As :meth:`_critical`, remembered for this graph (betweenness is the slow part)."""
+        key = (top, samples)
+        if key not in self._memo:
+            self._memo[key] = self._critical(top=top, samples=samples)
+        return self._memo[key]
+
+    def _critical(self, *, top: int, samples: int | None) -> dict[str, object]:
+        """Single points of failure in the dependency graph: its articulation points (taken
+        undirected), and the nodes with the highest betweenness centrality. Betweenness is exact
+        up to 2,000 nodes and estimated from ``samples`` (default 256) sources beyond."""
+        view = self._simple({DEPENDS_ON})
+        nodes = [n for n in view if view.degree(n)]
+        core = view.subgraph(nodes)
+        articulation = sorted(nx.articulation_points(core.to_undirected(as_view=True)))
+        exact = samples is None and len(nodes) <= 2000
+        k = None if exact else min(len(nodes), samples or 256)
+        betweenness = nx.betweenness_centrality(core, k=k, seed=1 if k else None) if nodes else {}
+        ranked = sorted(betweenness.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        return {
+            "articulationPoints": [self._node_json(n) for n in articulation],
+            "betweenness": [{**self._node_json(n), "betweenness": round(b, 6)} for n, b in ranked],
+            "betweennessSamples": k,
+            "nodes": len(nodes),
+        }
+
+    def path(
+        self, source: str, target: str, relations: Iterable[str] = RELATIONS, *, directed: bool = True
+    ) -> nx.MultiDiGraph:
+        """A shortest path from ``source`` to ``target`` along ``relations`` (following edge
+        directions unless ``directed`` is False), as a graph."""
+        allowed = _relations(relations)
+        start, end = self.resolve(source), self.resolve(target)
+        view = self._simple(allowed)
+        try:
+            nodes = nx.shortest_path(view if directed else view.to_undirected(as_view=True), start, end)
+        except nx.NetworkXNoPath:
+            raise NoPathError(
+                f"no path from {local_id(start)} to {local_id(end)} along {', '.join(sorted(allowed))}"
+                + ("" if not directed else "; try directed=false")
+            ) from None
+        sub = nx.MultiDiGraph()
+        for i, node in enumerate(nodes):
+            sub.add_node(node, **self.graph.nodes[node], distance=i)
+        for a, b in itertools.pairwise(nodes):
+            for u, v in ((a, b), (b, a)):
+                for key, data in self.graph.get_edge_data(u, v, default={}).items():
+                    if data["relation"] in allowed:
+                        sub.add_edge(u, v, key=key, **data)
+        return sub
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _neighbours(self, node: str, direction: str, allowed: set[str]) -> Iterator[str]:
+        if direction in ("down", "both"):
+            for other, edges in self.graph._succ[node].items():
+                if any(e["relation"] in allowed for e in edges.values()):
+                    yield other
+        if direction in ("up", "both"):
+            for other, edges in self.graph._pred[node].items():
+                if any(e["relation"] in allowed for e in edges.values()):
+                    yield other
+
+    def _induced(self, nodes: Iterable[str], allowed: set[str]) -> nx.MultiDiGraph:
+        keep = set(nodes)
+        sub = nx.MultiDiGraph()
+        for node in keep:
+            sub.add_node(node, **self.graph.nodes[node])
+        for node in keep:
+            for other, edges in self.graph._succ[node].items():
+                if other in keep:
+                    for key, data in edges.items():
+                        if data["relation"] in allowed:
+                            sub.add_edge(node, other, key=key, **data)
+        return sub
+
+    def _simple(self, allowed: set[str]) -> nx.DiGraph:
+        view = nx.DiGraph()
+        view.add_nodes_from(self.graph.nodes)
+        view.add_edges_from((u, v) for u, v, r in self.graph.edges(data="relation") if r in allowed)
+        return view
+
+    def _node_json(self, node: str) -> dict[str, object]:
+        return node_json(self.graph, node)
+
+
+@dataclass
+class Dependent:
+    node: str
+    distance: int
+    path: list[str]  # from the dependent to the root, along rsi:dependsOn
+
+
+@dataclass
+class Impact:
+    root: str
+    dependents: list[Dependent]
+    regions: dict[str, list[str]]  # region → the affected systems it uses
+    sectors: dict[str, list[str]]  # sector → the affected systems used in it
+    source: DependencyGraph
+
+    def as_json(self) -> dict[str, object]:
+        g = self.source.graph
+        return {
+            "root": node_json(g, self.root),
+            "dependents": [
+                {**node_json(g, d.node), "distance": d.distance, "path": d.path} for d in self.dependents
+            ],
+            "regions": [{**node_json(g, r), "uses": sorted(s)} for r, s in sorted(self.regions.items())],
+            "sectors": [{"iri": s, "systems": systems} for s, systems in sorted(self.sectors.items())],
+        }
+
+    def as_graph(self) -> nx.MultiDiGraph:
+        """The root, what depends on it, and the regions using them, with the edges between."""
+        nodes = {self.root: 0, **{d.node: d.distance for d in self.dependents}}
+        sub = self.source._induced([*nodes, *self.regions], {DEPENDS_ON, "usedBy"})
+        for node, d in nodes.items():
+            sub.nodes[node]["distance"] = d
+        return sub
+
+
+def node_json(graph: nx.MultiDiGraph, node: str) -> dict[str, object]:
+    data = graph.nodes[node]
+    return {"iri": node, "id": local_id(node), "label": data.get("label"), "type": data.get("type")}
+
+
+def local_id(iri: str) -> str:
+    """``https://w3id.org/rsikg/id/system/fmk`` → ``system/fmk``."""
+    marker = "/id/"
+    return iri.split(marker, 1)[1] if marker in iri else iri
+
+
+def _split(value: object) -> list[str]:
+    return str(value).split() if value else []
+
+
+def _relations(relations: Iterable[str]) -> set[str]:
+    chosen = {r.strip() for r in relations if r.strip()}
+    unknown = chosen - set(RELATIONS)
+    if unknown or not chosen:
+        raise InputError(
+            f"unknown relation(s) {', '.join(sorted(unknown)) or '(none given)'}; use {', '.join(RELATIONS)}",
+            Location(field="relations"),
+        )
+    return chosen
+
+
+# --------------------------------------------------------------------------------------------
+# Building
+# --------------------------------------------------------------------------------------------
+
+_PREFIXES = f"""PREFIX rsi: <{RSI}>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+"""
+
+
+def _select(store: GraphStore, query: str) -> list[tuple[Node | None, ...]]:
+    result = store.query(_PREFIXES + query)
+    assert isinstance(result, SelectResult)
+    return result.rows
+
+
+def build(store: GraphStore) -> DependencyGraph:
+    """Read the graph's dependency relations into a MultiDiGraph (a few seconds at 700k triples)."""
+    started = time.perf_counter()
+    graph = nx.MultiDiGraph()
+    values = " ".join(f"rsi:{r}" for r in RELATIONS)
+    edges = _select(
+        store,
+        f"SELECT DISTINCT ?s ?p ?o WHERE {{ VALUES ?p {{ {values} }} ?s ?p ?o FILTER (isIRI(?o)) }}",
+    )
+    for s, p, o in edges:
+        relation = str(p).removeprefix(str(RSI))
+        graph.add_edge(str(s), str(o), key=relation, relation=relation)
+    nodes = set(graph.nodes)
+    # sources, labels, classes and sectors of the nodes, each in one pass over its predicate
+    sources: dict[str, list[str]] = {}
+    for s, src in _select(store, "SELECT DISTINCT ?s ?src WHERE { ?s dct:source ?src }"):
+        if str(s) in nodes:
+            sources.setdefault(str(s), []).append(str(src))
+    for u, _v, data in graph.edges(data=True):
+        data["source"] = " ".join(sorted(sources.get(u, [])))
+    for s, label in _select(store, "SELECT DISTINCT ?s ?l WHERE { ?s skos:prefLabel ?l }"):
+        if str(s) in nodes and isinstance(label, Literal) and label.language in ("da", "en"):
+            graph.nodes[str(s)].setdefault(f"label_{label.language}", str(label))
+    depth = {
+        str(c): int(str(n))
+        for c, n in _select(
+            store, "SELECT ?c (COUNT(DISTINCT ?sup) AS ?n) WHERE { ?c rdfs:subClassOf+ ?sup } GROUP BY ?c"
+        )
+    }
+    for s, cls in _select(store, "SELECT DISTINCT ?s ?c WHERE { ?s a ?c }"):
+        node = str(s)
+        if node in nodes and isinstance(cls, URIRef):
+            data = graph.nodes[node]
+            if depth.get(str(cls), -1) > depth.get(data.get("_class", ""), -1):
+                data["_class"] = str(cls)
+    for s, sector in _select(
+        store,
+        "SELECT DISTINCT ?s ?sector WHERE "
+        "{ { ?s rsi:usedInSector ?sector } UNION { ?s rsi:inSector ?sector } }",
+    ):
+        if str(s) in nodes:
+            data = graph.nodes[str(s)]
+            data["sectors"] = " ".join(sorted({*_split(data.get("sectors")), str(sector)}))
+    names: dict[str, str] = {}
+    for node, data in graph.nodes(data=True):
+        cls = data.pop("_class", "")
+        data["iri"] = node
+        data["type"] = _compact_class(cls)
+        data["label"] = data.get("label_da") or data.get("label_en") or local_id(node)
+        for key in ("label_da", "label_en", "sectors"):
+            data.setdefault(key, "")
+        ident = local_id(node)
+        for name in (ident, ident.rsplit("/", 1)[-1], data["label_da"], data["label_en"]):
+            if name:
+                names.setdefault(name.lower(), node)
+    return DependencyGraph(graph, time.perf_counter() - started, names)
+
+
+def _compact_class(iri: str) -> str:
+    for prefix, namespace in (("rsi", str(RSI)), ("org", "http://www.w3.org/ns/org#")):
+        if iri.startswith(namespace):
+            return f"{prefix}:{iri[len(namespace) :]}"
+    return iri

@@ -1,0 +1,121 @@
+"""Dependency graphs for tools: a neighbourhood, the impact of an outage, cycles, critical
+systems and paths, from the cached networkx graph (rebuilt after every write).
+
+Graph answers come in the format asked for by ``?format=`` or Accept: node-link JSON (the
+default), Cytoscape.js JSON, GraphML, GEXF, DOT or Mermaid.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio.to_thread
+import networkx as nx
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import JSONResponse
+
+from api.core.dependencies import DIRECTIONS, MAX_DEPTH, MAX_NODES, RELATIONS
+from api.core.graph_formats import FORMATS, serialize
+from api.web.conneg import choose
+from api.web.deps import ServiceDep
+from api.web.errors import HttpError
+
+router = APIRouter(prefix="/graph", tags=["dependency graphs"])
+
+FormatParam = Annotated[str | None, Query(description=f"One of {', '.join(FORMATS)} (instead of Accept).")]
+RelationsParam = Annotated[
+    str | None, Query(description=f"Comma-separated, of {', '.join(RELATIONS)}; default all.")
+]
+_GRAPH_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {media: {} for media in FORMATS.values()}},
+    400: {"description": "A parameter out of bounds"},
+    404: {"description": "No such node (the answer suggests the closest names), or no path"},
+}
+
+
+def _format(fmt: str | None, accept: str | None) -> str:
+    if fmt is not None:
+        if fmt not in FORMATS:
+            raise HttpError(400, f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+        return fmt
+    chosen = choose(accept, [(media, name) for name, media in FORMATS.items()])
+    if chosen is None:
+        raise HttpError(406, f"a graph is answered as one of {', '.join(FORMATS.values())}")
+    return chosen
+
+
+def _graph_answer(graph: nx.MultiDiGraph, fmt: str) -> Response:
+    return Response(serialize(graph, fmt), media_type=FORMATS[fmt], headers={"Vary": "Accept"})
+
+
+def _relations(value: str | None) -> list[str]:
+    return list(RELATIONS) if value is None else value.split(",")
+
+
+@router.get("/dependencies", summary="The neighbourhood of a node", responses=_GRAPH_RESPONSES)
+async def dependencies(
+    service: ServiceDep,
+    root: Annotated[str, Query(description="A full IRI, a local id (fmk, system/fmk) or a label.")],
+    depth: Annotated[int, Query(ge=0, le=MAX_DEPTH)] = 1,
+    direction: Annotated[str, Query(description=f"{', '.join(DIRECTIONS)}")] = "down",
+    relations: RelationsParam = None,
+    max_nodes: Annotated[int, Query(ge=1, le=MAX_NODES)] = MAX_NODES,
+    format: FormatParam = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    fmt = _format(format, accept)
+
+    def run() -> nx.MultiDiGraph:
+        return service.dependencies().neighbourhood(
+            root, depth=depth, direction=direction, relations=_relations(relations), max_nodes=max_nodes
+        )
+
+    return _graph_answer(await anyio.to_thread.run_sync(run), fmt)
+
+
+@router.get(
+    "/impact/{ident:path}",
+    summary="Everything that depends on a node, transitively, and who uses it",
+    responses={404: {"description": "No such node"}},
+)
+async def impact(service: ServiceDep, ident: str, format: FormatParam = None) -> Response:
+    found = await anyio.to_thread.run_sync(lambda: service.dependencies().impact(ident))
+    if format is not None:  # the impact as a graph, for a tool to draw
+        return _graph_answer(found.as_graph(), _format(format, None))
+    return JSONResponse(found.as_json())
+
+
+@router.get("/cycles", summary="Groups of nodes that depend on each other, with one cycle each")
+async def cycles(service: ServiceDep, relations: RelationsParam = None) -> JSONResponse:
+    chosen = _relations(relations) if relations else ["dependsOn"]
+    found = await anyio.to_thread.run_sync(lambda: service.dependencies().cycles(chosen))
+    return JSONResponse({"cycles": found})
+
+
+@router.get("/critical", summary="Articulation points and betweenness centrality of the dependency graph")
+async def critical(
+    service: ServiceDep,
+    top: Annotated[int, Query(ge=1, le=1000)] = 20,
+    samples: Annotated[
+        int | None, Query(ge=1, le=5000, description="Estimate betweenness from k sources")
+    ] = None,
+) -> JSONResponse:
+    found = await anyio.to_thread.run_sync(lambda: service.dependencies().critical(top=top, samples=samples))
+    return JSONResponse(found)
+
+
+@router.get("/path", summary="A shortest path between two nodes", responses=_GRAPH_RESPONSES)
+async def path(
+    service: ServiceDep,
+    source: Annotated[str, Query(alias="from")],
+    target: Annotated[str, Query(alias="to")],
+    relations: RelationsParam = None,
+    directed: bool = True,
+    format: FormatParam = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    fmt = _format(format, accept)
+    found = await anyio.to_thread.run_sync(
+        lambda: service.dependencies().path(source, target, _relations(relations), directed=directed)
+    )
+    return _graph_answer(found, fmt)
