@@ -425,7 +425,7 @@ def impact(
         highlight=False,
     )
     for d in found.dependents:
-        path = " → ".join(str(g.nodes[p]["label"]) for p in d.path)
+        path = " → ".join(str(g.nodes[p]["label"]) for p in d.path) or f"via {g.nodes[d.via]['label']}"
         out.print(f"  {d.distance}  {g.nodes[d.node]['label']}  ({path})", highlight=False)
     regions = ", ".join(str(g.nodes[r]["label"]) for r in found.regions) or "(none recorded)"
     out.print(f"Regions using them: {regions}", highlight=False)

@@ -33,6 +33,9 @@ DEPENDS_ON = "dependsOn"
 DIRECTIONS = ("down", "up", "both")
 MAX_DEPTH = 10
 MAX_NODES = 5000
+MAX_PATH_ENTRIES = 200_000
+"""An impact lists each dependent's whole path while the paths add up to no more than this many
+steps; beyond, each keeps ``via``, the next step (a chain 1,000 deep would give gigabytes)."""
 REGION = "rsi:Region"
 
 
@@ -134,11 +137,14 @@ class DependencyGraph:
                     order.append(user)
                     queue.append(user)
         dependents = []
+        full = sum(distance[node] + 1 for node in order) <= MAX_PATH_ENTRIES
         for node in order:
             path = [node]
-            while (step := parent[path[-1]]) is not None:
+            while full and (step := parent[path[-1]]) is not None:
                 path.append(step)
-            dependents.append(Dependent(node, distance[node], path))
+            via = parent[node]
+            assert via is not None
+            dependents.append(Dependent(node, distance[node], via, path if full else []))
         affected = [start, *order]
         regions: dict[str, list[str]] = {}
         sectors: dict[str, list[str]] = {}
@@ -263,7 +269,8 @@ class DependencyGraph:
 class Dependent:
     node: str
     distance: int
-    path: list[str]  # from the dependent to the root, along rsi:dependsOn
+    via: str  # the next node on one shortest path to the root, along rsi:dependsOn
+    path: list[str]  # that whole path, from the dependent to the root; [] when paths are omitted
 
 
 @dataclass
@@ -279,8 +286,15 @@ class Impact:
         return {
             "root": node_json(g, self.root),
             "dependents": [
-                {**node_json(g, d.node), "distance": d.distance, "path": d.path} for d in self.dependents
+                {
+                    **node_json(g, d.node),
+                    "distance": d.distance,
+                    "via": d.via,
+                    **({"path": d.path} if d.path else {}),
+                }
+                for d in self.dependents
             ],
+            "pathsOmitted": any(not d.path for d in self.dependents),
             "regions": [{**node_json(g, r), "uses": sorted(s)} for r, s in sorted(self.regions.items())],
             "sectors": [{"iri": s, "systems": systems} for s, systems in sorted(self.sectors.items())],
         }

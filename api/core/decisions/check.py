@@ -264,9 +264,8 @@ def to_text(found: Check, lang: str = "en") -> str:
         if impact.dependents:
             lines.append(f"  depended on by {len(impact.dependents)} system(s):")
             for d in impact.dependents[:20]:
-                lines.append(
-                    f"    {name(d.node)} (distance {d.distance}: {' → '.join(name(p) for p in d.path)})"
-                )
+                route = " → ".join(name(p) for p in d.path) if len(d.path) > 1 else f"via {name(d.via)}"
+                lines.append(f"    {name(d.node)} (distance {d.distance}: {route})")
             if len(impact.dependents) > 20:
                 lines.append(f"    … and {len(impact.dependents) - 20} more (--format json lists all)")
         lines.append(
@@ -287,11 +286,17 @@ def to_text(found: Check, lang: str = "en") -> str:
 # --------------------------------------------------------------------------------------------
 
 
+MAX_PATH_ENTRIES = 200_000
+"""Full paths are listed while their lengths add up to no more than this; beyond, each dependent
+keeps only ``via``, the next step of its path (deep chains would give gigabytes otherwise)."""
+
+
 @dataclass
 class Dependent:
     node: URIRef
     distance: int
-    path: list[URIRef]  # from the dependent to the affected system, along rsi:dependsOn
+    via: URIRef  # the next node on one shortest path to the affected system
+    path: list[URIRef]  # that path, from the dependent to the affected system
 
 
 @dataclass
@@ -305,6 +310,10 @@ class Impact:
     comply_or_explain: list[dict[str, str | None]]
     labels: dict[URIRef, dict[str, str]] = field(default_factory=dict)
 
+    @property
+    def _paths(self) -> bool:
+        return sum(d.distance + 1 for d in self.dependents) <= MAX_PATH_ENTRIES
+
     def _node(self, node: URIRef) -> dict[str, object]:
         return {"iri": str(node), "label": self.labels.get(node, {})}
 
@@ -312,9 +321,15 @@ class Impact:
         return {
             "systems": [self._node(s) for s in self.systems],
             "dependents": [
-                {**self._node(d.node), "distance": d.distance, "path": [str(p) for p in d.path]}
+                {
+                    **self._node(d.node),
+                    "distance": d.distance,
+                    "via": str(d.via),
+                    **({"path": [str(p) for p in d.path]} if self._paths else {}),
+                }
                 for d in self.dependents
             ],
+            "pathsOmitted": not self._paths,
             "regions": [
                 {**self._node(r), "uses": [str(s) for s in systems]} for r, systems in self.regions.items()
             ],
@@ -402,13 +417,15 @@ def _dependents(store: GraphStore, systems: list[URIRef], graphs: list[str]) -> 
                 order.append(user)
                 queue.append(user)
     found = []
+    total = sum(distance[node] + 1 for node in order)
     for node in order:
         path = [node]
-        step = nearer[node]
-        while step is not None:
-            path.append(step)
-            step = nearer[step]
-        found.append(Dependent(node, distance[node], path))
+        if total <= MAX_PATH_ENTRIES:
+            while (step := nearer[path[-1]]) is not None:
+                path.append(step)
+        via = nearer[node]
+        assert via is not None
+        found.append(Dependent(node, distance[node], via, path))
     return found
 
 
