@@ -421,7 +421,7 @@ def impact(
         return
     g = graph.graph
     out.print(
-        f"An outage of {g.nodes[found.root]['label']} touches {len(found.dependents)} system(s):",
+        f"An outage of {g.nodes[found.roots[0]]['label']} touches {len(found.dependents)} system(s):",
         highlight=False,
     )
     for d in found.dependents:

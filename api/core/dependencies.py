@@ -122,10 +122,15 @@ class DependencyGraph:
         """Everything that depends on ``root`` through rsi:dependsOn, at any depth, nearest
         first with its distance and one shortest path; and the regions and sectors that use
         ``root`` or any of them."""
-        start = self.resolve(root)
-        parent: dict[str, str | None] = {start: None}
-        distance = {start: 0}
-        queue = deque([start])
+        return self.impact_of([self.resolve(root)])
+
+    def impact_of(self, roots: list[str]) -> Impact:
+        """As :meth:`impact`, from several nodes at once (those not in the graph are skipped):
+        a dependent's distance is to the nearest of them."""
+        starts = [r for r in dict.fromkeys(roots) if r in self.graph]
+        parent: dict[str, str | None] = dict.fromkeys(starts)
+        distance = dict.fromkeys(starts, 0)
+        queue = deque(starts)
         order = []
         pred = self.graph._pred  # adjacency dicts: the fastest way through networkx
         while queue:
@@ -145,7 +150,7 @@ class DependencyGraph:
             via = parent[node]
             assert via is not None
             dependents.append(Dependent(node, distance[node], via, path if full else []))
-        affected = [start, *order]
+        affected = [*starts, *order]
         regions: dict[str, list[str]] = {}
         sectors: dict[str, list[str]] = {}
         for system in affected:
@@ -157,7 +162,7 @@ class DependencyGraph:
                         sectors.setdefault(sector, []).append(system)
             for sector in _split(self.graph.nodes[system].get("sectors")):
                 sectors.setdefault(sector, []).append(system)
-        return Impact(start, dependents, regions, {s: sorted(set(v)) for s, v in sectors.items()}, self)
+        return Impact(starts, dependents, regions, {s: sorted(set(v)) for s, v in sectors.items()}, self)
 
     def cycles(self, relations: Iterable[str] = (DEPENDS_ON,)) -> list[dict[str, object]]:
         """Each group of nodes that depend on each other (a strongly connected component with
@@ -275,7 +280,7 @@ class Dependent:
 
 @dataclass
 class Impact:
-    root: str
+    roots: list[str]
     dependents: list[Dependent]
     regions: dict[str, list[str]]  # region → the affected systems it uses
     sectors: dict[str, list[str]]  # sector → the affected systems used in it
@@ -284,7 +289,8 @@ class Impact:
     def as_json(self) -> dict[str, object]:
         g = self.source.graph
         return {
-            "root": node_json(g, self.root),
+            "root": node_json(g, self.roots[0]) if len(self.roots) == 1 else None,
+            "roots": [node_json(g, r) for r in self.roots],
             "dependents": [
                 {
                     **node_json(g, d.node),
@@ -301,7 +307,7 @@ class Impact:
 
     def as_graph(self) -> nx.MultiDiGraph:
         """The root, what depends on it, and the regions using them, with the edges between."""
-        nodes = {self.root: 0, **{d.node: d.distance for d in self.dependents}}
+        nodes = {**dict.fromkeys(self.roots, 0), **{d.node: d.distance for d in self.dependents}}
         sub = self.source._induced([*nodes, *self.regions], {DEPENDS_ON, "usedBy"})
         for node, d in nodes.items():
             sub.nodes[node]["distance"] = d
@@ -384,7 +390,8 @@ def build(store: GraphStore) -> DependencyGraph:
         node = str(s)
         if node in nodes and isinstance(cls, URIRef):
             data = graph.nodes[node]
-            if depth.get(str(cls), -1) > depth.get(data.get("_class", ""), -1):
+            current = data.get("_class")
+            if current is None or depth.get(str(cls), 0) > depth.get(current, 0):  # the most specific
                 data["_class"] = str(cls)
     for s, sector in _select(
         store,

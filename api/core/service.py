@@ -147,7 +147,7 @@ class GraphService:
     def check_record(self, data: bytes, media_type: str, *, statements: bool = False) -> checking.Check:
         """Dry-run a record against the graph (nothing is written)."""
         candidate = records.read_record(data, media_type, "request body", statements=statements)
-        return checking.check(self.store, candidate, self._shapes)
+        return checking.check(self.store, candidate, self._shapes, graph=self.dependencies())
 
     def adopt_record(
         self, data: bytes, media_type: str, agent: str, *, statements: bool = False
@@ -158,7 +158,7 @@ class GraphService:
         # is the dry run's, on the extract: the whole-graph check of _write would take minutes on a
         # large graph, and the extract gives the same results on what the record concerns.
         with self._write_lock:
-            found = checking.check(self.store, candidate, self._shapes)
+            found = checking.check(self.store, candidate, self._shapes, graph=self.dependencies())
             if not found.conforms:
                 raise ShapeViolationError(found.report, found.report.counts["Violation"])
             update, adopted = adoption.adoption_update(self.store, found, agent)

@@ -246,6 +246,7 @@ def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport
         shacl_graph=shapes,
         inference="none",
         advanced=True,
+        inplace=True,  # no SHACL rules write to the data; without it pySHACL first copies the data graph
         allow_warnings=True,
         allow_infos=True,
     )

@@ -130,10 +130,10 @@ def test_impact_follows_dependencies_transitively(store, shapes):
     assert found.impact is not None
     reached = {
         str(d.node).rsplit("/", 1)[-1]: (d.distance, [str(p).rsplit("/", 1)[-1] for p in d.path])
-        for d in found.impact.dependents
+        for d in found.impact.reach.dependents
     }
     assert reached == {"b": (1, ["b", "a"]), "c": (2, ["c", "b", "a"]), "x": (3, ["x", "c", "b", "a"])}
-    assert [str(r).rsplit("/", 1)[-1] for r in found.impact.regions] == ["r1"]
+    assert [str(r).rsplit("/", 1)[-1] for r in found.impact.reach.regions] == ["r1"]
     assert found.impact.comply_or_explain[0]["statement"] is None
 
 

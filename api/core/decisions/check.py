@@ -16,14 +16,15 @@ along supersession chains, which the extract follows to their ends.
 
 from __future__ import annotations
 
-from collections import deque
+import threading
 from dataclasses import dataclass, field
 
 import pyshacl
 import rdflib
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import RDF, RDFS, SH, SKOS
 from rdflib.term import Node, URIRef
 
+from api.core import dependencies
 from api.core.decisions.records import DECISION_STATUS, Candidate
 from api.core.loading import data_extract, data_graphs
 from api.core.namespaces import RSI, compact
@@ -199,7 +200,14 @@ def _merge(
 # --------------------------------------------------------------------------------------------
 
 
-def check(store: GraphStore, candidate: Candidate, shapes: rdflib.Graph, *, impact: bool = True) -> Check:
+def check(
+    store: GraphStore,
+    candidate: Candidate,
+    shapes: rdflib.Graph,
+    *,
+    impact: bool = True,
+    graph: dependencies.DependencyGraph | None = None,
+) -> Check:
     """Validate the candidate against the shapes and the graph, on the extract."""
     graphs = list(data_graphs(store))
     concerned = concern_set(candidate)
@@ -211,7 +219,7 @@ def check(store: GraphStore, candidate: Candidate, shapes: rdflib.Graph, *, impa
     report = _validate(data, shapes, concerned)
     found = Check(candidate, report, concerned, sorted(revised), changes)
     if impact:
-        found.impact = assess_impact(store, candidate, graphs)
+        found.impact = assess_impact(store, candidate, graphs, graph)
     return found
 
 
@@ -223,26 +231,94 @@ def check_full(store: GraphStore, candidate: Candidate, shapes: rdflib.Graph) ->
     revised = _existing(store, candidate.subjects(), graphs)
     changes = _status_changes(store, candidate, graphs)
     data = _merge(data_extract(store), candidate, revised, changes)
-    report = _validate(data, shapes, concerned)
+    report = _validate(data, shapes, concerned, focused=False)
     return Check(candidate, report, concerned, sorted(revised), changes)
 
 
-def _validate(data: rdflib.Graph, shapes: rdflib.Graph, concerned: list[URIRef]) -> ValidationReport:
-    """Validate ``data`` whole and keep the results on the concerned nodes.
+_TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
 
-    Not pySHACL's ``focus_nodes``: pySHACL 0.40 applies that filter to the value nodes of nested
-    shapes too (sh:qualifiedValueShape, sh:node), so a literal checked by a value shape is skipped
-    and counted as conforming, and a missing @da or @en label went unreported.
+
+class _FocusedShapes:
+    """The shapes with their targets replaced, for one run, by ``sh:targetNode`` on the concerned
+    nodes each would target in the data: standard SHACL, so only those nodes are validated.
+
+    Not pySHACL's ``focus_nodes`` option: pySHACL 0.40 applies that filter to the value nodes of
+    nested shapes too (sh:qualifiedValueShape, sh:node), so a literal checked by a value shape is
+    skipped and counted as conforming, and a missing @da or @en label went unreported.
     """
+
+    def __init__(self, shapes: rdflib.Graph) -> None:
+        self.graph = rdflib.Graph()
+        self.graph += shapes
+        self.targets = [(s, p, o) for p in _TARGETS for s, o in shapes.subject_objects(p)]
+        for triple in self.targets:
+            self.graph.remove(triple)
+        self.lock = threading.Lock()  # the graph is changed for each run
+
+    def targeting(self, data: rdflib.Graph, concerned: list[URIRef]) -> list[tuple[Node, Node, Node]]:
+        classes = {
+            node: {
+                c for t in data.objects(node, RDF.type) for c in data.transitive_objects(t, RDFS.subClassOf)
+            }
+            for node in concerned
+        }
+        chosen = set()
+        for shape, kind, value in self.targets:
+            for node in concerned:
+                if (
+                    (kind == SH.targetClass and value in classes[node])
+                    or (kind == SH.targetSubjectsOf and (node, value, None) in data)
+                    or (kind == SH.targetObjectsOf and (None, value, node) in data)
+                    or (kind == SH.targetNode and value == node)
+                ):
+                    chosen.add((shape, SH.targetNode, node))
+        return sorted(chosen)
+
+
+_FOCUSED: dict[int, tuple[rdflib.Graph, _FocusedShapes]] = {}
+
+
+def _focused(shapes: rdflib.Graph) -> _FocusedShapes:
+    entry = _FOCUSED.get(id(shapes))
+    if entry is None or entry[0] is not shapes:
+        entry = _FOCUSED[id(shapes)] = (shapes, _FocusedShapes(shapes))
+    return entry[1]
+
+
+def _run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph) -> tuple[object, str]:
+    # inplace: nothing in the shapes writes to the data (no SHACL rules), and without it
+    # advanced mode makes pySHACL copy the data graph first
     _conforms, report_graph, text = pyshacl.validate(
         data,
         shacl_graph=shapes,
         inference="none",
         advanced=True,
+        inplace=True,
         allow_warnings=True,
         allow_infos=True,
     )
-    return read_report(report_graph, text, shapes).restricted_to(concerned)
+    return report_graph, text
+
+
+def _validate(
+    data: rdflib.Graph, shapes: rdflib.Graph, concerned: list[URIRef], *, focused: bool = True
+) -> ValidationReport:
+    """The results on the concerned nodes: validated alone (``focused``) or with the whole
+    data graph, the results on other nodes then dropped."""
+    if not focused:
+        report_graph, text = _run_pyshacl(data, shapes)
+        return read_report(report_graph, text, shapes).restricted_to(concerned)
+    focus = _focused(shapes)
+    with focus.lock:
+        targets = focus.targeting(data, concerned)
+        for triple in targets:
+            focus.graph.add(triple)
+        try:
+            report_graph, text = _run_pyshacl(data, focus.graph)
+            return read_report(report_graph, text, focus.graph).restricted_to(concerned)
+        finally:
+            for triple in targets:
+                focus.graph.remove(triple)
 
 
 def to_text(found: Check, lang: str = "en") -> str:
@@ -255,29 +331,28 @@ def to_text(found: Check, lang: str = "en") -> str:
     impact = found.impact
     if impact is not None:
 
-        def name(node: URIRef) -> str:
-            labels = impact.labels.get(node, {})
-            return labels.get(lang) or labels.get("da") or compact(node)
+        def name(node: object) -> str:
+            label = impact.label(str(node), lang)
+            return label if label != str(node) else compact(URIRef(str(node)))
 
+        reach = impact.reach
         lines.append("Impact")
         lines.append(f"  affects:     {', '.join(name(s) for s in impact.systems) or '(no systems)'}")
-        if impact.dependents:
-            lines.append(f"  depended on by {len(impact.dependents)} system(s):")
-            for d in impact.dependents[:20]:
-                route = " → ".join(name(p) for p in d.path) if len(d.path) > 1 else f"via {name(d.via)}"
+        if reach.dependents:
+            lines.append(f"  depended on by {len(reach.dependents)} system(s):")
+            for d in reach.dependents[:20]:
+                route = " → ".join(name(p) for p in d.path) if d.path else f"via {name(d.via)}"
                 lines.append(f"    {name(d.node)} (distance {d.distance}: {route})")
-            if len(impact.dependents) > 20:
-                lines.append(f"    … and {len(impact.dependents) - 20} more (--format json lists all)")
-        lines.append(
-            f"  used by:     {', '.join(name(r) for r in impact.regions) or '(no regions recorded)'}"
-        )
-        lines.append(f"  sectors:     {', '.join(name(s) for s in impact.sectors) or '(none recorded)'}")
+            if len(reach.dependents) > 20:
+                lines.append(f"    … and {len(reach.dependents) - 20} more (--format json lists all)")
+        lines.append(f"  used by:     {', '.join(name(r) for r in reach.regions) or '(no regions recorded)'}")
+        sectors = ", ".join(name(s) for s in reach.sectors) or "(none recorded)"
+        lines.append(f"  sectors:     {sectors}")
         if impact.comply_or_explain:
             lines.append("  comply or explain:")
             for row in impact.comply_or_explain:
-                region = URIRef(str(row["region"]))
                 state = compact(URIRef(str(row["status"]))) if row["status"] else "no statement yet"
-                lines.append(f"    {name(region)}: {state}")
+                lines.append(f"    {name(row['region'])}: {state}")
     return "\n".join(lines)
 
 
@@ -292,51 +367,34 @@ keeps only ``via``, the next step of its path (deep chains would give gigabytes 
 
 
 @dataclass
-class Dependent:
-    node: URIRef
-    distance: int
-    via: URIRef  # the next node on one shortest path to the affected system
-    path: list[URIRef]  # that path, from the dependent to the affected system
-
-
-@dataclass
 class Impact:
-    """Who and what the candidate touches."""
+    """Who and what the candidate touches: the dependency graph's impact of the systems it
+    affects, and the regions that must comply or explain."""
 
     systems: list[URIRef]
-    dependents: list[Dependent]
-    regions: dict[URIRef, list[URIRef]]  # region → the affected or dependent systems it uses
-    sectors: dict[URIRef, list[URIRef]]  # sector → systems used in it
+    reach: dependencies.Impact
     comply_or_explain: list[dict[str, str | None]]
-    labels: dict[URIRef, dict[str, str]] = field(default_factory=dict)
+    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # for nodes outside the graph
 
-    @property
-    def _paths(self) -> bool:
-        return sum(d.distance + 1 for d in self.dependents) <= MAX_PATH_ENTRIES
+    def label(self, node: str, lang: str = "da") -> str:
+        data = self.reach.source.graph.nodes.get(node) or {}
+        own = self.labels.get(node, {})
+        return str(data.get(f"label_{lang}") or data.get("label") or own.get(lang) or own.get("da") or node)
 
-    def _node(self, node: URIRef) -> dict[str, object]:
-        return {"iri": str(node), "label": self.labels.get(node, {})}
+    def _node(self, node: str) -> dict[str, object]:
+        return {"iri": node, "label": {lang: self.label(node, lang) for lang in ("da", "en")}}
 
     def as_json(self) -> dict[str, object]:
+        reach = self.reach.as_json()
         return {
-            "systems": [self._node(s) for s in self.systems],
-            "dependents": [
-                {
-                    **self._node(d.node),
-                    "distance": d.distance,
-                    "via": str(d.via),
-                    **({"path": [str(p) for p in d.path]} if self._paths else {}),
-                }
-                for d in self.dependents
+            "systems": [self._node(str(s)) for s in self.systems],
+            "dependents": reach["dependents"],
+            "pathsOmitted": reach["pathsOmitted"],
+            "regions": reach["regions"],
+            "sectors": reach["sectors"],
+            "complyOrExplain": [
+                {**row, "label": self.label(str(row["region"]))} for row in self.comply_or_explain
             ],
-            "pathsOmitted": not self._paths,
-            "regions": [
-                {**self._node(r), "uses": [str(s) for s in systems]} for r, systems in self.regions.items()
-            ],
-            "sectors": [
-                {**self._node(s), "systems": [str(x) for x in systems]} for s, systems in self.sectors.items()
-            ],
-            "complyOrExplain": self.comply_or_explain,
         }
 
 
@@ -346,87 +404,24 @@ def _select(store: GraphStore, query: str, graphs: list[str]) -> list[dict[str, 
     return result.dicts()
 
 
-def assess_impact(store: GraphStore, candidate: Candidate, graphs: list[str]) -> Impact:
+def assess_impact(
+    store: GraphStore,
+    candidate: Candidate,
+    graphs: list[str],
+    graph: dependencies.DependencyGraph | None = None,
+) -> Impact:
+    """The candidate's impact, on ``graph`` (the server's cached dependency graph), or on one
+    built now from the store."""
     systems = _iri_objects(candidate.graph, RSI.affects, candidate.decisions)
-    dependents = _dependents(store, systems, graphs)
-    reached = [*systems, *(d.node for d in dependents)]
-    regions: dict[URIRef, list[URIRef]] = {}
-    sectors: dict[URIRef, list[URIRef]] = {}
-    if reached:
-        rows = _select(
-            store,
-            f"""SELECT DISTINCT ?system ?user ?region ?sector WHERE {{
-                VALUES ?system {{ {_values(set(reached))} }}
-                {{ ?system rsi:usedBy ?user .
-                   OPTIONAL {{ ?user a rsi:Region . BIND (?user AS ?region) }}
-                   OPTIONAL {{ ?user rsi:inSector ?sector }} }}
-                UNION {{ ?system rsi:usedInSector ?sector }}
-            }}""",
-            graphs,
-        )
-        for row in rows:
-            system = row["system"]
-            assert isinstance(system, URIRef)
-            region, sector = row.get("region"), row.get("sector")
-            if isinstance(region, URIRef):
-                regions.setdefault(region, []).append(system)
-            if isinstance(sector, URIRef):
-                sectors.setdefault(sector, []).append(system)
-    comply = _comply_or_explain(store, candidate, graphs)
+    graph = graph if graph is not None else dependencies.build(store)
     impact = Impact(
-        systems,
-        dependents,
-        {r: sorted(set(s)) for r, s in sorted(regions.items())},
-        {k: sorted(set(s)) for k, s in sorted(sectors.items())},
-        comply,
+        systems, graph.impact_of([str(s) for s in systems]), _comply_or_explain(store, candidate, graphs)
     )
-    named = {*reached, *regions, *sectors, *(URIRef(str(row["region"])) for row in comply)}
-    impact.labels = _labels(store, named, graphs)
+    outside = {
+        str(row["region"]) for row in impact.comply_or_explain if str(row["region"]) not in graph.graph
+    }
+    impact.labels = _labels(store, {URIRef(n) for n in outside}, graphs)
     return impact
-
-
-def _dependents(store: GraphStore, systems: list[URIRef], graphs: list[str]) -> list[Dependent]:
-    """Everything that depends on the systems through rsi:dependsOn, nearest first, each with
-    its distance and one shortest path (breadth-first over the edges SPARQL returns)."""
-    if not systems:
-        return []
-    rows = _select(
-        store,
-        f"""SELECT DISTINCT ?a ?b WHERE {{
-            VALUES ?system {{ {_values(set(systems))} }}
-            ?a rsi:dependsOn+ ?system .
-            ?a rsi:dependsOn ?b .
-        }}""",
-        graphs,
-    )
-    users: dict[Node, list[URIRef]] = {}
-    for row in rows:
-        a, b = row["a"], row["b"]
-        if isinstance(a, URIRef):
-            users.setdefault(b, []).append(a)
-    nearer: dict[URIRef, URIRef | None] = dict.fromkeys(systems)
-    distance = dict.fromkeys(systems, 0)
-    queue = deque(systems)
-    order: list[URIRef] = []
-    while queue:
-        node = queue.popleft()
-        for user in sorted(users.get(node, ())):
-            if user not in distance:
-                distance[user] = distance[node] + 1
-                nearer[user] = node
-                order.append(user)
-                queue.append(user)
-    found = []
-    total = sum(distance[node] + 1 for node in order)
-    for node in order:
-        path = [node]
-        if total <= MAX_PATH_ENTRIES:
-            while (step := nearer[path[-1]]) is not None:
-                path.append(step)
-        via = nearer[node]
-        assert via is not None
-        found.append(Dependent(node, distance[node], via, path))
-    return found
 
 
 def _comply_or_explain(
@@ -457,7 +452,7 @@ def _comply_or_explain(
     return out
 
 
-def _labels(store: GraphStore, nodes: set[URIRef], graphs: list[str]) -> dict[URIRef, dict[str, str]]:
+def _labels(store: GraphStore, nodes: set[URIRef], graphs: list[str]) -> dict[str, dict[str, str]]:
     if not nodes:
         return {}
     rows = _select(
@@ -468,9 +463,9 @@ def _labels(store: GraphStore, nodes: set[URIRef], graphs: list[str]) -> dict[UR
         }}""",
         graphs,
     )
-    labels: dict[URIRef, dict[str, str]] = {}
+    labels: dict[str, dict[str, str]] = {}
     for row in rows:
         node, label = row["s"], row["label"]
         if isinstance(node, URIRef) and isinstance(label, rdflib.Literal):
-            labels.setdefault(node, {}).setdefault(label.language or "und", str(label))
+            labels.setdefault(str(node), {}).setdefault(label.language or "und", str(label))
     return labels
