@@ -11,6 +11,8 @@ graph in one transaction, so a malformed file leaves the store exactly as it was
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -161,6 +163,10 @@ class GraphStore(Protocol):
 
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update."""
+        ...
+
+    def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """A SELECT's rows as plain strings (IRI text, literal lexical form)."""
         ...
 
     def named_graphs(self) -> list[str]: ...
@@ -445,6 +451,20 @@ class OxigraphStore:
         for t in result:
             graph.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
         return graph
+
+    def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """A SELECT's rows as plain strings (an IRI's text, a literal's lexical form; None for
+        unbound and for the empty string), for bulk reads where making rdflib terms would cost
+        more than the query: 8 of 11 s when the dependency graph was read from 700k triples."""
+        result = self._execute(sparql, None)
+        if not isinstance(result, ox.QuerySolutions):
+            raise InputError("select_values takes a SELECT query", Location(field="query"))
+        # Oxigraph writes SPARQL CSV (plain values) in Rust and the csv module reads it in C:
+        # three times faster than reading each term of each solution from Python.
+        text = _bytes(result.serialize(format=ox.QueryResultsFormat.CSV)).decode()
+        rows = csv.reader(io.StringIO(text))
+        next(rows, None)  # the header
+        return [tuple(value or None for value in row) for row in rows]
 
     def query_serialized(self, sparql: str, fmt: str, *, bindings: Mapping[str, Node] | None = None) -> bytes:
         """Run a query and serialise its result: json/xml/csv/tsv for SELECT and ASK,
