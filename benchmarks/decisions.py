@@ -22,7 +22,6 @@ import json
 import random
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -32,6 +31,9 @@ from pathlib import Path
 import pyshacl
 import rdflib
 from rdflib.term import URIRef
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import synth_file
 
 from api.core import dependencies
 from api.core.decisions import check as checking
@@ -58,29 +60,6 @@ WARMUP = 3
 # --------------------------------------------------------------------------------------------
 # The store
 # --------------------------------------------------------------------------------------------
-
-
-def synth_file(systems: int, seed: int, chain: int) -> Path:
-    """The synthetic graph, written by ``rsikg synth`` as benchmarks/run.py does (cached)."""
-    DATA.mkdir(parents=True, exist_ok=True)
-    data = DATA / f"synth-{systems}-{seed}-{chain}.nt"
-    if not data.exists():
-        subprocess.run(
-            [
-                str(BIN / "rsikg"),
-                "synth",
-                "--systems",
-                str(systems),
-                "--out",
-                str(data),
-                "--seed",
-                str(seed),
-                "--chain",
-                str(chain),
-            ],
-            check=True,
-        )
-    return data
 
 
 def _fingerprint(paths: list[Path]) -> str:

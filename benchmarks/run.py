@@ -12,6 +12,7 @@ another run or another machine.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import socket
@@ -148,6 +149,31 @@ def start(command: list[str], log: Path, env: dict[str, str] | None = None) -> s
     )
 
 
+def synth_file(systems: int, seed: int, chain: int) -> Path:
+    """The synthetic graph, written by ``rsikg synth`` once and cached in benchmarks/.data/. The
+    name carries a digest of the generator, so a changed generator writes a new file."""
+    DATA.mkdir(parents=True, exist_ok=True)
+    generator = hashlib.sha256((ROOT / "api" / "core" / "synth.py").read_bytes()).hexdigest()[:8]
+    data = DATA / f"synth-{systems}-{seed}-{chain}-{generator}.nt"
+    if not data.exists():
+        subprocess.run(
+            [
+                str(BIN / "rsikg"),
+                "synth",
+                "--systems",
+                str(systems),
+                "--out",
+                str(data),
+                "--seed",
+                str(seed),
+                "--chain",
+                str(chain),
+            ],
+            check=True,
+        )
+    return data
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--systems", type=int, default=25_000)
@@ -157,24 +183,7 @@ def main() -> None:
     parser.add_argument("--skip-rdflib", action="store_true")
     args = parser.parse_args()
 
-    DATA.mkdir(parents=True, exist_ok=True)
-    data = DATA / f"synth-{args.systems}-{args.seed}-{args.chain}.nt"
-    if not data.exists():
-        subprocess.run(
-            [
-                str(BIN / "rsikg"),
-                "synth",
-                "--systems",
-                str(args.systems),
-                "--out",
-                str(data),
-                "--seed",
-                str(args.seed),
-                "--chain",
-                str(args.chain),
-            ],
-            check=True,
-        )
+    data = synth_file(args.systems, args.seed, args.chain)
     triples = sum(1 for _ in data.open("rb"))
     work = Path(tempfile.mkdtemp(prefix="rsikg-bench-"))
     servers: dict[str, tuple[str, subprocess.Popen[bytes]]] = {}

@@ -158,9 +158,11 @@ def _graph(systems: int, seed: int, chain: int) -> Iterator[str]:
         for j in sorted(targets):
             w.triple(iri, RSI + "dependsOn", _iri(system_iris[j]))
         dependencies += len(targets)
-    for start in range(chain, min(systems, chain + 30), 10):  # a few three-system cycles
-        w.triple(system_iris[start], RSI + "dependsOn", _iri(system_iris[start + 2]))
-        dependencies += 1
+    for start in range(chain, min(systems - 2, chain + 30), 10):  # a few three-system cycles
+        a, b, c = system_iris[start : start + 3]
+        for user, used in ((a, c), (c, b), (b, a)):  # a → c → b → a (N-Triples allows repeats)
+            w.triple(user, RSI + "dependsOn", _iri(used))
+        dependencies += 3
 
     for i in range(systems // 50):
         project = BASE + f"project/{i}"
