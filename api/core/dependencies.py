@@ -193,13 +193,14 @@ class DependencyGraph:
     def _critical(self, *, top: int, samples: int | None) -> dict[str, object]:
         """Single points of failure in the dependency graph: its articulation points (taken
         undirected), and the nodes with the highest betweenness centrality. Betweenness is exact
-        up to 2,000 nodes and estimated from ``samples`` (default 256) sources beyond."""
+        up to 2,000 nodes and estimated from ``samples`` (default 32: 6 s at 25,000 systems) sources
+        beyond; the answer is kept until the graph changes."""
         view = self._simple({DEPENDS_ON})
         nodes = [n for n in view if view.degree(n)]
         core = view.subgraph(nodes)
         articulation = sorted(nx.articulation_points(core.to_undirected(as_view=True)))
         exact = samples is None and len(nodes) <= 2000
-        k = None if exact else min(len(nodes), samples or 256)
+        k = None if exact else min(len(nodes), samples or 32)
         betweenness = nx.betweenness_centrality(core, k=k, seed=1 if k else None) if nodes else {}
         ranked = sorted(betweenness.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         return {
