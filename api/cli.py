@@ -411,6 +411,8 @@ def impact(
     """Everything that depends on a system, transitively (what an outage touches), and the
     regions and sectors that use it."""
     with _opened(store) as (_, graph_store):
+        if format not in ("text", "json", *graph_formats.FORMATS):
+            raise InputError(f"unknown format {format!r}", Location(field="--format"))
         graph = dependencies.build(graph_store)
         found = graph.impact(system)
     if format == "json":

@@ -5,7 +5,7 @@ Nodes are the IRIs of systems, infrastructure services, organisations, fora and 
 their Danish and English labels, their most specific class and the sectors they are in or used
 in. Edges run from subject to object, one per statement of rsi:dependsOn, rsi:operatedBy,
 rsi:systemManager, rsi:usedBy, rsi:governedBy or rsi:affects, each with its relation (the local
-name) and its source (the subject's dct:source documents). "Down" from a system follows the
+name) and its sources (the subject's dct:source documents). "Down" from a system follows the
 edges out (what it depends on, who runs it); "up" follows them in (what depends on it).
 
 Everything is breadth-first over adjacency dicts, so a chain thousands of links deep is no
@@ -375,7 +375,8 @@ def build(store: GraphStore) -> DependencyGraph:
         if s in nodes:
             sources.setdefault(str(s), []).append(str(src))
     for u, _v, data in graph.edges(data=True):
-        data["source"] = " ".join(sorted(sources.get(u, [])))
+        # "sources", not "source": node-link and Cytoscape JSON use "source" for the edge's start
+        data["sources"] = " ".join(sorted(sources.get(u, [])))
     for s, label, lang in _select(
         store,
         "SELECT DISTINCT ?s ?l (LANG(?label) AS ?lang) WHERE { ?s skos:prefLabel ?label "

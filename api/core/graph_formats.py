@@ -2,7 +2,7 @@
 GraphML (yEd, Gephi), GEXF (Gephi), DOT (Graphviz) and Mermaid (wikis).
 
 networkx writes all but Mermaid; pydot writes DOT. Nodes carry their labels (da/en), type and
-IRI, edges their relation and source.
+IRI, edges their relation and sources.
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ def _dot(graph: nx.MultiDiGraph) -> str:
 
 
 def _mermaid_text(value: object) -> str:
-    # Mermaid's own escapes inside a quoted label
-    return str(value).replace('"', "#quot;").replace("\n", " ")
+    # Mermaid's entity codes: a label is read as HTML, and '"' would end it
+    text = str(value).replace("&", "#amp;").replace("<", "#lt;").replace(">", "#gt;")
+    return text.replace('"', "#quot;").replace("\n", " ")
 
 
 def _mermaid(graph: nx.MultiDiGraph) -> str:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api import __version__
@@ -132,6 +133,15 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
 
     api = FastAPI(title="rsikg", version=__version__, description=DESCRIPTION, lifespan=lifespan)
     api.state.rsikg = state
+
+    @api.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        """A parameter of the wrong type or missing: 400 naming it, in the same shape as every
+        other rsikg error (not FastAPI's 422 list)."""
+        first = error.errors()[0] if error.errors() else {}
+        field = ".".join(str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body"))
+        detail = f"{field or 'request'}: {first.get('msg', 'invalid')}"
+        return JSONResponse({"detail": detail, "location": {"field": field}}, status_code=400)
 
     @api.exception_handler(RsikgError)
     async def rsikg_error(_: Request, error: RsikgError) -> JSONResponse:

@@ -56,14 +56,16 @@ def _relations(value: str | None) -> list[str]:
 async def dependencies(
     service: ServiceDep,
     root: Annotated[str, Query(description="A full IRI, a local id (fmk, system/fmk) or a label.")],
-    depth: Annotated[int, Query(ge=0, le=MAX_DEPTH)] = 1,
+    depth: Annotated[int, Query(description=f"0 to {MAX_DEPTH}")] = 1,
     direction: Annotated[str, Query(description=f"{', '.join(DIRECTIONS)}")] = "down",
     relations: RelationsParam = None,
-    max_nodes: Annotated[int, Query(ge=1, le=MAX_NODES)] = MAX_NODES,
+    max_nodes: Annotated[int, Query(description=f"at most {MAX_NODES}")] = MAX_NODES,
     format: FormatParam = None,
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     fmt = _format(format, accept)
+    if not 1 <= max_nodes <= MAX_NODES:
+        raise HttpError(400, f"max_nodes must be between 1 and {MAX_NODES}, not {max_nodes}")
 
     def run() -> nx.MultiDiGraph:
         return service.dependencies().neighbourhood(
@@ -87,7 +89,7 @@ async def impact(service: ServiceDep, ident: str, format: FormatParam = None) ->
 
 @router.get("/cycles", summary="Groups of nodes that depend on each other, with one cycle each")
 async def cycles(service: ServiceDep, relations: RelationsParam = None) -> JSONResponse:
-    chosen = _relations(relations) if relations else ["dependsOn"]
+    chosen = _relations(relations) if relations is not None else ["dependsOn"]
     found = await anyio.to_thread.run_sync(lambda: service.dependencies().cycles(chosen))
     return JSONResponse({"cycles": found})
 
