@@ -33,7 +33,7 @@ import rdflib
 from rdflib.term import URIRef
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import synth_file
+from run import DATA, ROOT, synth_file
 
 from api.core import dependencies
 from api.core.decisions import check as checking
@@ -43,9 +43,6 @@ from api.core.store import GraphStore, SelectResult, open_store
 from api.core.validation import read_shapes
 from api.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
-BIN = Path(sys.executable).parent
-DATA = ROOT / "benchmarks" / ".data"
 SYNTH = "https://w3id.org/rsikg/id/synth/"
 RSI = "https://w3id.org/rsikg/ontology#"
 ACCEPTED = "https://w3id.org/rsikg/id/vocab/decision-status/accepted"

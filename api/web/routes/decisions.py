@@ -110,36 +110,32 @@ _ADOPT_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post(
-    "/decisions",
-    summary="Adopt a decision (needs the bearer token): validated, then committed with PROV",
-    openapi_extra={"requestBody": _RECORD_BODY},
-    responses=_ADOPT_RESPONSES,
-)
-async def adopt_decision(
-    request: Request,
-    state: StateDep,
-    service: ServiceDep,
-    authorization: Annotated[str | None, Header()] = None,
-    agent: AgentParam = "api",
-) -> Response:
-    return await _adopt(request, state, service, authorization, agent, statements=False)
+def _adopter(statements: bool) -> Any:
+    async def adopt(
+        request: Request,
+        state: StateDep,
+        service: ServiceDep,
+        authorization: Annotated[str | None, Header()] = None,
+        agent: AgentParam = "api",
+    ) -> Response:
+        return await _adopt(request, state, service, authorization, agent, statements=statements)
+
+    return adopt
 
 
-@router.post(
-    "/compliance",
-    summary="Record a comply-or-explain statement (needs the bearer token)",
-    openapi_extra={"requestBody": _RECORD_BODY},
-    responses=_ADOPT_RESPONSES,
-)
-async def adopt_statement(
-    request: Request,
-    state: StateDep,
-    service: ServiceDep,
-    authorization: Annotated[str | None, Header()] = None,
-    agent: AgentParam = "api",
-) -> Response:
-    return await _adopt(request, state, service, authorization, agent, statements=True)
+for _path, _statements, _summary in (
+    ("/decisions", False, "Adopt a decision (needs the bearer token): validated, then committed with PROV"),
+    ("/compliance", True, "Record a comply-or-explain statement (needs the bearer token)"),
+):
+    router.add_api_route(
+        _path,
+        _adopter(_statements),
+        methods=["POST"],
+        operation_id=f"adopt_{'statement' if _statements else 'decision'}",
+        summary=_summary,
+        openapi_extra={"requestBody": _RECORD_BODY},
+        responses=_ADOPT_RESPONSES,
+    )
 
 
 @router.get("/decisions", summary="The decisions in the graph, newest first")
