@@ -15,7 +15,6 @@ import json
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -23,9 +22,8 @@ import rdflib
 import yaml
 
 from tests.conftest import ROOT, _rsikg_command
+from tests.decisions.table import EXAMPLES, ROWS
 
-EXAMPLES = ROOT / "graph_data" / "examples" / "decisions"
-TABLE = EXAMPLES / "README.md"
 STATEMENT = EXAMPLES / "compliance" / "region-midtjylland-afviger-fra-eksempel-002.md"
 NOTE = "ILLUSTRATIVT EKSEMPEL – ikke en faktisk"
 
@@ -42,43 +40,6 @@ SUPERSEDED = ID + "vocab/decision-status/superseded"
 ACCEPTED = ID + "vocab/decision-status/accepted"
 
 
-# --------------------------------------------------------------------------------------------
-# The README table
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Row:
-    """One row of the README table: what ``rsikg decision validate FILE`` must give."""
-
-    file: str
-    exit_code: int
-    shapes: frozenset[tuple[str, str]]  # (shape's local name, severity) on the decision
-    problems: tuple[tuple[str, int], ...]  # for exit 2: (what is named, line), in order
-
-    @property
-    def path(self) -> Path:
-        return EXAMPLES / self.file
-
-
-def _table() -> list[Row]:
-    rows = []
-    for line in TABLE.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("| `"):
-            continue
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        assert len(cells) == 4, f"a row of {TABLE.name} must have 4 cells: {line}"
-        file_cell, _rule, exit_cell, fired = cells
-        match = re.fullmatch(r"`([^`]+\.md)`", file_cell)
-        assert match, f"the first cell must be a file name in backticks: {file_cell}"
-        shapes = frozenset(re.findall(r"`rsish:(\w+)` \((Violation|Warning|Info)\)", fired))
-        problems = tuple((name, int(n)) for name, n in re.findall(r"`([^`]+)` \(line (\d+)\)", fired))
-        assert fired == "none" or shapes or problems, f"cannot read the last cell: {fired}"
-        rows.append(Row(match[1], int(exit_cell), shapes, problems))
-    return rows
-
-
-ROWS = _table()
 BAD_INPUT = [r for r in ROWS if r.exit_code == 2]
 
 

@@ -16,6 +16,7 @@ import rdflib
 from SPARQLWrapper import JSON, SPARQLWrapper
 
 from tests.conftest import ROOT, _rsikg_command
+from tests.decisions.table import ROWS
 from tests.web.conftest import TOKEN, Server, start_server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -236,3 +237,31 @@ def test_statements_fill_the_compliance_matrix(writer):
     again = STATEMENT.replace("decision: api-test-1", "id: another\ndecision: api-test-1")
     refused = httpx.post(f"{writer.url}/compliance", content=again.encode(), headers={**MD, **AUTH})
     assert refused.status_code == 422
+
+
+# --------------------------------------------------------------------------------------------
+# Every rule through the API: the illustrative records and their README table
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("row", ROWS, ids=lambda r: r.file.split("-", 1)[0])
+def test_every_example_validates_over_http_as_its_table_row_says(reader, row):
+    response = httpx.post(
+        f"{reader.url}/decisions/validate", content=row.path.read_bytes(), headers=MD, timeout=60
+    )
+    if row.exit_code == 2:  # unreadable: 400, every problem named and located
+        assert response.status_code == 400, response.text
+        found = [(p["location"].get("field"), p["location"].get("line")) for p in response.json()["problems"]]
+        for name, line in row.problems:
+            assert any(line == at and (field == name or name in str(response.json())) for field, at in found)
+        return
+    assert response.status_code == 200, response.text
+    body = response.json()
+    (decision,) = body["records"]
+    assert body["conforms"] is (row.exit_code == 0)
+    fired = {
+        (r["sourceShape"].rsplit("#", 1)[-1], r["severity"])
+        for r in body["results"]
+        if r["focusNode"] == decision
+    }
+    assert fired == row.shapes, json.dumps(body["results"], indent=1, ensure_ascii=False)
