@@ -3,6 +3,8 @@ the reader reports what is wrong with a record and where."""
 
 from __future__ import annotations
 
+import json
+import socket
 from pathlib import Path
 
 import pytest
@@ -190,3 +192,22 @@ def test_empty_or_broken_input_is_an_input_error(data, media_type, line):
 def test_rdf_without_a_decision_is_refused():
     with pytest.raises(InputError, match="no rsi:ArchitectureDecision"):
         read_record(b"<urn:a> <urn:b> <urn:c> .", "text/turtle", "body")
+
+
+def test_a_json_ld_record_never_makes_rsikg_fetch_its_remote_context():
+    """A remote @context is refused with a located error; a listener on loopback sees nothing."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.settimeout(1)
+    port = listener.getsockname()[1]
+    record = {
+        "@context": f"http://127.0.0.1:{port}/context.jsonld",
+        "@id": "https://w3id.org/rsikg/id/decision/x",
+        "@type": RSI + "ArchitectureDecision",
+    }
+    with pytest.raises(InputError, match="remote contexts"):
+        read_record(json.dumps(record).encode(), "application/ld+json", "body")
+    with pytest.raises(TimeoutError):
+        listener.accept()
+    listener.close()
