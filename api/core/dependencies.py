@@ -348,6 +348,7 @@ _PREFIXES = f"""PREFIX rsi: <{RSI}>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX dct: <http://purl.org/dc/terms/>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX org: <http://www.w3.org/ns/org#>
 """
 
 
@@ -368,6 +369,14 @@ def build(store: GraphStore) -> DependencyGraph:
     ):
         relation = str(p).removeprefix(rsi)
         graph.add_edge(str(s), str(o), key=relation, relation=relation)
+    # systems, organisations (fora among them) and decisions are nodes even with no edge yet
+    for (s,) in _select(
+        store,
+        "SELECT DISTINCT ?s WHERE { VALUES ?top { rsi:ITSystem org:Organization rsi:ArchitectureDecision } "
+        "?s a/rdfs:subClassOf* ?top }",
+    ):
+        if s is not None and s not in graph:
+            graph.add_node(s)
     nodes = graph.nodes
     # sources, labels, classes and sectors of the nodes, each in one pass over its predicate
     sources: dict[str, list[str]] = {}

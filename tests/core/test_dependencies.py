@@ -514,3 +514,10 @@ def test_project_neighbourhood_of_sundhedsjournalen(project):
         (s("fmk"), 1),
         (s("nsp"), 2),
     ]
+
+
+def test_a_system_with_no_relations_yet_is_still_a_node(project):
+    """Telemedicinløsninger has no dependency, operator or user in the sources: it is found, alone."""
+    alone = project.neighbourhood("telemedicinloesninger", depth=2, direction="both")
+    assert list(alone.nodes) == ["https://w3id.org/rsikg/id/system/telemedicinloesninger"]
+    assert project.impact("telemedicinloesninger").dependents == []
