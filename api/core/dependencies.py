@@ -135,7 +135,7 @@ class DependencyGraph:
         while queue:
             node = queue.popleft()
             for user, edges in pred[node].items():
-                if user not in distance and any(e["relation"] == DEPENDS_ON for e in edges.values()):
+                if user not in distance and DEPENDS_ON in edges:  # an edge's key is its relation
                     distance[user] = distance[node] + 1
                     parent[user] = node
                     order.append(user)
@@ -154,7 +154,7 @@ class DependencyGraph:
         sectors: dict[str, list[str]] = {}
         for system in affected:
             for user, edges in self.graph._succ[system].items():
-                if any(e["relation"] == "usedBy" for e in edges.values()):
+                if "usedBy" in edges:
                     if self.graph.nodes[user].get("type") == REGION:
                         regions.setdefault(user, []).append(system)
                     for sector in _split(self.graph.nodes[user].get("sectors")):
@@ -240,11 +240,11 @@ class DependencyGraph:
     def _neighbours(self, node: str, direction: str, allowed: set[str]) -> Iterator[str]:
         if direction in ("down", "both"):
             for other, edges in self.graph._succ[node].items():
-                if any(e["relation"] in allowed for e in edges.values()):
+                if not allowed.isdisjoint(edges):
                     yield other
         if direction in ("up", "both"):
             for other, edges in self.graph._pred[node].items():
-                if any(e["relation"] in allowed for e in edges.values()):
+                if not allowed.isdisjoint(edges):
                     yield other
 
     def _induced(self, nodes: Iterable[str], allowed: set[str]) -> nx.MultiDiGraph:
