@@ -496,14 +496,14 @@ def decision_validate(
 
 def _adopt(files: list[Path], agent: str | None, store: str | None, *, statements: bool) -> None:
     with _opened(store) as (settings, graph_store):
-        found = _check_files(graph_store, settings, files, statements=statements)
-        if not found.conforms:
+        candidate = records.read_files(files, statements=statements)
+        shapes = validation.read_shapes(loading.shapes_files(settings))
+        who = agent or os.environ.get("USER") or "rsikg-cli"
+        found, adopted = adoption.adopt(graph_store, candidate, shapes, who)
+        if adopted is None:
             out.print(checking.to_text(found, "en"), highlight=False)
             err.print("[bold red]refused:[/] the record has Violations; nothing was written", highlight=False)
             raise typer.Exit(1)
-        who = agent or os.environ.get("USER") or "rsikg-cli"
-        update, adopted = adoption.adoption_update(graph_store, found, who)
-        graph_store.update(update)
         for item in adopted:
             verb = "revised" if item.revised else "adopted"
             out.print(

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import networkx as nx
 
-from api.core.namespaces import RSI
+from api.core.namespaces import RSI, SPARQL_PREFIXES
 from api.core.store import GraphStore
 from api.errors import InputError, Location, RsikgError
 
@@ -344,16 +344,9 @@ def _relations(relations: Iterable[str]) -> set[str]:
 # Building
 # --------------------------------------------------------------------------------------------
 
-_PREFIXES = f"""PREFIX rsi: <{RSI}>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX org: <http://www.w3.org/ns/org#>
-"""
-
 
 def _select(store: GraphStore, query: str) -> list[tuple[str | None, ...]]:
-    return store.select_values(_PREFIXES + query)
+    return store.select_values(SPARQL_PREFIXES + query)
 
 
 def build(store: GraphStore) -> DependencyGraph:

@@ -26,7 +26,10 @@ PREFIXES: tuple[tuple[str, str], ...] = (
     ("xsd", "http://www.w3.org/2001/XMLSchema#"),
     ("sh", "http://www.w3.org/ns/shacl#"),
 )
-"""Prefixes used when printing; queries still declare their own."""
+"""Prefixes used when printing, and by the queries rsikg writes itself (:data:`SPARQL_PREFIXES`)."""
+
+SPARQL_PREFIXES = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES)
+"""The prefixes above as a SPARQL prologue, for queries written in code."""
 
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -158,11 +158,11 @@ class GraphService:
         # is the dry run's, on the extract: the whole-graph check of _write would take minutes on a
         # large graph, and the extract gives the same results on what the record concerns.
         with self._write_lock:
-            found = checking.check(self.store, candidate, self._shapes, graph=self.dependencies())
-            if not found.conforms:
+            found, adopted = adoption.adopt(
+                self.store, candidate, self._shapes, agent, graph=self.dependencies()
+            )
+            if adopted is None:
                 raise ShapeViolationError(found.report, found.report.counts["Violation"])
-            update, adopted = adoption.adoption_update(self.store, found, agent)
-            self.store.update(update)
             self.store.flush()
             self._baseline = None  # the graph changed: the next write recomputes it
         return found, adopted

@@ -28,8 +28,7 @@ class Stats:
     by_graph: list[tuple[str, int]]
 
 
-def _pairs(result: object) -> list[tuple[str, int]]:
-    assert isinstance(result, SelectResult)  # both queries are SELECTs written here
+def _pairs(result: SelectResult) -> list[tuple[str, int]]:
     return [(str(row[0]), int(str(row[1]))) for row in result.rows]
 
 
@@ -37,6 +36,6 @@ def store_stats(store: GraphStore) -> Stats:
     """Counts of resources by rdf:type and of triples by named graph."""
     return Stats(
         quads=len(store),
-        by_class=_pairs(store.query(CLASS_COUNTS)),
-        by_graph=_pairs(store.query(GRAPH_COUNTS)),
+        by_class=_pairs(store.select(CLASS_COUNTS)),
+        by_graph=_pairs(store.select(GRAPH_COUNTS)),
     )

@@ -19,14 +19,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import rdflib
-from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from rdflib.term import Node, URIRef
 
-from api.core.decisions.check import Check
+from api.core import dependencies
+from api.core.decisions.check import Check, check
 from api.core.decisions.records import COMPLIANCE_STATUS, Candidate
 from api.core.loading import GRAPH_BASE
-from api.core.namespaces import ID, RSI
-from api.core.store import GraphStore, SelectResult
+from api.core.namespaces import ID, RSI, SPARQL_PREFIXES
+from api.core.store import GraphStore
 from api.errors import InputError, Location
 
 PROVENANCE_BASE = GRAPH_BASE + "provenance/"
@@ -106,20 +107,18 @@ def _insert(graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> str:
 
 
 def _versions(store: GraphStore, record: URIRef) -> int:
-    result = store.query(
+    result = store.select(
         f"""PREFIX prov: <{PROV}>
         SELECT (COUNT(DISTINCT ?version) AS ?n) WHERE {{
             GRAPH <{provenance_graph(record)}> {{ ?version prov:specializationOf <{record}> }}
         }}"""
     )
-    assert isinstance(result, SelectResult)
     n = result.rows[0][0]
     return int(n) if isinstance(n, rdflib.Literal) else 0
 
 
 def _graphs_holding(store: GraphStore, record: URIRef) -> list[str]:
-    result = store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{record}> ?p ?o }} }}")
-    assert isinstance(result, SelectResult)
+    result = store.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{record}> ?p ?o }} }}")
     return sorted(str(row[0]) for row in result.rows if not str(row[0]).startswith(PROVENANCE_BASE))
 
 
@@ -205,19 +204,31 @@ WHERE {{ GRAPH ?g {{ <{change.decision}> <{RSI.status}> <{change.before}> }} }}"
     return " ;\n".join(operations), adopted
 
 
+def adopt(
+    store: GraphStore,
+    candidate: Candidate,
+    shapes: rdflib.Graph,
+    agent: str,
+    *,
+    graph: dependencies.DependencyGraph | None = None,
+) -> tuple[Check, list[Adopted] | None]:
+    """Check the candidate, then commit it with its provenance. With a Violation nothing is
+    written and the second value is None."""
+    found = check(store, candidate, shapes, graph=graph)
+    if not found.conforms:
+        return found, None
+    update, adopted = adoption_update(store, found, agent)
+    store.update(update)
+    return found, adopted
+
+
 # --------------------------------------------------------------------------------------------
 # Reading back
 # --------------------------------------------------------------------------------------------
 
 
 def _rows(store: GraphStore, query: str) -> list[dict[str, Node]]:
-    prefixes = "".join(
-        f"PREFIX {name}: <{ns}>\n"
-        for name, ns in (("rsi", RSI), ("prov", PROV), ("dct", DCTERMS), ("skos", SKOS), ("rdfs", RDFS))
-    )
-    result = store.query(prefixes + query)
-    assert isinstance(result, SelectResult)
-    return result.dicts()
+    return store.select(SPARQL_PREFIXES + query).dicts()
 
 
 def _text(term: Node | None) -> str | None:

@@ -19,17 +19,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-import pyshacl
 import rdflib
-from rdflib.namespace import RDF, RDFS, SH, SKOS
+from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node, URIRef
 
 from api.core import dependencies
 from api.core.decisions.records import DECISION_STATUS, Candidate
 from api.core.loading import data_extract, data_graphs
-from api.core.namespaces import RSI, compact
-from api.core.store import GraphStore, SelectResult
-from api.core.validation import ValidationReport, read_report
+from api.core.namespaces import RSI, SPARQL_PREFIXES, compact
+from api.core.store import GraphStore
+from api.core.validation import ValidationReport, validate_graph
 
 ACCEPTED = URIRef(DECISION_STATUS + "accepted")
 SUPERSEDED = URIRef(DECISION_STATUS + "superseded")
@@ -90,10 +89,9 @@ def _values(terms: list[URIRef] | set[URIRef]) -> str:
 def _existing(store: GraphStore, nodes: set[URIRef], graphs: list[str]) -> set[URIRef]:
     if not nodes:
         return set()
-    result = store.query(
+    result = store.select(
         f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {_values(nodes)} }} ?s ?p ?o }}", default_graphs=graphs
     )
-    assert isinstance(result, SelectResult)
     return {row[0] for row in result.rows if isinstance(row[0], URIRef)}
 
 
@@ -109,11 +107,10 @@ def _status_changes(store: GraphStore, candidate: Candidate, graphs: list[str]) 
     if not targets:
         return []
     in_store = {x for _d, x in targets} - set(candidate.decisions)
-    result = store.query(
+    result = store.select(
         f"SELECT ?x WHERE {{ VALUES ?x {{ {_values(in_store)} }} ?x <{RSI.status}> <{ACCEPTED}> }}",
         default_graphs=graphs,
     )
-    assert isinstance(result, SelectResult)
     accepted = {row[0] for row in result.rows if isinstance(row[0], URIRef)}
     return [StatusChange(x, ACCEPTED, SUPERSEDED) for x in sorted(accepted)]
 
@@ -149,10 +146,7 @@ def _extract_query(concerned: list[URIRef], candidate: Candidate) -> str:
         for r in candidate.graph.objects(s, RSI.statedBy)
         if isinstance(d, URIRef) and isinstance(r, URIRef)
     )
-    return f"""
-PREFIX rsi: <{RSI}>
-PREFIX rdf: <{RDF}>
-PREFIX rdfs: <{RDFS}>
+    return f"""{SPARQL_PREFIXES}
 CONSTRUCT {{ ?s ?p ?o }} WHERE {{
   {{ VALUES ?s {{ {_values(set(concerned))} }} ?s ?p ?o }}
   UNION {{
@@ -200,6 +194,16 @@ def _merge(
 # --------------------------------------------------------------------------------------------
 
 
+def _situation(
+    store: GraphStore, candidate: Candidate
+) -> tuple[list[str], list[URIRef], set[URIRef], list[StatusChange]]:
+    """What both checks start from: the data graphs, the concerned nodes, the records the
+    candidate revises and the status changes it implies."""
+    graphs = list(data_graphs(store))
+    revised = _existing(store, candidate.subjects(), graphs)
+    return graphs, concern_set(candidate), revised, _status_changes(store, candidate, graphs)
+
+
 def check(
     store: GraphStore,
     candidate: Candidate,
@@ -209,10 +213,7 @@ def check(
     graph: dependencies.DependencyGraph | None = None,
 ) -> Check:
     """Validate the candidate against the shapes and the graph, on the extract."""
-    graphs = list(data_graphs(store))
-    concerned = concern_set(candidate)
-    revised = _existing(store, candidate.subjects(), graphs)
-    changes = _status_changes(store, candidate, graphs)
+    graphs, concerned, revised, changes = _situation(store, candidate)
     extract = store.query(_extract_query(concerned, candidate), default_graphs=graphs)
     assert isinstance(extract, rdflib.Graph)
     data = _merge(extract, candidate, revised, changes)
@@ -226,10 +227,7 @@ def check(
 def check_full(store: GraphStore, candidate: Candidate, shapes: rdflib.Graph) -> Check:
     """The reference: validate the whole merged graph and keep the results on the concerned
     nodes. Slow on a large graph (minutes at 700k triples); for tests and ``--full``."""
-    graphs = list(data_graphs(store))
-    concerned = concern_set(candidate)
-    revised = _existing(store, candidate.subjects(), graphs)
-    changes = _status_changes(store, candidate, graphs)
+    _graphs, concerned, revised, changes = _situation(store, candidate)
     data = _merge(data_extract(store), candidate, revised, changes)
     report = _validate(data, shapes, concerned, focused=False)
     return Check(candidate, report, concerned, sorted(revised), changes)
@@ -285,37 +283,20 @@ def _focused(shapes: rdflib.Graph) -> _FocusedShapes:
     return entry[1]
 
 
-def _run_pyshacl(data: rdflib.Graph, shapes: rdflib.Graph) -> tuple[object, str]:
-    # inplace: nothing in the shapes writes to the data (no SHACL rules), and without it
-    # advanced mode makes pySHACL copy the data graph first
-    _conforms, report_graph, text = pyshacl.validate(
-        data,
-        shacl_graph=shapes,
-        inference="none",
-        advanced=True,
-        inplace=True,
-        allow_warnings=True,
-        allow_infos=True,
-    )
-    return report_graph, text
-
-
 def _validate(
     data: rdflib.Graph, shapes: rdflib.Graph, concerned: list[URIRef], *, focused: bool = True
 ) -> ValidationReport:
     """The results on the concerned nodes: validated alone (``focused``) or with the whole
     data graph, the results on other nodes then dropped."""
     if not focused:
-        report_graph, text = _run_pyshacl(data, shapes)
-        return read_report(report_graph, text, shapes).restricted_to(concerned)
+        return validate_graph(data, shapes).restricted_to(concerned)
     focus = _focused(shapes)
     with focus.lock:
         targets = focus.targeting(data, concerned)
         for triple in targets:
             focus.graph.add(triple)
         try:
-            report_graph, text = _run_pyshacl(data, focus.graph)
-            return read_report(report_graph, text, focus.graph).restricted_to(concerned)
+            return validate_graph(data, focus.graph).restricted_to(concerned)
         finally:
             for triple in targets:
                 focus.graph.remove(triple)
@@ -399,9 +380,7 @@ class Impact:
 
 
 def _select(store: GraphStore, query: str, graphs: list[str]) -> list[dict[str, Node]]:
-    result = store.query(f"PREFIX rsi: <{RSI}>\nPREFIX skos: <{SKOS}>\n{query}", default_graphs=graphs)
-    assert isinstance(result, SelectResult)
-    return result.dicts()
+    return store.select(SPARQL_PREFIXES + query, default_graphs=graphs).dicts()
 
 
 def assess_impact(

@@ -169,6 +169,10 @@ class GraphStore(Protocol):
         """A SELECT's rows as plain strings (IRI text, literal lexical form)."""
         ...
 
+    def select(self, sparql: str, *, default_graphs: Sequence[str] | None = None) -> SelectResult:
+        """A SELECT query's solutions (as :meth:`query`, for a query known to be a SELECT)."""
+        ...
+
     def named_graphs(self) -> list[str]: ...
 
     def export(self, fmt: str) -> bytes: ...
@@ -451,6 +455,13 @@ class OxigraphStore:
         for t in result:
             graph.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
         return graph
+
+    def select(self, sparql: str, *, default_graphs: Sequence[str] | None = None) -> SelectResult:
+        """A SELECT query's solutions (as :meth:`query`, for a query known to be a SELECT)."""
+        result = self.query(sparql, default_graphs=default_graphs)
+        if not isinstance(result, SelectResult):
+            raise InputError("select takes a SELECT query", Location(field="query"))
+        return result
 
     def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
         """A SELECT's rows as plain strings (an IRI's text, a literal's lexical form; None for
