@@ -59,7 +59,7 @@ class DependencyGraph:
     graph: nx.MultiDiGraph
     built_seconds: float = 0.0
     names: dict[str, str] = field(default_factory=dict)  # lower-case local id or label → IRI
-    _memo: dict[tuple[int, int | None], dict[str, object]] = field(default_factory=dict, repr=False)
+    _memo: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)  # answers kept
 
     # -- finding nodes -----------------------------------------------------------------------
 
@@ -165,8 +165,15 @@ class DependencyGraph:
 
     def cycles(self, relations: Iterable[str] = (DEPENDS_ON,)) -> list[dict[str, object]]:
         """Each group of nodes that depend on each other (a strongly connected component with
-        more than one node, or a node that depends on itself), with one cycle through it."""
+        more than one node, or a node that depends on itself), with one cycle through it;
+        remembered for this graph."""
         allowed = _relations(relations)
+        key = ("cycles", *sorted(allowed))
+        if key not in self._memo:
+            self._memo[key] = self._cycles(allowed)
+        return self._memo[key]  # type: ignore[return-value]
+
+    def _cycles(self, allowed: set[str]) -> list[dict[str, object]]:
         view = self._simple(allowed)
         found = []
         for component in nx.strongly_connected_components(view):
@@ -185,10 +192,10 @@ class DependencyGraph:
 
     def critical(self, *, top: int = 20, samples: int | None = None) -> dict[str, object]:
         """As :meth:`_critical`, remembered for this graph (betweenness is the slow part)."""
-        key = (top, samples)
+        key = ("critical", top, samples)
         if key not in self._memo:
             self._memo[key] = self._critical(top=top, samples=samples)
-        return self._memo[key]
+        return self._memo[key]  # type: ignore[return-value]
 
     def _critical(self, *, top: int, samples: int | None) -> dict[str, object]:
         """Single points of failure in the dependency graph: its articulation points (taken
@@ -204,8 +211,8 @@ class DependencyGraph:
         betweenness = nx.betweenness_centrality(core, k=k, seed=1 if k else None) if nodes else {}
         ranked = sorted(betweenness.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         return {
-            "articulationPoints": [self._node_json(n) for n in articulation],
-            "betweenness": [{**self._node_json(n), "betweenness": round(b, 6)} for n, b in ranked],
+            "articulationPoints": [node_json(self.graph, n) for n in articulation],
+            "betweenness": [{**node_json(self.graph, n), "betweenness": round(b, 6)} for n, b in ranked],
             "betweennessSamples": k,
             "nodes": len(nodes),
         }
@@ -217,7 +224,8 @@ class DependencyGraph:
         directions unless ``directed`` is False), as a graph."""
         allowed = _relations(relations)
         start, end = self.resolve(source), self.resolve(target)
-        view = self._simple(allowed)
+        # a view, not a copy: a request touches only the nodes the search reaches
+        view = nx.subgraph_view(self.graph, filter_edge=lambda _u, _v, key: key in allowed)
         try:
             nodes = nx.shortest_path(view if directed else view.to_undirected(as_view=True), start, end)
         except nx.NetworkXNoPath:
@@ -231,7 +239,7 @@ class DependencyGraph:
         for a, b in itertools.pairwise(nodes):
             for u, v in ((a, b), (b, a)):
                 for key, data in self.graph.get_edge_data(u, v, default={}).items():
-                    if data["relation"] in allowed:
+                    if key in allowed:
                         sub.add_edge(u, v, key=key, **data)
         return sub
 
@@ -256,7 +264,7 @@ class DependencyGraph:
             for other, edges in self.graph._succ[node].items():
                 if other in keep:
                     for key, data in edges.items():
-                        if data["relation"] in allowed:
+                        if key in allowed:  # an edge's key is its relation
                             sub.add_edge(node, other, key=key, **data)
         return sub
 
@@ -265,9 +273,6 @@ class DependencyGraph:
         view.add_nodes_from(self.graph.nodes)
         view.add_edges_from((u, v) for u, v, r in self.graph.edges(data="relation") if r in allowed)
         return view
-
-    def _node_json(self, node: str) -> dict[str, object]:
-        return node_json(self.graph, node)
 
 
 @dataclass

@@ -31,7 +31,7 @@ from rdflib.term import Node, URIRef
 
 from api.core.namespaces import ID, RSI
 from api.core.store import Source, open_store, rdf_format, rdf_format_for_path
-from api.errors import InputError, Location, RdfSyntaxError, display_path
+from api.errors import InputError, Location, display_path
 
 DECISION_STATUS = "https://w3id.org/rsikg/id/vocab/decision-status/"
 DECISION_KIND = "https://w3id.org/rsikg/id/vocab/decision-kinds/"
@@ -39,7 +39,9 @@ COMPLIANCE_STATUS = "https://w3id.org/rsikg/id/vocab/compliance-status/"
 CANDIDATE_GRAPH = "https://w3id.org/rsikg/graph/candidate"
 
 MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
-MEDIA_TYPES = (*MARKDOWN_TYPES, "text/turtle", "application/ld+json", "application/n-triples")
+RDF_TYPES = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}
+"""The RDF a record may come as: media type → the store's format name."""
+MEDIA_TYPES = (*MARKDOWN_TYPES, *RDF_TYPES)
 
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _REF = re.compile(r"^(?P<kind>[a-z][a-z0-9-]*):(?P<slug>[A-Za-z0-9][A-Za-z0-9._-]*)$")
@@ -220,8 +222,7 @@ def _merge(into: Candidate, part: Candidate) -> None:
 
 
 def _read_rdf(data: bytes, media_type: str, name: str) -> Candidate:
-    formats = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}
-    if media_type not in formats:
+    if media_type not in RDF_TYPES:
         raise InputError(
             f"cannot read {media_type or 'a body without a Content-Type'}; send one of "
             f"{', '.join(MEDIA_TYPES)}",
@@ -230,7 +231,7 @@ def _read_rdf(data: bytes, media_type: str, name: str) -> Candidate:
     scratch = open_store(None)
     # the store's parser reports the line and column of a syntax error
     scratch.load(
-        [Source(name=name, graph=CANDIDATE_GRAPH, format=rdf_format(formats[media_type]), data=data)]
+        [Source(name=name, graph=CANDIDATE_GRAPH, format=rdf_format(RDF_TYPES[media_type]), data=data)]
     )
     graph = scratch.to_rdflib()
     decisions = _typed(graph, RSI.ArchitectureDecision, name)
@@ -533,7 +534,6 @@ __all__ = [
     "MEDIA_TYPES",
     "STATEMENT_KEYS",
     "Candidate",
-    "RdfSyntaxError",
     "RecordError",
     "RecordInput",
     "media_type_for_path",
