@@ -5,6 +5,8 @@ from __future__ import annotations
 import rdflib
 from rdflib.term import Node
 
+from api.core.sparql_terms import prologue
+
 RSI = rdflib.Namespace("https://w3id.org/rsikg/ontology#")
 ID = rdflib.Namespace("https://w3id.org/rsikg/id/")
 RSISH = rdflib.Namespace("https://w3id.org/rsikg/shapes#")
@@ -28,7 +30,7 @@ PREFIXES: tuple[tuple[str, str], ...] = (
 )
 """Prefixes used when printing, and by the queries rsikg writes itself (:data:`SPARQL_PREFIXES`)."""
 
-SPARQL_PREFIXES = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in PREFIXES)
+SPARQL_PREFIXES = prologue(PREFIXES)
 """The prefixes above as a SPARQL prologue, for queries written in code."""
 
 

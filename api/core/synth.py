@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from api.core import sparql_terms
+
 BASE = "https://w3id.org/rsikg/id/synth/"
 RSI = "https://w3id.org/rsikg/ontology#"
 VOCAB = "https://w3id.org/rsikg/id/vocab/"
@@ -60,17 +62,16 @@ class SynthStats:
     statements: int
 
 
-def _iri(value: str) -> str:
-    return f"<{value}>"
+# N-Triples writes IRIs and strings as SPARQL does: one builder for both.
+_iri = sparql_terms.iri
 
 
 def _text(value: str, lang: str | None = None) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{escaped}"@{lang}' if lang else f'"{escaped}"'
+    return sparql_terms.literal(value, lang=lang)
 
 
 def _typed(value: str, datatype: str) -> str:
-    return f'"{value}"^^<{XSD}{datatype}>'
+    return sparql_terms.literal(value, datatype=XSD + datatype)
 
 
 class _Writer:

@@ -23,8 +23,11 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from rdflib.term import Node, URIRef
 
 from api.core import dependencies
+from api.core import sparql_terms as sparql
+from api.core.decisions import vocabulary
 from api.core.decisions.check import Check, check
-from api.core.decisions.records import COMPLIANCE_STATUS, Candidate
+from api.core.decisions.records import COMPLIANCE_STATUS, DECISION_STATUS, Candidate
+from api.core.decisions.vocabulary import DecisionStatus
 from api.core.loading import GRAPH_BASE
 from api.core.namespaces import ID, RSI, SPARQL_PREFIXES
 from api.core.store import GraphStore
@@ -55,7 +58,7 @@ def _slug(record: URIRef) -> str:
 def record_iri(kind: str, ident: str) -> URIRef:
     """A record's IRI from its id (a slug) or its full IRI."""
     if ident.startswith(("http://", "https://")):
-        return URIRef(ident)
+        return URIRef(sparql.checked_iri(ident, Location(field="id")))
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", ident):
         raise InputError(
             f"{ident!r} is not a record id (letters, digits, '.', '_', '-')", Location(field="id")
@@ -102,15 +105,16 @@ def _own_triples(candidate: Candidate) -> dict[URIRef, rdflib.Graph]:
 
 
 def _insert(graph: str, triples: Iterable[tuple[Node, Node, Node]]) -> str:
-    body = "\n".join(f"    {s.n3()} {p.n3()} {o.n3()} ." for s, p, o in triples)
-    return f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}\n}} }}"
+    return f"INSERT DATA {{ GRAPH {sparql.iri(graph)} {{\n{sparql.triples_block(triples)}\n}} }}"
 
 
 def _versions(store: GraphStore, record: URIRef) -> int:
     result = store.select(
-        f"""PREFIX prov: <{PROV}>
+        f"""{SPARQL_PREFIXES}
         SELECT (COUNT(DISTINCT ?version) AS ?n) WHERE {{
-            GRAPH <{provenance_graph(record)}> {{ ?version prov:specializationOf <{record}> }}
+            GRAPH {sparql.iri(provenance_graph(record))} {{
+                ?version prov:specializationOf {sparql.term(record)}
+            }}
         }}"""
     )
     n = result.rows[0][0]
@@ -118,7 +122,7 @@ def _versions(store: GraphStore, record: URIRef) -> int:
 
 
 def _graphs_holding(store: GraphStore, record: URIRef) -> list[str]:
-    result = store.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{record}> ?p ?o }} }}")
+    result = store.select(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {sparql.term(record)} ?p ?o }} }}")
     return sorted(str(row[0]) for row in result.rows if not str(row[0]).startswith(PROVENANCE_BASE))
 
 
@@ -144,8 +148,8 @@ def adoption_update(
         previous = _versions(store, record)
         version = previous + 1
         for old in earlier:  # the earlier version's statements, wherever they were
-            operations.append(f"DELETE WHERE {{ GRAPH <{old}> {{ <{record}> ?p ?o }} }}")
-        operations.append(f"DROP SILENT GRAPH <{graph}>")
+            operations.append(f"DELETE WHERE {{ GRAPH {sparql.iri(old)} {{ {sparql.term(record)} ?p ?o }} }}")
+        operations.append(f"DROP SILENT GRAPH {sparql.iri(graph)}")
         operations.append(_insert(graph, triples))
         entity = URIRef(f"{record}/version/{version}")
         activity = URIRef(f"{record}/version/{version}/adoption")
@@ -196,10 +200,12 @@ def adoption_update(
         operations.append(_insert(prov_graph, prov))
         adopted.append(Adopted(record, graph, version, bool(earlier) or previous > 0))
     for change in found.changes:
+        before = [(change.decision, RSI.status, change.before)]
+        after = [(change.decision, RSI.status, change.after)]
         operations.append(
-            f"""DELETE {{ GRAPH ?g {{ <{change.decision}> <{RSI.status}> <{change.before}> }} }}
-INSERT {{ GRAPH ?g {{ <{change.decision}> <{RSI.status}> <{change.after}> }} }}
-WHERE {{ GRAPH ?g {{ <{change.decision}> <{RSI.status}> <{change.before}> }} }}"""
+            f"DELETE {{ GRAPH ?g {{ {sparql.triples_block(before)} }} }}\n"
+            f"INSERT {{ GRAPH ?g {{ {sparql.triples_block(after)} }} }}\n"
+            f"WHERE {{ GRAPH ?g {{ {sparql.triples_block(before)} }} }}"
         )
     return " ;\n".join(operations), adopted
 
@@ -262,8 +268,9 @@ def list_decisions(store: GraphStore) -> list[dict[str, object]]:
 def describe_record(store: GraphStore, record: URIRef) -> rdflib.Graph:
     """The record's own statements (from every graph but provenance)."""
     result = store.query(
-        f"""CONSTRUCT {{ <{record}> ?p ?o }} WHERE {{
-            GRAPH ?g {{ <{record}> ?p ?o }} FILTER (!STRSTARTS(STR(?g), "{PROVENANCE_BASE}"))
+        f"""CONSTRUCT {{ {sparql.term(record)} ?p ?o }} WHERE {{
+            GRAPH ?g {{ {sparql.term(record)} ?p ?o }}
+            FILTER (!STRSTARTS(STR(?g), {sparql.literal(PROVENANCE_BASE)}))
         }}"""
     )
     assert isinstance(result, rdflib.Graph)
@@ -275,8 +282,8 @@ def history(store: GraphStore, record: URIRef) -> list[dict[str, object]]:
     rows = _rows(
         store,
         f"""SELECT ?version ?n ?time ?agent ?input ?sha ?format ?revisionOf ?graph WHERE {{
-            GRAPH <{provenance_graph(record)}> {{
-                ?version prov:specializationOf <{record}> ; dct:identifier ?n ;
+            GRAPH {sparql.iri(provenance_graph(record))} {{
+                ?version prov:specializationOf {sparql.term(record)} ; dct:identifier ?n ;
                          prov:generatedAtTime ?time ; prov:atLocation ?graph ;
                          prov:wasAttributedTo [ rdfs:label ?agent ] ;
                          prov:wasDerivedFrom ?src .
@@ -318,6 +325,12 @@ def history(store: GraphStore, record: URIRef) -> list[dict[str, object]]:
 COMPLIES, DEVIATES = COMPLIANCE_STATUS + "complies", COMPLIANCE_STATUS + "deviates"
 
 
+def _status_concept(status: DecisionStatus) -> URIRef:
+    concept = vocabulary.concept(DECISION_STATUS, status.value)
+    assert concept is not None  # every member is a word of the scheme
+    return concept
+
+
 @dataclass
 class ComplianceMatrix:
     """Decisions × regions: each region's statement on each decision in force."""
@@ -349,7 +362,9 @@ class ComplianceMatrix:
         return buffer.getvalue()
 
 
-def compliance_matrix(store: GraphStore, *, status: str | None = "accepted") -> ComplianceMatrix:
+def compliance_matrix(
+    store: GraphStore, *, status: DecisionStatus | None = DecisionStatus.ACCEPTED
+) -> ComplianceMatrix:
     """Each cell: ``complies`` or ``deviates`` (with the explanation) where the region has
     stated it, ``missing`` where the decision applies to the region and it has not, and
     ``not-applicable`` elsewhere. Decisions of the given status (all when None)."""
@@ -362,15 +377,14 @@ def compliance_matrix(store: GraphStore, *, status: str | None = "accepted") -> 
             } GROUP BY ?region ORDER BY ?region""",
         )
     ]
-    status_filter = (
-        f"FILTER (?status = <https://w3id.org/rsikg/id/vocab/decision-status/{status}>)" if status else ""
-    )
+    # The status is a member of the vocabulary's enumeration, never a client's text, and still
+    # goes through the builder as every term does.
     decisions = _rows(
         store,
         f"""SELECT ?decision (SAMPLE(?t) AS ?title) (SAMPLE(?status) AS ?s)
                   (GROUP_CONCAT(DISTINCT STR(?r); separator=" ") AS ?applies) WHERE {{
+            {sparql.values("status", [_status_concept(status)]) if status else ""}
             ?decision a rsi:ArchitectureDecision ; rsi:status ?status .
-            {status_filter}
             OPTIONAL {{ ?decision dct:title ?t FILTER (LANG(?t) = "da") }}
             OPTIONAL {{ ?decision rsi:appliesTo ?r }}
         }} GROUP BY ?decision ORDER BY ?decision""",

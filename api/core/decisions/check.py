@@ -27,6 +27,7 @@ from api.core import dependencies
 from api.core.decisions.records import DECISION_STATUS, Candidate
 from api.core.loading import data_extract, data_graphs
 from api.core.namespaces import RSI, SPARQL_PREFIXES, compact
+from api.core.sparql_terms import term, values
 from api.core.store import GraphStore
 from api.core.validation import ValidationReport, validate_graph
 
@@ -82,15 +83,11 @@ def _iri_objects(graph: rdflib.Graph, predicate: URIRef, subjects: list[URIRef])
     return sorted(found)
 
 
-def _values(terms: list[URIRef] | set[URIRef]) -> str:
-    return " ".join(f"<{t}>" for t in sorted(terms))
-
-
 def _existing(store: GraphStore, nodes: set[URIRef], graphs: list[str]) -> set[URIRef]:
     if not nodes:
         return set()
     result = store.select(
-        f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {_values(nodes)} }} ?s ?p ?o }}", default_graphs=graphs
+        f"SELECT DISTINCT ?s WHERE {{ {values('s', sorted(nodes))} ?s ?p ?o }}", default_graphs=graphs
     )
     return {row[0] for row in result.rows if isinstance(row[0], URIRef)}
 
@@ -108,7 +105,7 @@ def _status_changes(store: GraphStore, candidate: Candidate, graphs: list[str]) 
         return []
     in_store = {x for _d, x in targets} - set(candidate.decisions)
     result = store.select(
-        f"SELECT ?x WHERE {{ VALUES ?x {{ {_values(in_store)} }} ?x <{RSI.status}> <{ACCEPTED}> }}",
+        f"SELECT ?x WHERE {{ {values('x', sorted(in_store))} ?x {term(RSI.status)} {term(ACCEPTED)} }}",
         default_graphs=graphs,
     )
     accepted = {row[0] for row in result.rows if isinstance(row[0], URIRef)}
@@ -139,35 +136,36 @@ _DECISION_LINKS = "rdf:type, rsi:status, rsi:decisionKind, rsi:affects, rsi:supe
 def _extract_query(concerned: list[URIRef], candidate: Candidate) -> str:
     objects = {o for o in candidate.graph.objects() if isinstance(o, URIRef)}
     systems = _iri_objects(candidate.graph, RSI.affects, candidate.decisions)
-    pairs = " ".join(
-        f"(<{d}> <{r}>)"
+    pairs = [
+        (d, r)
         for s in candidate.statements
         for d in candidate.graph.objects(s, RSI.complianceOf)
         for r in candidate.graph.objects(s, RSI.statedBy)
         if isinstance(d, URIRef) and isinstance(r, URIRef)
-    )
+    ]
+    concerned = sorted(set(concerned))
     return f"""{SPARQL_PREFIXES}
 CONSTRUCT {{ ?s ?p ?o }} WHERE {{
-  {{ VALUES ?s {{ {_values(set(concerned))} }} ?s ?p ?o }}
+  {{ {values("s", concerned)} ?s ?p ?o }}
   UNION {{
-    VALUES ?c {{ {_values(set(concerned))} }}
+    {values("c", concerned)}
     ?c ?link ?s .
     ?s ?p ?o . FILTER (?p IN ({_NEIGHBOUR_FACTS}))
   }}
-  UNION {{ VALUES ?s {{ {_values(objects)} }} ?s ?p ?o . FILTER (?p IN ({_NEIGHBOUR_FACTS})) }}
+  UNION {{ {values("s", sorted(objects))} ?s ?p ?o . FILTER (?p IN ({_NEIGHBOUR_FACTS})) }}
   UNION {{
-    VALUES ?c {{ {_values(set(concerned))} }}
+    {values("c", concerned)}
     ?c {_CHAIN}+ ?s .
     ?s ?p ?o . FILTER (?p IN ({_DECISION_LINKS}))
   }}
   UNION {{
-    {{ VALUES ?system {{ {_values(set(systems))} }} }}
-    UNION {{ VALUES ?c {{ {_values(set(concerned))} }} ?c rsi:affects ?system }}
+    {{ {values("system", sorted(set(systems)))} }}
+    UNION {{ {values("c", concerned)} ?c rsi:affects ?system }}
     ?s rsi:affects ?system .
     ?s ?p ?o . FILTER (?p IN ({_DECISION_LINKS}))
   }}
   UNION {{
-    VALUES (?decision ?region) {{ {pairs} }}
+    {values(("decision", "region"), pairs)}
     ?s rsi:complianceOf ?decision ; rsi:statedBy ?region .
     ?s ?p ?o . FILTER (?p IN (rdf:type, rsi:complianceOf, rsi:statedBy))
   }}
@@ -412,7 +410,7 @@ def _comply_or_explain(
         rows = _select(
             store,
             f"""SELECT ?decision ?region ?statement ?status WHERE {{
-                VALUES ?decision {{ {_values(set(candidate.decisions))} }}
+                {values("decision", sorted(set(candidate.decisions)))}
                 ?statement rsi:complianceOf ?decision ; rsi:statedBy ?region ;
                            rsi:complianceStatus ?status .
             }}""",
@@ -437,7 +435,7 @@ def _labels(store: GraphStore, nodes: set[URIRef], graphs: list[str]) -> dict[st
     rows = _select(
         store,
         f"""SELECT ?s ?label WHERE {{
-            VALUES ?s {{ {_values(nodes)} }}
+            {values("s", sorted(nodes))}
             ?s skos:prefLabel ?label .
         }}""",
         graphs,

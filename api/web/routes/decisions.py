@@ -8,6 +8,7 @@ GET /decisions/{id}, GET /decisions/{id}/history and GET /compliance read them b
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated, Any
 
 import anyio.to_thread
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse
 from api.core.decisions import adoption
 from api.core.decisions.check import Check, to_text
 from api.core.decisions.records import MEDIA_TYPES
+from api.core.decisions.vocabulary import DecisionStatus
 from api.web.auth import require_token
 from api.web.conneg import choose
 from api.web.deps import ServiceDep, StateDep, read_body
@@ -33,6 +35,20 @@ _RECORD_BODY = {
         "application/ld+json": {"schema": {"type": "object"}},
     },
 }
+
+
+class StatusParam(StrEnum):
+    """``GET /compliance?status=``: a word of the decision-status vocabulary, or ``all``. An
+    enumeration, so anything else is a 400 naming the allowed words before any query is made."""
+
+    PROPOSED = DecisionStatus.PROPOSED.value
+    ACCEPTED = DecisionStatus.ACCEPTED.value
+    REJECTED = DecisionStatus.REJECTED.value
+    DEPRECATED = DecisionStatus.DEPRECATED.value
+    SUPERSEDED = DecisionStatus.SUPERSEDED.value
+    ALL = "all"
+
+
 AgentParam = Annotated[
     str, Query(description="Who adopts the record, recorded in its provenance (prov:wasAttributedTo).")
 ]
@@ -192,15 +208,15 @@ async def compliance(
     accept: Annotated[str | None, Header()] = None,
     format: Annotated[str | None, Query(description="json or csv (instead of Accept)")] = None,
     status: Annotated[
-        str | None, Query(description="decisions of this status; 'all' for every one")
-    ] = "accepted",
+        StatusParam, Query(description="decisions of this status; 'all' for every one")
+    ] = StatusParam.ACCEPTED,
 ) -> Response:
     fmt = format or choose(accept, [("application/json", "json"), ("text/csv", "csv")])
     if fmt not in ("json", "csv"):
         raise HttpError(
             406 if format is None else 400, "the matrix is answered as application/json or text/csv"
         )
-    chosen = None if status == "all" else status
+    chosen = None if status is StatusParam.ALL else DecisionStatus(status.value)
     matrix = await anyio.to_thread.run_sync(lambda: adoption.compliance_matrix(service.store, status=chosen))
     if fmt == "csv":
         return Response(matrix.to_csv(), media_type="text/csv; charset=utf-8", headers={"Vary": "Accept"})

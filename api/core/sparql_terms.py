@@ -1,0 +1,176 @@
+"""The one way rsikg puts a term into SPARQL text.
+
+Every query and update rsikg writes itself gets its IRIs, literals, variables and VALUES blocks
+from here, and nowhere else (tests/core/test_sparql_terms.py fails the build if ``api/`` formats
+a term into query text by hand). Each function checks its value and raises
+:class:`~api.errors.InputError` for one that cannot be written safely, so a value a client chose
+(a MADR front-matter word, a record id given as an IRI, a query parameter) can never end a term
+early and add SPARQL of its own. Where a store API takes bound terms instead of text
+(``GraphStore.query(bindings=...)``), that is better still: nothing is written at all.
+
+The IRI and string syntax is the same in N-Triples and Turtle, so writers of those (the
+synthetic data generator) use these functions too. Result serialisation (SPARQL TSV in
+``api/core/store/results.py``) and display (``namespaces.compact``) are not query text and keep
+their own forms.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import rdflib
+from rdflib.term import Node
+
+from api.errors import InputError, Location
+
+# SPARQL 1.1 IRIREF: '<' ([^<>"{}|^`\]-[#x00-#x20])* '>'. DEL and the C1 controls are allowed by
+# that grammar but by no IRI (RFC 3987), and lone surrogates are not Unicode: refused as well.
+# An absolute IRI also starts with a scheme (RFC 3986: a letter, then letters, digits, +-.).
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_PLAIN_IRI = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>"{}|^`\\\x7f-\x9f\ud800-\udfff]*')
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\x7f-\x9f\ud800-\udfff]')
+_LANGUAGE = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PREFIX = re.compile(r"([A-Za-z]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?)?")
+_BLANK = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?")
+# ECHAR: the characters a string literal may not hold as they are (", \, LF, CR), and the
+# other controls with an escape of their own, written escaped for readable queries.
+_TO_ESCAPE = re.compile(r'[\\"\n\r\t\b\f\ud800-\udfff]')
+_ESCAPES = str.maketrans(
+    {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
+)
+_SHOWN = 80  # characters of a refused value repeated in a message: enough to recognise it
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= _SHOWN else value[:_SHOWN] + "…")
+
+
+def is_iri(value: str) -> bool:
+    """Whether ``value`` is an absolute IRI that :func:`iri` writes."""
+    return _PLAIN_IRI.fullmatch(value) is not None
+
+
+def checked_iri(value: str, where: Location | None = None) -> str:
+    """``value`` itself, if it is an absolute IRI with no character SPARQL forbids in one."""
+    text = str(value)
+    if _PLAIN_IRI.fullmatch(text):  # the usual case, in one regular expression
+        return text
+    if not _SCHEME.match(text):
+        raise InputError(
+            f"{_shown(text)} is not an absolute IRI: it needs a scheme such as https: at the start",
+            where,
+        )
+    bad = _NOT_IN_IRI.search(text)
+    if bad is not None:
+        raise InputError(
+            f"{_shown(text)} is not an IRI: it holds {bad.group()!r} at character {bad.start() + 1}, "
+            'and an IRI may not hold spaces, control characters or any of <>"{}|^`\\',
+            where,
+        )
+    return text
+
+
+def iri(value: str, where: Location | None = None) -> str:
+    """An IRI as SPARQL (and N-Triples) text: ``<value>``, after :func:`checked_iri`."""
+    if isinstance(value, str) and _PLAIN_IRI.fullmatch(value):  # fast path: one call, no copy
+        return f"<{value}>"
+    return f"<{checked_iri(value, where)}>"
+
+
+def _unicode(value: str, where: Location | None) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise InputError(
+            f"the text holds an unpaired surrogate at character {err.start + 1}, which is not Unicode",
+            where,
+        ) from None
+    return value
+
+
+def literal(
+    value: str, lang: str | None = None, datatype: str | None = None, where: Location | None = None
+) -> str:
+    """A literal: ``"text"``, ``"text"@lang`` or ``"text"^^<datatype>``, escaped as ECHAR."""
+    if lang and datatype:
+        raise ValueError("a literal has a language or a datatype, not both")
+    text = str(value)
+    if _TO_ESCAPE.search(text):  # most texts have nothing to escape
+        text = _unicode(text, where).translate(_ESCAPES)
+    quoted = f'"{text}"'
+    if lang:
+        if not _LANGUAGE.fullmatch(lang):
+            raise InputError(f"{_shown(lang)} is not a language tag (such as da or en-GB)", where)
+        return f"{quoted}@{lang}"
+    if datatype:
+        return f"{quoted}^^{iri(datatype, where)}"
+    return quoted
+
+
+def integer(value: int) -> str:
+    """A whole number as SPARQL text (for LIMIT, OFFSET and integer literals)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(f"integer takes an int, not {type(value).__name__}")
+    return str(value)
+
+
+def variable(name: str) -> str:
+    """``?name``, for a name of letters, digits and underscores."""
+    if not _VARIABLE.fullmatch(name):
+        raise ValueError(f"{_shown(name)} is not a variable name rsikg writes")
+    return f"?{name}"
+
+
+def blank(label: str, where: Location | None = None) -> str:
+    """A blank node label: ``_:label``."""
+    if not _BLANK.fullmatch(label):
+        raise InputError(f"{_shown(label)} cannot be written as a blank node label", where)
+    return f"_:{label}"
+
+
+def term(node: Node, where: Location | None = None) -> str:
+    """An rdflib term (IRI, literal, blank node or variable) as SPARQL text."""
+    if isinstance(node, rdflib.URIRef):
+        return iri(str(node), where)
+    if isinstance(node, rdflib.Literal):
+        datatype = str(node.datatype) if node.datatype is not None and not node.language else None
+        return literal(str(node), lang=node.language, datatype=datatype, where=where)
+    if isinstance(node, rdflib.BNode):
+        return blank(str(node), where)
+    if isinstance(node, rdflib.Variable):
+        return variable(str(node))
+    raise TypeError(f"cannot write {node!r} as a SPARQL term")
+
+
+def values(variables: str | Sequence[str], rows: Iterable[Node] | Iterable[Sequence[Node]]) -> str:
+    """A VALUES block: ``VALUES ?x { <a> <b> }`` for one variable (rows are terms), or
+    ``VALUES (?x ?y) { (<a> <b>) }`` for several (rows are sequences of terms)."""
+    if isinstance(variables, str):
+        single = " ".join(term(node) for node in rows)  # type: ignore[arg-type]
+        return f"VALUES {variable(variables)} {{ {single} }}"
+    width = len(variables)
+    lines = []
+    for row in rows:
+        cells = tuple(row)  # type: ignore[arg-type]
+        if len(cells) != width:
+            raise ValueError(f"a VALUES row has {len(cells)} terms for {width} variables")
+        lines.append("(" + " ".join(term(node) for node in cells) + ")")
+    names = " ".join(variable(v) for v in variables)
+    return f"VALUES ({names}) {{ {' '.join(lines)} }}"
+
+
+def triples_block(triples: Iterable[tuple[Node, Node, Node]]) -> str:
+    """Triples as the lines of a graph pattern or of INSERT DATA: ``s p o .`` each."""
+    return "\n".join(f"    {term(s)} {term(p)} {term(o)} ." for s, p, o in triples)
+
+
+def prologue(prefixes: Iterable[tuple[str, str]]) -> str:
+    """``PREFIX p: <namespace>`` lines for (prefix, namespace) pairs."""
+    lines = []
+    for name, namespace in prefixes:
+        if not _PREFIX.fullmatch(name):
+            raise ValueError(f"{_shown(name)} is not a prefix name")
+        lines.append(f"PREFIX {name}: {iri(namespace)}\n")
+    return "".join(lines)
