@@ -7,7 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ import pytest
 from api.core.loading import load_project
 from api.core.store import OxigraphStore, open_store
 from api.settings import MEMORY, Settings
+from tests.listener import Listener
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -85,3 +86,11 @@ def project_store_with_examples() -> OxigraphStore:
     store = open_store(None)
     load_project(store, Settings(store=MEMORY, project_dir=ROOT), examples=True)
     return store
+
+
+@pytest.fixture
+def listener() -> Iterator[Listener]:
+    """A loopback listener that counts connections: the witness that nothing was fetched."""
+    running = Listener()
+    yield running
+    running.close()

@@ -89,14 +89,40 @@ def java_executable() -> str:
     return java
 
 
+_OWLREADY = "http://www.lesfleursdunormal.fr/static/_downloads/owlready_ontology.owl#"
+"""owlready2's own annotations; its ``python_module`` makes it import the Python module named."""
+
+
+def _reaches_out(predicate: Node) -> bool:
+    """Whether owlready2 acts beyond the file it reads on a triple with this predicate: it
+    downloads every owl:imports target (over HTTP, from anywhere), and imports the Python
+    module an owlready python_module annotation names."""
+    return predicate == OWL.imports or str(predicate).startswith(_OWLREADY)
+
+
+def local_only(graph: rdflib.Graph) -> rdflib.Graph:
+    """``graph`` without the triples that would make owlready2 fetch or import anything: the
+    reasoner sees exactly the data it is given, which already holds the ontology (rsikg loads
+    it as a file), so an import is never needed and never followed."""
+    outward = [t for t in graph if _reaches_out(t[1])]
+    if not outward:
+        return graph
+    kept = rdflib.Graph()
+    kept += graph
+    for triple in outward:
+        kept.remove(triple)
+    return kept
+
+
 def _run_hermit(graph: rdflib.Graph) -> tuple[bool, list[str]]:
-    """(consistent, unsatisfiable class IRIs) for one graph, in a fresh owlready2 world."""
+    """(consistent, unsatisfiable class IRIs) for one graph, in a fresh owlready2 world that
+    reads it from a local file, and nothing else."""
     import owlready2  # imported here: it is slow to import and only this needs it
 
     owlready2.JAVA_EXE = java_executable()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "closure.nt"
-        graph.serialize(path, format="nt", encoding="utf-8")
+        local_only(graph).serialize(path, format="nt", encoding="utf-8")
         world = owlready2.World()
         ontology = world.get_ontology(path.as_uri())
         with path.open("rb") as f:

@@ -4,15 +4,25 @@ made by hand (whose answers are known) and on the project's own sourced dependen
 from __future__ import annotations
 
 import itertools
+import math
 import sys
+import threading
 from collections.abc import Iterable
 
+import networkx as nx
 import pytest
 
 from api.core import dependencies
-from api.core.dependencies import MAX_DEPTH, DependencyGraph, NoPathError, NotInGraphError
+from api.core.dependencies import (
+    MAX_DEPTH,
+    MAX_SAMPLES,
+    MIN_SAMPLES,
+    DependencyGraph,
+    NoPathError,
+    NotInGraphError,
+)
 from api.core.store import OxigraphStore
-from api.errors import InputError
+from api.errors import InputError, QueryDeadlineError
 
 ID = "https://w3id.org/rsikg/id/"
 SYS = f"{ID}system/"
@@ -236,6 +246,63 @@ def test_critical_of_a_graph_without_dependencies(store):
     insert(store, [("f", "usedBy", "g")])
     found = dependencies.build(store).critical()
     assert found == {"articulationPoints": [], "betweenness": [], "betweennessSamples": None, "nodes": 0}
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_chunked_betweenness_equals_networkx(seed):
+    """Exact, and from k sampled sources (the same sources networkx samples for the seed)."""
+    graph = nx.gnp_random_graph(40, 0.07, seed=seed, directed=True)
+    graph = nx.relabel_nodes(graph, {n: f"n{n}" for n in graph})
+    exact = dependencies.betweenness(graph)
+    assert exact == pytest.approx(nx.betweenness_centrality(graph), abs=1e-12)
+    assert any(value > 0 for value in exact.values())
+    for k in (2, 3, 11, 39, 40):
+        expected = nx.betweenness_centrality(graph, k=k, seed=1)
+        assert dependencies.betweenness(graph, k) == pytest.approx(expected, abs=1e-12), k
+        assert all(math.isfinite(v) for v in dependencies.betweenness(graph, k).values())
+
+
+def test_samples_out_of_bounds_are_refused_naming_the_limit(store):
+    insert(store, [("a", "dependsOn", "b"), ("b", "dependsOn", "c")])
+    graph = dependencies.build(store)
+    for samples in (-1, 0, 1, MAX_SAMPLES + 1, 5000):
+        with pytest.raises(InputError, match=f"between {MIN_SAMPLES} and {MAX_SAMPLES}") as caught:
+            graph.critical(samples=samples)
+        assert caught.value.location.field == "samples"
+    assert graph.critical(samples=MIN_SAMPLES)["betweennessSamples"] == MIN_SAMPLES
+
+
+def test_betweenness_stops_at_the_deadline_and_when_cancelled():
+    graph = nx.gnp_random_graph(300, 0.02, seed=1, directed=True)
+    calls = []
+
+    def check() -> None:
+        calls.append(1)
+        if len(calls) == 3:
+            raise QueryDeadlineError(0.5)
+
+    with pytest.raises(QueryDeadlineError):
+        dependencies.betweenness(graph, check=check)
+    assert len(calls) == 3  # stopped between chunks, not after all 300 sources
+    timed_out = dependencies._checker(0.0, None)
+    with pytest.raises(QueryDeadlineError):
+        dependencies.betweenness(graph, check=timed_out)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(dependencies.Cancelled):
+        dependencies.betweenness(graph, check=dependencies._checker(60.0, cancel))
+
+
+def test_critical_passes_its_deadline_and_remembers_only_finished_answers(store):
+    insert(store, [("a", "dependsOn", "b"), ("b", "dependsOn", "c"), ("c", "dependsOn", "a")])
+    graph = dependencies.build(store)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(dependencies.Cancelled):
+        graph.critical(cancel=cancel)
+    with pytest.raises(QueryDeadlineError):
+        graph.critical(deadline=0.0)
+    assert graph.critical(deadline=60.0)["nodes"] == 3
 
 
 # -- paths ---------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import rdflib
+from rdflib.namespace import OWL, RDF
 
 from api.core import reasoning
 from api.core.loading import INFERRED_GRAPH, load_files
@@ -63,3 +64,29 @@ def test_rdfs_materialisation_goes_to_its_own_graph(store, settings):
     before = len(store)
     reasoning.materialise(store, store.to_rdflib(exclude_graphs=[INFERRED_GRAPH]), "rdfs")
     assert len(store) == before
+
+
+@pytest.mark.reasoner
+def test_the_reasoner_never_follows_owl_imports(listener):
+    graph = ontology_with()
+    ontology = rdflib.URIRef("https://example.org/hostile")
+    graph.add((ontology, RDF.type, OWL.Ontology))
+    graph.add((ontology, OWL.imports, rdflib.URIRef(f"{listener.base}x")))
+    graph.add((ontology, OWL.imports, rdflib.URIRef(f"{listener.base}y.owl")))
+    report = reasoning.check_consistency(graph)
+    assert report.consistent, report.to_text()
+    assert listener.connections == 0
+
+
+def test_what_would_reach_out_is_left_out_of_the_reasoners_input():
+    owlready = "http://www.lesfleursdunormal.fr/static/_downloads/owlready_ontology.owl#python_module"
+    graph = rdflib.Graph()
+    graph.add((T.onto, OWL.imports, rdflib.URIRef("http://127.0.0.1:9/x")))
+    graph.add((T.onto, rdflib.URIRef(owlready), rdflib.Literal("antigravity")))
+    graph.add((T.onto, RDF.type, OWL.Ontology))
+    kept = reasoning.local_only(graph)
+    assert set(kept) == {(T.onto, RDF.type, OWL.Ontology)}
+    assert len(graph) == 3  # the caller's graph is not changed
+    plain = rdflib.Graph()
+    plain.add((T.onto, RDF.type, OWL.Ontology))
+    assert reasoning.local_only(plain) is plain  # nothing to leave out: no copy

@@ -5,12 +5,18 @@ from __future__ import annotations
 
 import io
 import json
+import socket
+import threading
+import time
 
 import httpx
 import networkx as nx
 import pytest
+import uvicorn
+from fastapi import FastAPI, Request
 
-from tests.web.conftest import TOKEN
+from api.web.routes.graph import _unless_disconnected
+from tests.web.conftest import TOKEN, free_port
 
 ID = "https://w3id.org/rsikg/id/"
 SYS = f"{ID}system/"
@@ -335,3 +341,74 @@ def test_a_write_shows_in_the_next_dependency_answer(make_server):
     )
     assert refused.status_code == 403
     assert len(get(server, "/graph/impact/nsp").json()["dependents"]) == 3  # fmk, ppj, sundhedsjournalen
+
+
+# -- bounds on /graph/critical ---------------------------------------------------------------------
+
+
+def _strict_json(text: str) -> object:
+    """JSON as the standard has it: NaN and Infinity are not JSON (Python's reader allows them)."""
+
+    def refuse(constant: str) -> object:
+        raise ValueError(f"{constant} is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def test_samples_out_of_bounds_are_400_naming_the_limit(server):
+    for samples in (0, 1, 257, 5000):
+        response = get(server, "/graph/critical", samples=samples)
+        assert response.status_code == 400, samples
+        assert response.json()["location"] == {"field": "samples"}
+        assert "between 2 and 256 (the limit)" in response.json()["detail"]
+    for samples in (2, 256):
+        response = get(server, "/graph/critical", samples=samples)
+        assert response.status_code == 200
+        body = _strict_json(response.text)
+        assert isinstance(body, dict) and body["betweennessSamples"] == min(samples, body["nodes"])
+
+
+def test_critical_past_the_deadline_is_503(make_server):
+    server = make_server(query_deadline=1e-9)
+    response = get(server, "/graph/critical")
+    assert response.status_code == 503
+    assert "deadline" in response.json()["detail"]
+    assert response.headers["retry-after"] == "1"
+    assert httpx.get(f"{server.url}/health", timeout=5).status_code == 200
+
+
+def test_work_stops_when_the_client_goes_away():
+    """The route's helper, in a real uvicorn on loopback: a client that sends a request and
+    hangs up sets the cancel flag, which the work in the thread sees."""
+    app = FastAPI()
+    seen: dict[str, float] = {}
+
+    @app.get("/slow")
+    async def slow(request: Request) -> dict[str, bool]:
+        cancel = threading.Event()
+
+        def work() -> bool:
+            started = time.monotonic()
+            stopped = cancel.wait(timeout=20)  # stands for chunks of work checking the flag
+            seen["after"] = time.monotonic() - started
+            return stopped
+
+        return {"cancelled": await _unless_disconnected(request, cancel, work)}
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        with socket.create_connection(("127.0.0.1", port)) as client:
+            client.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            time.sleep(0.3)
+        deadline = time.monotonic() + 5
+        while "after" not in seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "after" in seen and seen["after"] < 3  # not the 20 s the work would have taken
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

@@ -18,9 +18,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import rdflib
 import yaml
@@ -29,6 +30,8 @@ from mdit_py_plugins.front_matter import front_matter_plugin
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node, URIRef
 
+from api.core import sparql_terms
+from api.core.decisions import vocabulary
 from api.core.namespaces import ID, RSI
 from api.core.store import Source, open_store, rdf_format, rdf_format_for_path
 from api.errors import InputError, Location, display_path
@@ -179,6 +182,12 @@ def read_files(paths: Sequence[Path], *, statements: bool = False) -> Candidate:
 def read_record(data: bytes, media_type: str, name: str, *, statements: bool = False) -> Candidate:
     """Read one record from bytes of the given media type (parameters such as charset ignored)."""
     base = media_type.split(";", 1)[0].strip().lower()
+    if len(data) > MAX_RECORD_BYTES:
+        raise InputError(
+            f"the record is {len(data)} bytes, more than the limit of {MAX_RECORD_BYTES} bytes (1 MiB) "
+            "for one record",
+            Location(name),
+        )
     if not data.strip():
         raise InputError("the record is empty", Location(name))
     try:
@@ -188,6 +197,7 @@ def read_record(data: bytes, media_type: str, name: str, *, statements: bool = F
             f"the record is not UTF-8 ({err.reason} at byte {err.start})", Location(name)
         ) from None
     if base in MARKDOWN_TYPES:
+        _refuse_control_characters(text, name)
         graph, record = _read_markdown(text, name, statements=statements)
         candidate = Candidate(graph)
         (candidate.statements if statements else candidate.decisions).append(record)
@@ -207,6 +217,22 @@ def read_record(data: bytes, media_type: str, name: str, *, statements: bool = F
             )
     candidate.inputs.append(RecordInput(name, base, text))
     return candidate
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _refuse_control_characters(text: str, name: str) -> None:
+    """A record is text: a NUL or another control character would be turned into U+FFFD by
+    the Markdown reader and stored as something the author did not write."""
+    found = _CONTROL.search(text)
+    if found is not None:
+        line = text.count("\n", 0, found.start()) + 1
+        column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
+        raise InputError(
+            f"the record holds the control character U+{ord(found.group()):04X}, which a text record may not",
+            Location(name, line, column),
+        )
 
 
 def _merge(into: Candidate, part: Candidate) -> None:
@@ -255,6 +281,117 @@ def _typed(graph: rdflib.Graph, cls: URIRef, name: str) -> list[URIRef]:
             )
         found.append(node)
     return sorted(found)
+
+
+# --------------------------------------------------------------------------------------------
+# Limits: what a record may be, checked before any work is done on it
+# --------------------------------------------------------------------------------------------
+
+MAX_RECORD_BYTES = 1 << 20
+"""1 MiB per record. The largest example record is 1.5 KB and a long real one a few tens of KB;
+within 1 MiB the YAML reader (pure Python, about 1 s per MiB of scalars) and the Markdown
+parser stay around a second. The HTTP body limit (10 MiB) is for the Graph Store's graphs."""
+
+MAX_LIST_ITEMS = 1000
+"""Items in one front-matter list (``affects:``, ``applies-to:``, ...), and keys in one
+mapping. A decision names a handful of systems or regions; 1,000 is far beyond any real one,
+yet bounds the triples a record adds, and so the SHACL check of the candidate (200,000 items
+ran over 300 s before this limit). A decision touching more systems names a group of them."""
+
+MAX_FRONT_MATTER_VALUES = 10_000
+"""Values in the whole front matter (every key, list item and scalar): about 0.3 s of YAML."""
+
+MAX_FRONT_MATTER_DEPTH = 10
+"""Nesting of lists and mappings; a record needs two (keys → a list). The YAML composer
+recurses per level, so a deep nesting would otherwise exhaust the stack."""
+
+
+class _Refused(yaml.MarkedYAMLError):
+    """Front matter that parses but is refused (a limit, an alias, a duplicate key)."""
+
+    def __init__(
+        self,
+        problem: str,
+        mark: yaml.Mark | None,
+        *,
+        field: str | None = None,
+        first: yaml.Mark | None = None,
+    ) -> None:
+        super().__init__(problem=problem, problem_mark=mark, context_mark=first)
+        self.field = field
+
+
+class _RecordLoader(yaml.SafeLoader):
+    """YAML for a record's front matter: the safe loader, refusing anchors and aliases (a record
+    needs none, and seven levels of them made a 1.7 KB record a 702 MB answer), duplicate keys
+    (the last one would silently win), and lists, mappings and nesting past the limits above.
+    The checks run while the document is composed, so an oversized list stops at its limit."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._values = 0
+        self._keys: list[str] = []  # per level being composed, the top-level key it is under
+        self._under: dict[int, str] = {}  # id of each mapping node → the top-level key it is under
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except ValueError as err:  # e.g. an integer of more than 4,300 digits, a date out of range
+            raise _Refused(f"the value cannot be read ({err})", node.start_mark) from None
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        # index: a list item's position, a mapping value's key node, or None for a key
+        # errors name the top-level key a value is under (the root and its keys have none)
+        if len(self._keys) == 1 and isinstance(index, yaml.ScalarNode):
+            field = str(index.value)
+        else:
+            field = self._keys[-1] if self._keys else ""
+        event = self.peek_event()
+        problem = self._refusal(event, parent, index)
+        if problem:
+            raise _Refused(problem, event.start_mark, field=field or None)
+        self._keys.append(field)
+        try:
+            node = super().compose_node(parent, index)
+        finally:
+            self._keys.pop()
+        if isinstance(node, yaml.MappingNode):
+            self._under[id(node)] = field
+        return node
+
+    def _refusal(self, event: yaml.Event, parent: yaml.Node | None, index: Any) -> str:
+        """Why the node ``event`` starts is refused, or ""."""
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            return "anchors and aliases (&name, *name) are not allowed in a record"
+        self._values += 1
+        if self._values > MAX_FRONT_MATTER_VALUES:
+            return f"more than {MAX_FRONT_MATTER_VALUES} values (the limit)"
+        if len(self._keys) >= MAX_FRONT_MATTER_DEPTH:
+            return f"nested deeper than {MAX_FRONT_MATTER_DEPTH} levels (the limit)"
+        if isinstance(parent, yaml.SequenceNode) and isinstance(index, int) and index >= MAX_LIST_ITEMS:
+            return f"a list of more than {MAX_LIST_ITEMS} items (the limit)"
+        if isinstance(parent, yaml.MappingNode) and index is None and len(parent.value) >= MAX_LIST_ITEMS:
+            return f"more than {MAX_LIST_ITEMS} keys in one mapping (the limit)"
+        return ""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
+        seen: dict[Hashable, yaml.Node] = {}
+        for key_node, _value in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                first = seen.setdefault(key, key_node)
+            except TypeError:
+                continue  # an unhashable key: the safe constructor says so
+            if first is not key_node:
+                raise _Refused(
+                    f"duplicate key {key!r}: a key may be given once",
+                    key_node.start_mark,
+                    field=self._under.get(id(node)) or str(key),
+                    first=first.start_mark,
+                )
+        return super().construct_mapping(node, deep)
 
 
 # --------------------------------------------------------------------------------------------
@@ -369,22 +506,33 @@ def _read_markdown(text: str, name: str, *, statements: bool) -> tuple[rdflib.Gr
 
 def _front_matter(content: str, name: str, problems: list[InputError]) -> dict[str, tuple[object, int]]:
     """The front matter's top-level keys, each with its value and 1-based line in the file."""
+    loader = _RecordLoader(content)
     try:
-        node = yaml.compose(content, Loader=yaml.SafeLoader)
-        data = yaml.load(content, Loader=yaml.SafeLoader)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        line = mark.line + 2 if mark is not None else 2  # +1 for the opening '---', +1 to count from 1
-        column = mark.column + 1 if mark is not None else None
-        raise RecordError(
-            [InputError(f"the YAML front matter does not parse: {err.problem}", Location(name, line, column))]
-        ) from None
+        raise RecordError([_yaml_problem(err, name)]) from None
+    finally:
+        loader.dispose()
     if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
         raise RecordError(
             [InputError("the front matter must be YAML keys and values (key: value)", Location(name, line=2))]
         )
     lines = {k.value: k.start_mark.line + 2 for k, _v in node.value if isinstance(k, yaml.ScalarNode)}
     return {str(k): (v, lines.get(str(k), 2)) for k, v in data.items()}
+
+
+def _yaml_problem(err: yaml.MarkedYAMLError, name: str) -> InputError:
+    """A YAML error as a located problem; lines count the file's, past the opening '---'."""
+    mark = err.problem_mark or err.context_mark
+    line = mark.line + 2 if mark is not None else 2  # +1 for the opening '---', +1 to count from 1
+    column = mark.column + 1 if mark is not None else None
+    if isinstance(err, _Refused):
+        first = f" (first at line {err.context_mark.line + 2})" if err.context_mark is not None else ""
+        return InputError(
+            f"the front matter is refused: {err.problem}{first}", Location(name, line, column, err.field)
+        )
+    return InputError(f"the YAML front matter does not parse: {err.problem}", Location(name, line, column))
 
 
 def _language(fields: dict[str, tuple[object, int]], name: str, problems: list[InputError]) -> str:
@@ -447,9 +595,15 @@ def _values(spec: Key, value: object, lang: str, where: Location, problems: list
             return fail(f"{where.field} must be true or false")
         return [rdflib.Literal(value)]
     if spec.read == "vocab":
+        # Checked here, not left to the shapes: the word becomes an IRI that queries are built
+        # from, so only the vocabulary's own words get that far.
+        allowed = ", ".join(vocabulary.words(spec.namespace))
         if not isinstance(value, str) or not value.strip():
-            return fail(f"{where.field} must be a word from its vocabulary")
-        return [URIRef(spec.namespace + re.sub(r"\s+", "-", value.strip().lower()))]
+            return fail(f"{where.field} must be a word from its vocabulary: one of {allowed}")
+        concept = vocabulary.concept(spec.namespace, re.sub(r"\s+", "-", value.strip().lower()))
+        if concept is None:
+            return fail(f"{where.field}: {value[:80]!r} is not a word of its vocabulary; use {allowed}")
+        return [concept]
     if spec.read == "refs":
         items = value if isinstance(value, list) else [value]
         refs: list[Node] = []
@@ -469,7 +623,7 @@ def _reference(item: object, kind: str) -> URIRef | None:
     if not isinstance(item, str):
         return None
     item = item.strip()
-    if item.startswith(("http://", "https://", "urn:")) and not any(c in item for c in ' <>"{}|\\^`'):
+    if item.startswith(("http://", "https://", "urn:")) and sparql_terms.is_iri(item):
         return URIRef(item)
     match = _REF.match(item)
     if match:

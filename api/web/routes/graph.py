@@ -7,17 +7,20 @@ default), Cytoscape.js JSON, GraphML, GEXF, DOT or Mermaid.
 
 from __future__ import annotations
 
-from typing import Annotated
+import threading
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
+import anyio
 import anyio.to_thread
 import networkx as nx
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.core.dependencies import DIRECTIONS, MAX_DEPTH, MAX_NODES, RELATIONS
+from api.core.dependencies import DIRECTIONS, MAX_DEPTH, MAX_NODES, MAX_SAMPLES, MIN_SAMPLES, RELATIONS
 from api.core.graph_formats import FORMATS, serialize
 from api.web.conneg import choose
-from api.web.deps import ServiceDep
+from api.web.deps import ServiceDep, StateDep
 from api.web.errors import HttpError
 
 router = APIRouter(prefix="/graph", tags=["dependency graphs"])
@@ -26,6 +29,9 @@ FormatParam = Annotated[str | None, Query(description=f"One of {', '.join(FORMAT
 RelationsParam = Annotated[
     str | None, Query(description=f"Comma-separated, of {', '.join(RELATIONS)}; default all.")
 ]
+T = TypeVar("T")
+_DISCONNECT_POLL = 0.25
+"""Seconds between checks that the client of a long computation is still there."""
 _GRAPH_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"content": {media: {} for media in FORMATS.values()}},
     400: {"description": "A parameter out of bounds"},
@@ -94,16 +100,64 @@ async def cycles(service: ServiceDep, relations: RelationsParam = None) -> JSONR
     return JSONResponse({"cycles": found})
 
 
-@router.get("/critical", summary="Articulation points and betweenness centrality of the dependency graph")
+@router.get(
+    "/critical",
+    summary="Articulation points and betweenness centrality of the dependency graph",
+    responses={
+        400: {"description": "top or samples out of bounds"},
+        503: {"description": "Stopped at the query deadline"},
+    },
+)
 async def critical(
+    request: Request,
+    state: StateDep,
     service: ServiceDep,
     top: Annotated[int, Query(ge=1, le=1000)] = 20,
     samples: Annotated[
-        int | None, Query(ge=1, le=5000, description="Estimate betweenness from k sources")
+        int | None,
+        Query(description=f"Estimate betweenness from k sources, {MIN_SAMPLES} to {MAX_SAMPLES}"),
     ] = None,
 ) -> JSONResponse:
-    found = await anyio.to_thread.run_sync(lambda: service.dependencies().critical(top=top, samples=samples))
+    cancel = threading.Event()
+
+    def run() -> dict[str, object]:
+        return service.dependencies().critical(
+            top=top, samples=samples, deadline=state.settings.query_deadline, cancel=cancel
+        )
+
+    found = await _unless_disconnected(request, cancel, run)
     return JSONResponse(found)
+
+
+async def _unless_disconnected(request: Request, cancel: threading.Event, work: Callable[[], T]) -> T:
+    """Run ``work`` in a thread while watching the connection: if the client goes away,
+    ``cancel`` is set, and the work (which checks it between chunks) stops."""
+
+    async def watch() -> None:
+        while not cancel.is_set():
+            if await request.is_disconnected():
+                cancel.set()
+                return
+            await anyio.sleep(_DISCONNECT_POLL)
+
+    def captured() -> tuple[T | None, Exception | None]:
+        # the work's error is raised outside the task group, which would wrap it in an
+        # ExceptionGroup that the error handlers do not recognise
+        try:
+            return work(), None
+        except Exception as err:
+            return None, err
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(watch)
+        try:
+            found, error = await anyio.to_thread.run_sync(captured)
+        finally:
+            cancel.set()  # stops the watcher too: the work has ended
+            group.cancel_scope.cancel()
+    if error is not None:
+        raise error
+    return found  # type: ignore[return-value]
 
 
 @router.get("/path", summary="A shortest path between two nodes", responses=_GRAPH_RESPONSES)
