@@ -6,6 +6,7 @@ or is inconsistent, 2 an error in the input or the environment.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import sys
@@ -13,21 +14,24 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import rdflib
 import typer
+from rdflib.query import ResultRow
+from rdflib.term import Node
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from api.core import dependencies, graph_formats, loading, reasoning, validation
+from api.core import dependencies, graph_formats, loading, reasoning, sparql_guard, validation
 from api.core.decisions import adoption, records
 from api.core.decisions import check as checking
+from api.core.decisions.vocabulary import DecisionStatus
 from api.core.namespaces import compact, display
 from api.core.stats import store_stats
-from api.core.store import GraphStore, SelectResult, open_store
-from api.errors import InputError, Location, RsikgError, display_path
+from api.core.store import RESULT_FORMATS, GraphStore, SelectResult, open_store
+from api.errors import InputError, Location, NotAcceptableError, RsikgError, display_path
 from api.settings import MEMORY, Settings
 
 app = typer.Typer(
@@ -164,7 +168,12 @@ def _read_query(query: str) -> str:
     if len(query) < 4096 and "\n" not in query and path.suffix in (".rq", ".sparql"):
         if not path.is_file():
             raise InputError("no such query file", Location(display_path(path)))
-        return path.read_text(encoding="utf-8")
+        try:
+            return path.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            raise InputError(
+                f"not UTF-8 ({error.reason} at byte {error.start})", Location(display_path(path))
+            ) from None
     return query
 
 
@@ -192,20 +201,33 @@ def query(
     ] = QueryFormat.table,
     store: StoreOption = None,
 ) -> None:
-    """Run a SPARQL query over the union of all graphs."""
+    """Run a SPARQL query over the union of all graphs (in an isolated worker, as the server does)."""
     with _opened(store) as (_, graph_store):
         text = _read_query(query)
+        sparql_guard.check(sparql_guard.inspect(text), known_graphs=graph_store.named_graphs())
         if format is not QueryFormat.table:
-            sys.stdout.buffer.write(graph_store.query_serialized(text, format.value))
+            results, graph = (format.value, None) if format.value in RESULT_FORMATS else (None, format.value)
+            try:
+                _, body = graph_store.client_query(text, results_format=results, graph_format=graph)
+            except NotAcceptableError as error:
+                kinds = "SELECT and ASK" if error.form == "results" else "CONSTRUCT and DESCRIBE"
+                raise InputError(
+                    f"--format {format.value} cannot carry the result of {kinds} queries",
+                    Location(field="format"),
+                ) from None
+            sys.stdout.buffer.write(body)
             return
-        result = graph_store.query(text)
-        if isinstance(result, bool):
-            out.print("true" if result else "false")
-        elif isinstance(result, SelectResult):
-            _print_table(result)
+        used, body = graph_store.client_query(text, results_format="json", graph_format="turtle")
+        if used == "turtle":
+            sys.stdout.write(body.decode())
+            return
+        result = rdflib.query.Result.parse(io.BytesIO(body), format="json")
+        if result.type == "ASK":
+            out.print("true" if result.askAnswer else "false")
         else:
-            assert isinstance(result, rdflib.Graph)
-            sys.stdout.write(result.serialize(format="turtle"))
+            variables = [str(v) for v in result.vars or []]
+            rows: list[tuple[Node | None, ...]] = [tuple(cast(ResultRow, row)) for row in result]
+            _print_table(SelectResult(variables, rows))
 
 
 @app.command()
@@ -307,6 +329,12 @@ def synth(
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to listen on (default 127.0.0.1).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="URL clients reach the service at, for the service description (default http://HOST:PORT)."
+        ),
+    ] = None,
     token_file: Annotated[
         Path | None,
         typer.Option(help="File with the bearer token that allows writes; without it, writes are off."),
@@ -318,13 +346,12 @@ def serve(
 ) -> None:
     """Serve the graph over HTTP: /sparql (SPARQL 1.1 Protocol), /store (Graph Store protocol),
     /queries (named queries), /docs. Loads the graph first when the store is empty."""
-    import uvicorn
-
     from api.web.app import create_app
 
     chosen: dict[str, Any] = {
         "host": host,
         "port": port,
+        "base_url": base_url,
         "token_file": token_file,
         "query_deadline": deadline,
         "query_workers": workers,
@@ -341,7 +368,25 @@ def serve(
         f"(writes {'on' if settings.token_file else 'off'})",
         highlight=False,
     )
-    uvicorn.run(
+    _run_server(web_app, settings, access_log=access_log)
+
+
+# Requests still running this long after SIGTERM are cancelled (uvicorn's graceful shutdown)...
+STOP_GRACE_SECONDS = 5
+# ... and the process ends this long after SIGTERM whatever still runs (see _end_when_stuck).
+STOP_DEADLINE_SECONDS = STOP_GRACE_SECONDS + 3.0
+
+
+def _run_server(web_app: Any, settings: Settings, *, access_log: bool) -> None:
+    import copy
+
+    import uvicorn
+
+    # uvicorn's own logging, plus rsikg's loggers (internal errors with their request id and
+    # traceback) on the same stream and format
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"]["rsikg"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    config = uvicorn.Config(
         web_app,
         host=settings.host,
         port=settings.port,
@@ -349,7 +394,41 @@ def serve(
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         access_log=access_log,
         log_level="info",
+        log_config=log_config,
+        timeout_graceful_shutdown=STOP_GRACE_SECONDS,
     )
+    server = uvicorn.Server(config)
+    _end_when_stuck(lambda: server.should_exit)
+    server.run()
+    if not server.started:  # the app did not start (the store locked, ...): as uvicorn.run
+        raise typer.Exit(3)
+
+
+def _end_when_stuck(stopping: Callable[[], bool]) -> None:
+    """End the process STOP_DEADLINE_SECONDS after the server began to stop, whatever still runs.
+
+    uvicorn cancels the requests still running after its grace, but a request computing in a
+    thread (anyio.to_thread, e.g. /graph/critical) cannot be cancelled: its task waits for the
+    thread, asyncio.run waits for the task, and the interpreter's exit for the thread (anyio's
+    are not daemons). A daemon thread watching for the stop ends the process instead. Writes
+    commit in one transaction, so a write cut off here is lost whole, as on a kill -9.
+    """
+    import logging
+    import threading
+    import time
+
+    def watch() -> None:
+        while not stopping():
+            time.sleep(0.1)
+        time.sleep(STOP_DEADLINE_SECONDS)
+        logging.getLogger("rsikg.web").error(
+            "still running %g s after the stop began (a request in a thread): exiting now",
+            STOP_DEADLINE_SECONDS,
+        )
+        sys.stderr.flush()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="rsikg-stop-watchdog", daemon=True).start()
 
 
 # --------------------------------------------------------------------------------------------
@@ -595,7 +674,8 @@ def compliance_matrix(
 ) -> None:
     """Decisions × regions: complies, deviates, missing (applies but no statement) or not-applicable."""
     with _opened(store) as (_, graph_store):
-        matrix = adoption.compliance_matrix(graph_store, status=None if all_decisions else "accepted")
+        chosen = None if all_decisions else DecisionStatus.ACCEPTED
+        matrix = adoption.compliance_matrix(graph_store, status=chosen)
     if format == "json":
         out.print_json(json.dumps(matrix.as_json(), ensure_ascii=False))
     elif format == "csv":

@@ -64,6 +64,11 @@ class StoreUnavailableError(RsikgError):
     """The store cannot be opened (locked by another process, unreadable directory, ...)."""
 
 
+class IsolationUnavailableError(RsikgError):
+    """The worker processes cannot be cut off from the network, and the settings expose the
+    service (writes, a public address) without the operator's leave."""
+
+
 class ReasonerUnavailableError(RsikgError):
     """The OWL reasoner cannot run, usually because Java is missing."""
 
@@ -99,6 +104,11 @@ class QueryDeadlineError(RsikgError):
             f"the query was stopped at its deadline of {seconds:g} s; narrow it (a LIMIT, a more "
             "selective pattern) or ask the operator for a longer deadline"
         )
+
+
+class ResourceLimitError(RsikgError):
+    """A request stopped by a limit on what one request may take (memory, a full queue); the
+    service answers 503 with Retry-After, as for a deadline."""
 
 
 class QueryEngineError(RsikgError):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 MEMORY = ":memory:"
@@ -39,6 +40,11 @@ class Settings(BaseSettings):
     # -- the SPARQL service ----------------------------------------------------------------
     host: str = Field(default="127.0.0.1", description="Address rsikg serve listens on.")
     port: int = Field(default=8000, description="Port rsikg serve listens on.")
+    base_url: str = Field(
+        default="",
+        description="The URL clients reach the service at (behind a proxy: the proxy's), named in the "
+        "SPARQL service description; default http://{host}:{port}.",
+    )
     token_file: Path | None = Field(
         default=None, description="File holding the bearer token for writes; no file: writes are off."
     )
@@ -50,6 +56,46 @@ class Settings(BaseSettings):
         default_factory=list,
         description="IRIs that SERVICE, LOAD and FROM may name although the store does not hold them.",
     )
+    worker_memory_mb: int = Field(
+        default=2048,
+        ge=0,
+        description="Address space one worker (a query, an update, a parse) may take, in MiB; 0: no cap. "
+        "A worker reserves about 750 MiB before it reads anything (RocksDB), so at least 1024.",
+    )
+    max_queue: int = Field(
+        default=64,
+        ge=0,
+        description="Queries that may wait for a worker; beyond, 503 with Retry-After.",
+    )
+    allow_unisolated: bool = Field(
+        default=False,
+        description="Serve writes, or on a non-loopback address, even where workers cannot be cut off "
+        "from the network (neither a network namespace nor seccomp is available).",
+    )
+
+    @field_validator("worker_memory_mb")
+    @classmethod
+    def _check_worker_memory(cls, value: int) -> int:
+        if 0 < value < 1024:
+            raise ValueError(f"worker_memory_mb must be 0 (no cap) or at least 1024, not {value}")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _check_base_url(cls, value: str) -> str:
+        if not value:
+            return value
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+            raise ValueError(f"base_url must be an http(s) URL without query or fragment, not {value!r}")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _default_base_url(self) -> Settings:
+        if not self.base_url:
+            host = f"[{self.host}]" if ":" in self.host else self.host  # an IPv6 address
+            self.base_url = f"http://{host}:{self.port}"
+        return self
 
     def read_token(self) -> str | None:
         """The write token from token_file, or None when writes are off."""

@@ -3,9 +3,11 @@ that are checked against the shapes before they are committed."""
 
 from __future__ import annotations
 
+import ipaddress
+import logging
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from api.core import dependencies, sparql_guard
 from api.core.decisions import adoption, records
 from api.core.decisions import check as checking
 from api.core.loading import load_project, shapes_files
-from api.core.store import DEFAULT_GRAPH, OxigraphStore, Source, rdf_format
+from api.core.store import DEFAULT_GRAPH, OxigraphStore, rdf_format, sandbox
 from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
 from api.core.validation import (
     ValidationReport,
@@ -24,8 +26,10 @@ from api.core.validation import (
     validate_graph,
     validation_data,
 )
-from api.errors import InputError, Location, ShapeViolationError
+from api.errors import InputError, IsolationUnavailableError, Location, ShapeViolationError
 from api.settings import Settings
+
+log = logging.getLogger("rsikg.service")
 
 ViolationKey = tuple[Node | None, Node | None, Node | None, Node | None]
 
@@ -44,6 +48,15 @@ class WriteOutcome:
     created: bool = False
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class GraphService:
     """Queries and writes over one store. Writes are serialised; each is validated on a
     scratch copy of the store and committed only if it adds no SHACL Violation."""
@@ -56,6 +69,8 @@ class GraphService:
             workers=settings.query_workers,
             deadline=settings.query_deadline,
             max_rows=settings.max_rows,
+            memory_mb=settings.worker_memory_mb,
+            max_queue=settings.max_queue,
         )
         self._shapes = read_shapes(shapes_files(settings))
         self._write_lock = threading.Lock()
@@ -73,6 +88,20 @@ class GraphService:
             self.known_graphs = frozenset(self.store.named_graphs())
             self.triples = len(self.store)
         await self.engine.start()
+        if not self.engine.isolation:
+            self._unisolated()
+
+    def _unisolated(self) -> None:
+        """Workers that can reach the network: refuse to serve writes or beyond loopback."""
+        exposed = self.settings.token_file is not None or not is_loopback(self.settings.host)
+        if not exposed or self.settings.allow_unisolated:
+            log.warning("query workers can reach the network: neither a namespace nor seccomp is available")
+            return
+        raise IsolationUnavailableError(
+            "query workers cannot be cut off from the network here (no network namespace: needs "
+            "CAP_SYS_ADMIN; no seccomp: needs libseccomp2), so rsikg will not serve writes or a "
+            "non-loopback address; install libseccomp2, or set RSIKG_ALLOW_UNISOLATED=true to accept the risk"
+        )
 
     async def close(self) -> None:
         await self.engine.close()
@@ -116,7 +145,6 @@ class GraphService:
             named_graphs=list(named_graphs) or None,
             bindings=bindings or {},
             plan=sparql_guard.row_cap_plan(features, self.settings.max_rows),
-            bounded=features.bounded,
         )
         return await self.engine.run(request)
 
@@ -125,22 +153,40 @@ class GraphService:
     def update(self, sparql: str) -> WriteOutcome:
         features = sparql_guard.inspect(sparql)
         sparql_guard.check(features, known_graphs=self.known_graphs, allowed=self.settings.allowed_iris)
-        return self._write(lambda scratch: scratch.update(sparql))
+        return self._write(self._in_worker({"operation": "update"}, sparql.encode(), "update"))
 
     def put_graph(self, graph: str, data: bytes, fmt: str) -> WriteOutcome:
-        source = Source(name="request body", graph=graph, format=rdf_format(fmt), data=data)
         created = not self.store.has_graph(graph)
-        outcome = self._write(lambda scratch: scratch.load([source]))
+        job = {"operation": "replace", "name": "request body", "graph": graph, "format": rdf_format(fmt).name}
+        outcome = self._write(self._in_worker(job, data, f"{fmt} document"))
         return WriteOutcome(outcome.removed, outcome.added, created)
 
     def post_graph(self, graph: str, data: bytes, fmt: str) -> WriteOutcome:
-        source = Source(name="request body", graph=graph, format=rdf_format(fmt), data=data)
         created = not self.store.has_graph(graph)
-        outcome = self._write(lambda scratch: scratch.add(source))
+        job = {"operation": "add", "name": "request body", "graph": graph, "format": rdf_format(fmt).name}
+        outcome = self._write(self._in_worker(job, data, f"{fmt} document"))
         return WriteOutcome(outcome.removed, outcome.added, created)
 
     def delete_graph(self, graph: str) -> WriteOutcome:
-        return self._write(lambda scratch: scratch.remove_graph(graph))
+        def drop(path: Path) -> None:
+            OxigraphStore(path).remove_graph(graph)  # no client text to parse: done here
+
+        return self._write(drop)
+
+    def _in_worker(self, job: Mapping[str, object], data: bytes, what: str) -> Callable[[Path], None]:
+        """A write of client text, applied to the scratch store by an isolated worker."""
+
+        def apply(path: Path) -> None:
+            where = Location("request body")
+            sandbox.run(
+                {"job": "write", "scratch": str(path), **job},
+                data,
+                limits=self.engine.limits,
+                what=what,
+                where=where,
+            )
+
+        return apply
 
     # -- decisions and statements --------------------------------------------------------------
 
@@ -189,17 +235,19 @@ class GraphService:
     def _violations(self, store: OxigraphStore) -> ValidationReport:
         return validate_graph(validation_data(store, self.settings), self._shapes)
 
-    def _write(self, operation: Callable[[OxigraphStore], object]) -> WriteOutcome:
+    def _write(self, operation: Callable[[Path], None]) -> WriteOutcome:
         """Apply ``operation`` to a scratch copy, validate it, and commit its difference."""
         assert self.store.path is not None  # the service runs on an on-disk store
-        with self._write_lock, tempfile.TemporaryDirectory(dir=self.store.path.parent) as tmp:
+        # The scratch copy goes in the store's scratch folder, which opening the store empties:
+        # a copy a crash leaves behind lasts until the next start, not forever.
+        with self._write_lock, tempfile.TemporaryDirectory(dir=self.store.scratch_dir()) as tmp:
             if self._baseline is None:
                 self._baseline = {
                     _key(r) for r in self._violations(self.store).results if r.severity == "Violation"
                 }
             self.store.checkpoint(Path(tmp) / "scratch")
+            operation(Path(tmp) / "scratch")  # the worker closes the scratch store before this goes on
             scratch = OxigraphStore(Path(tmp) / "scratch")
-            operation(scratch)
             after = self._violations(scratch)
             new = [r for r in after.results if r.severity == "Violation" and _key(r) not in self._baseline]
             if new:
@@ -208,11 +256,10 @@ class GraphService:
             removed, added = sorted(before - now), sorted(now - before)
             graphs_before, graphs_now = set(self.store.named_graphs()), set(scratch.named_graphs())
             del scratch  # releases the scratch store before its directory goes
-            self.store.apply_diff(removed, added)
-            for graph in graphs_before - graphs_now:  # dropped, not merely emptied
-                self.store.remove_graph(graph)
-            for graph in graphs_now - graphs_before:  # created, perhaps empty (CREATE GRAPH)
-                self.store.create_graph(graph)
+            # all of it or none: graphs dropped (not merely emptied), created (perhaps empty)
+            self.store.apply_diff(
+                removed, added, dropped=graphs_before - graphs_now, created=graphs_now - graphs_before
+            )
             self.store.flush()
             self._baseline = {_key(r) for r in after.results if r.severity == "Violation"}
             return WriteOutcome(removed=len(removed), added=len(added))

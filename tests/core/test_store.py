@@ -10,7 +10,7 @@ import rdflib
 
 from api.core.loading import GRAPH_BASE, graph_iri_for, load_files, source_for
 from api.core.store import OxigraphStore, SelectResult, open_store
-from api.errors import InputError, QuerySyntaxError, RdfSyntaxError, StoreUnavailableError
+from api.errors import InputError, NotAcceptableError, QuerySyntaxError, RdfSyntaxError, StoreUnavailableError
 from api.settings import Settings
 from tests.conftest import FIXTURES, ROOT
 
@@ -120,20 +120,41 @@ def test_query_syntax_error_has_line_and_column(store):
     assert raised.value.location.column is not None
 
 
-def test_query_results_serialise_in_the_standard_formats(store, settings):
+@pytest.mark.parametrize("on_disk", [False, True], ids=["in-memory", "on-disk-in-a-worker"])
+def test_client_queries_answer_in_the_standard_formats(tmp_path, settings, on_disk):
+    store = open_store(tmp_path / "store" if on_disk else None)
     load_files(store, [FIXTURES / "tiny.ttl"], settings)
     select = "SELECT ?o WHERE { <http://example.org/a> <http://example.org/b> ?o }"
-    assert b'"value":"http://example.org/c"' in store.query_serialized(select, "json").replace(b" ", b"")
-    assert store.query_serialized(select, "csv").splitlines() == [b"o", b"http://example.org/c"]
-    assert store.query_serialized(select, "tsv").splitlines() == [b"?o", b"<http://example.org/c>"]
-    assert b"<uri>http://example.org/c</uri>" in store.query_serialized(select, "xml")
+
+    def answer(query: str, results: str | None, graph: str | None = None) -> bytes:
+        used, body = store.client_query(query, results_format=results, graph_format=graph)
+        assert used == (results if results else graph)
+        return body
+
+    assert b'"value":"http://example.org/c"' in answer(select, "json").replace(b" ", b"")
+    assert answer(select, "csv").splitlines() == [b"o", b"http://example.org/c"]
+    assert answer(select, "tsv").splitlines() == [b"?o", b"<http://example.org/c>"]
+    assert b"<uri>http://example.org/c</uri>" in answer(select, "xml")
     construct = "CONSTRUCT WHERE { ?s <http://example.org/b> ?o }"
-    parsed = rdflib.Graph().parse(data=store.query_serialized(construct, "turtle"), format="turtle")
+    parsed = rdflib.Graph().parse(data=answer(construct, None, "turtle"), format="turtle")
     assert set(parsed) == {(EX.a, EX.b, EX.c)}
-    with pytest.raises(InputError, match="CONSTRUCT"):
-        store.query_serialized(select, "turtle")
-    with pytest.raises(InputError, match="SELECT"):
-        store.query_serialized(construct, "csv")
+    with pytest.raises(NotAcceptableError):
+        answer(select, None, "turtle")
+    with pytest.raises(NotAcceptableError):
+        answer(construct, "csv", None)
+    with pytest.raises(QuerySyntaxError) as raised:
+        answer("SELECT *\nWHERE { ?s ?p }", "json")
+    assert raised.value.location.line == 2
+
+
+def test_a_client_query_that_crashes_its_parser_is_an_input_error_not_a_crash(tmp_path, settings):
+    """Oxigraph's SPARQL parser overflows its stack at 10,000 levels (SIGSEGV): in a worker."""
+    store = open_store(tmp_path / "store")
+    load_files(store, [FIXTURES / "tiny.ttl"], settings)
+    deep = "SELECT * WHERE { FILTER(" + "(" * 20000 + "1" + ")" * 20000 + ") }"
+    with pytest.raises(InputError, match="nests too deeply"):
+        store.client_query(deep, results_format="json", graph_format=None)
+    assert store.client_query("ASK {}", results_format="json", graph_format=None)[1]
 
 
 def test_select_ask_and_construct_come_back_as_python_values(store, settings):

@@ -1,9 +1,12 @@
 """The query engine of the SPARQL service: a pool of worker processes over store checkpoints.
 
+Every query runs in a worker (:mod:`.worker`: no network, capped memory), never in the server.
 A query past its deadline is stopped by killing its worker, and the client gets a clear error
-while the other workers go on answering. After every write the store publishes a new
-checkpoint (RocksDB hard links: a millisecond or two); a worker opens the newest one on its
-next query, so every query sees every write committed before it began.
+while the other workers go on answering; so is a query whose client went away. Queries beyond
+the workers wait in a bounded queue; past it they are refused at once (503, Retry-After).
+After every write the store publishes a new checkpoint (RocksDB hard links: a millisecond or
+two); a worker opens the newest one on its next query, so every query sees every write
+committed before it began.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
+import os
 import shutil
 import socket
 import struct
@@ -23,15 +28,18 @@ import rdflib
 from rdflib.term import Node
 
 from api.core.store.oxigraph import OxigraphStore
-from api.core.store.worker import _load_formats, respond
+from api.core.store.sandbox import Limits, answer_error, crash_error
+from api.core.store.worker import MEMORY_ENV, request_frames
 from api.errors import (
     InputError,
     Location,
-    NotAcceptableError,
     QueryDeadlineError,
     QueryEngineError,
     QuerySyntaxError,
+    ResourceLimitError,
 )
+
+log = logging.getLogger("rsikg.engine")
 
 
 @dataclass(frozen=True)
@@ -45,7 +53,6 @@ class QueryRequest:
     named_graphs: list[str] | None = None
     bindings: dict[str, Node] = field(default_factory=dict)
     plan: str | None = None  # how the row cap can be left to Oxigraph (sparql_guard.row_cap_plan)
-    bounded: bool = False  # cannot run away (sparql_guard): answered in-process, no worker
 
 
 @dataclass(frozen=True)
@@ -78,7 +85,7 @@ class _Worker:
         self.reader = reader
         self.writer = writer
         self.checkpoint: str | None = None
-        self.isolated = False
+        self.isolation: list[str] = []
 
     async def read_frame(self) -> bytes:
         (length,) = struct.unpack(">I", await self.reader.readexactly(4))
@@ -95,7 +102,14 @@ class QueryEngine:
     """Runs queries in worker processes with a deadline, a row cap and fresh checkpoints."""
 
     def __init__(
-        self, store: OxigraphStore, *, workers: int = 2, deadline: float = 30.0, max_rows: int = 100_000
+        self,
+        store: OxigraphStore,
+        *,
+        workers: int = 2,
+        deadline: float = 30.0,
+        max_rows: int = 100_000,
+        memory_mb: int = 2048,
+        max_queue: int = 64,
     ) -> None:
         if store.path is None:
             raise QueryEngineError("the query engine needs an on-disk store to take checkpoints of")
@@ -103,6 +117,9 @@ class QueryEngine:
         self.size = max(1, workers)
         self.deadline = deadline
         self.max_rows = max_rows
+        self.limits = Limits(seconds=deadline, memory_mb=memory_mb)
+        self.max_queue = max_queue
+        self._waiting = 0
         self._root = store.path.parent / f".{store.path.name}.checkpoints"
         self._generation = 0
         self._current = ""
@@ -110,21 +127,22 @@ class QueryEngine:
         self._idle: asyncio.LifoQueue[_Worker] = asyncio.LifoQueue()
         self._workers: set[_Worker] = set()
         self._spawning: set[asyncio.Task[None]] = set()
-        self.network_isolated: bool | None = None
+        self.isolation: list[str] = []  # what cut the workers off the network: namespace, seccomp
+        self._closing = False
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def start(self) -> None:
-        _load_formats()  # for the queries answered in-process
         shutil.rmtree(self._root, ignore_errors=True)  # leftovers of a process that was killed
         self._root.mkdir(parents=True)
         self.publish()
         workers = await asyncio.gather(*(self._spawn() for _ in range(self.size)))
-        self.network_isolated = all(w.isolated for w in workers)
+        self.isolation = sorted(set.intersection(*(set(w.isolation) for w in workers)))
         for worker in workers:
             self._idle.put_nowait(worker)
 
     async def close(self) -> None:
+        self._closing = True
         for task in list(self._spawning):
             task.cancel()
         for worker in list(self._workers):
@@ -156,12 +174,13 @@ class QueryEngine:
             str(child.fileno()),
             pass_fds=(child.fileno(),),
             stdin=asyncio.subprocess.DEVNULL,
+            env={**os.environ, MEMORY_ENV: str(self.limits.memory_mb)},
         )
         child.close()
         reader, writer = await asyncio.open_unix_connection(sock=parent)
         worker = _Worker(process, reader, writer)
         hello = json.loads(await worker.read_frame())
-        worker.isolated = bool(hello.get("isolated"))
+        worker.isolation = list(hello.get("isolation", []))
         self._workers.add(worker)
         return worker
 
@@ -173,7 +192,21 @@ class QueryEngine:
             await worker.kill()
             self._idle.put_nowait(await self._spawn())
 
-        task = asyncio.get_running_loop().create_task(renew())
+        self._background(renew())
+
+    def _replace_in_background(self) -> None:
+        """Start a worker in place of one that is gone already."""
+
+        async def renew() -> None:
+            self._idle.put_nowait(await self._spawn())
+
+        self._background(renew())
+
+    def _background(self, work: Any) -> None:
+        if self._closing:  # no new workers while the service stops
+            work.close()
+            return
+        task = asyncio.get_running_loop().create_task(work)
         self._spawning.add(task)
         task.add_done_callback(self._spawning.discard)
 
@@ -181,38 +214,66 @@ class QueryEngine:
 
     async def run(self, request: QueryRequest) -> QueryAnswer:
         """Answer a query within the engine's deadline, or raise QueryDeadlineError."""
-        if request.bounded:
-            # Its cost is bounded by the subjects it names, so no deadline can be needed: skip
-            # the round trip to a worker (the hot path of resource lookups).
-            answer, body = respond(self.store.native, self._payload(request, self._current))
-            return self._result(answer, body)
         limit = self.deadline
         started = time.monotonic()
-        try:
-            worker = self._idle.get_nowait()  # the usual case: no task, no timer
-        except asyncio.QueueEmpty:
-            try:
-                worker = await asyncio.wait_for(self._idle.get(), timeout=limit)
-            except TimeoutError:
-                raise QueryDeadlineError(limit) from None
+        worker = await self._take(limit)
         checkpoint = self._current
-        data = json.dumps(self._payload(request, checkpoint)).encode()
+        data = request_frames(self._payload(request, checkpoint), b"")
         try:
-            worker.writer.write(struct.pack(">I", len(data)) + data)
+            worker.writer.write(data)
             async with asyncio.timeout(max(0.0, limit - (time.monotonic() - started))):
                 answer, body = await self._answer(worker)
         except TimeoutError:
             self._replace(worker)
+            log.warning("query stopped at its deadline of %g s; worker replaced", limit)
             raise QueryDeadlineError(limit) from None
-        except (asyncio.IncompleteReadError, ConnectionError) as err:
+        except asyncio.CancelledError:  # the client went away: stop its query too
             self._replace(worker)
-            raise QueryEngineError(f"the query worker stopped unexpectedly: {err}") from None
+            log.info("query cancelled (client gone); worker replaced")
+            raise
+        except (asyncio.IncompleteReadError, ConnectionError):
+            raise await self._died(worker) from None
         moved = worker.checkpoint != checkpoint
         worker.checkpoint = checkpoint
         self._idle.put_nowait(worker)
         if moved:  # an older checkpoint may now be unused
             self._collect()
         return self._result(answer, body)
+
+    async def _take(self, limit: float) -> _Worker:
+        """An idle worker: at once, else after waiting in the bounded queue."""
+        try:
+            return self._idle.get_nowait()  # the usual case: no task, no timer
+        except asyncio.QueueEmpty:
+            pass
+        if self._waiting >= self.max_queue:
+            log.warning("query refused: %d already waiting for a worker", self._waiting)
+            raise ResourceLimitError(
+                f"the service is busy: {self.size} queries running and {self._waiting} waiting "
+                f"(the queue's limit); try again shortly"
+            )
+        self._waiting += 1
+        try:
+            return await asyncio.wait_for(self._idle.get(), timeout=limit)
+        except TimeoutError:
+            raise QueryDeadlineError(limit) from None
+        finally:
+            self._waiting -= 1
+
+    async def _died(self, worker: _Worker) -> Exception:
+        """The error for a worker that stopped while answering (it is replaced)."""
+        self._workers.discard(worker)
+        with contextlib.suppress(ProcessLookupError):
+            worker.process.kill()
+        code = await worker.process.wait()
+        worker.writer.close()
+        self._replace_in_background()
+        log.warning("query worker died with %s; replaced", code)
+        return (
+            crash_error(code, self.limits, "query", Location("query"))
+            if code < 0
+            else QueryEngineError(f"the query worker stopped unexpectedly (exit {code})")
+        )
 
     def _payload(self, request: QueryRequest, checkpoint: str) -> dict[str, Any]:
         return {
@@ -238,14 +299,7 @@ class QueryEngine:
             rows = answer["rows"]
             count = int(str(rows)) if rows is not None else None
             return QueryAnswer(body, str(answer["format"]), bool(answer["truncated"]), count)
-        kind, message = answer.get("kind"), str(answer.get("message", ""))
-        if kind == "syntax":
-            from api.core.store.oxigraph import located_query_error
-
-            raise located_query_error(message)
-        if kind == "not-acceptable":
-            raise NotAcceptableError(str(answer.get("form")))
-        raise InputError(f"the query failed: {message}", Location("query"))
+        raise answer_error(dict(answer), "query", Location("query"))
 
 
 __all__ = ["QueryAnswer", "QueryEngine", "QueryRequest", "QuerySyntaxError"]

@@ -1,23 +1,36 @@
-"""A query worker: a separate process that answers SPARQL queries over a store checkpoint.
+"""A worker: a separate, network-less, memory-capped process where client text is parsed and run.
 
-Queries run here, not in the server, so that a query past its deadline can be stopped for
-real: the server kills the process (pyoxigraph has no cancellation) and starts another. Each
-worker opens a read-only checkpoint of the store (RocksDB hard links, made after every
-write), never the live store.
+Every SPARQL query, every SPARQL update and every RDF document that comes from outside is parsed
+and evaluated here, never in the server (or CLI) process, for three reasons measured on pyoxigraph
+0.5: its SPARQL and JSON-LD parsers recurse, so a query nested 10,000 deep or a JSON-LD document
+nested 10,000 deep overflows the stack and kills the process (SIGSEGV); it follows ``SERVICE`` and
+``LOAD`` over HTTP; and it has no cancellation. Here a crash kills one worker, a fetch finds no
+network, and a query past its deadline is stopped by killing the process.
 
-Before anything else the worker tries to leave the network: it moves into a network namespace
-of its own (Linux, when allowed), where no address, loopback included, can be reached. Then a
-SERVICE or LOAD that got past the server's checks still cannot fetch anything.
+Before anything else the worker leaves the network, by whatever the host allows (both where it
+can): a network namespace of its own (needs CAP_SYS_ADMIN), where no address, loopback included,
+exists; and a seccomp filter (needs nothing) that refuses to create any socket but a Unix one.
+Then it caps its address space (RLIMIT_AS), so a query that would take gigabytes fails here.
 
-Protocol over the socket the server passes as file descriptor: frames of a 4-byte big-endian
-length and a payload. Each request is one JSON frame; each answer is a JSON frame and, when
-``ok``, a body frame with the serialised result.
+Two ways to run it, one protocol: frames of a 4-byte big-endian length and a payload. A request is
+a JSON frame (``job`` is query, write or parse) and a data frame; an answer is a JSON frame and,
+when ``ok``, a body frame.
+
+- ``python -m api.core.store.worker FD``: a pool worker of the SPARQL service's query engine, over
+  the socket passed as FD, answering queries over read-only checkpoints of the store.
+- ``python -m api.core.store.worker --once``: one request on stdin, its answer on stdout (the
+  :mod:`api.core.store.sandbox` runs it for writes, loads and records).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import errno
 import json
+import os
+import resource
+import signal
 import socket
 import struct
 import sys
@@ -25,9 +38,17 @@ from itertools import islice
 from typing import Any, BinaryIO
 
 _CLONE_NEWNET = 0x40000000
+_PR_SET_PDEATHSIG = 1
+MEMORY_ENV = "RSIKG_WORKER_MEMORY_MB"
+"""The worker's address-space limit in MiB, passed by the process that starts it."""
 
 
-def _leave_network() -> bool:
+# --------------------------------------------------------------------------------------------
+# Isolation
+# --------------------------------------------------------------------------------------------
+
+
+def _enter_network_namespace() -> bool:
     """Move this process into an empty network namespace. False where the OS does not let us."""
     if not sys.platform.startswith("linux"):
         return False
@@ -38,16 +59,76 @@ def _leave_network() -> bool:
         return False
 
 
+def _refuse_sockets() -> bool:
+    """A seccomp filter: creating any socket but a Unix one fails with EACCES (so does io_uring,
+    which could open one behind the filter's back). Inherited by any child. False where libseccomp
+    or seccomp itself is missing."""
+    try:
+        import pyseccomp as seccomp
+
+        rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+        rules.add_rule(seccomp.ERRNO(errno.EACCES), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
+        for name in ("io_uring_setup", "io_uring_enter", "io_uring_register"):
+            rules.add_rule(seccomp.ERRNO(errno.EACCES), name)
+        rules.load()  # also sets no_new_privs, so no exec can shed it
+    except Exception:  # ImportError, OSError (no libseccomp), RuntimeError (no seccomp in the kernel)
+        return False
+    return True
+
+
+def _cap_memory(megabytes: int) -> None:
+    if megabytes > 0:
+        limit = megabytes * 2**20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _die_with_parent() -> None:
+    """A worker outlives no server: the kernel kills it when its parent ends (Linux)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def isolate(memory_mb: int) -> list[str]:
+    """Leave the network and cap memory; the mechanisms that took effect ('namespace', 'seccomp')."""
+    _die_with_parent()
+    found = []
+    if _enter_network_namespace():  # first, before any thread exists
+        found.append("namespace")
+    if _refuse_sockets():
+        found.append("seccomp")
+    # glibc gives each thread a 64 MiB malloc arena of address space; RocksDB's threads would spend
+    # the limit on reservations rather than on data
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    _cap_memory(memory_mb)
+    return found
+
+
+# --------------------------------------------------------------------------------------------
+# Framing
+# --------------------------------------------------------------------------------------------
+
+
 def read_frame(stream: BinaryIO) -> bytes | None:
     header = stream.read(4)
     if len(header) < 4:
         return None
     (length,) = struct.unpack(">I", header)
-    return stream.read(length)
+    data = stream.read(length)
+    return data if len(data) == length else None
 
 
 def frame(payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + payload
+
+
+def request_frames(job: dict[str, Any], data: bytes = b"") -> bytes:
+    return frame(json.dumps(job).encode()) + frame(data)
+
+
+# --------------------------------------------------------------------------------------------
+# Jobs
+# --------------------------------------------------------------------------------------------
 
 
 def _term(spec: dict[str, str]) -> Any:
@@ -65,13 +146,8 @@ def _term(spec: dict[str, str]) -> Any:
     return ox.Literal(spec["value"])
 
 
-def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
-    """Run one query; (answer header, body)."""
+def _dataset_options(request: dict[str, Any]) -> dict[str, Any]:
     import pyoxigraph as ox
-
-    from api.core.namespaces import PREFIXES
-    from api.core.store.oxigraph import RDF_FORMATS
-    from api.core.store.results import WRITERS, take, trim, write_boolean
 
     options: dict[str, Any] = {}
     if request.get("default_graphs") is not None:
@@ -82,6 +158,18 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
         options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
     if request.get("bindings"):
         options["substitutions"] = {ox.Variable(k): _term(v) for k, v in request["bindings"].items()}
+    return options
+
+
+def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
+    """Run one query; (answer header, body)."""
+    import pyoxigraph as ox
+
+    from api.core.namespaces import PREFIXES
+    from api.core.store.formats import RDF_FORMATS
+    from api.core.store.results import WRITERS, take, trim, write_boolean
+
+    options = _dataset_options(request)
     limit = int(request["max_rows"])
     plan = request.get("plan")
     text = request["query"]
@@ -116,6 +204,69 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
     return {"ok": True, "format": graph_format, "truncated": truncated, "rows": count}, rdf or b""
 
 
+def _source(request: dict[str, Any], data: bytes) -> Any:
+    from pathlib import Path
+
+    from api.core.store.formats import Source, rdf_format
+
+    path = request.get("path")
+    return Source(
+        name=request["name"],
+        graph=request["graph"],
+        format=rdf_format(request["format"]),
+        path=Path(path) if path else None,
+        data=None if path else data,
+    )
+
+
+def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
+    """Apply one write to the scratch store at ``request['scratch']``, then close it.
+
+    Plain pyoxigraph, not the store class: a scratch copy needs no atomic replace, and this
+    process is spared rdflib's import."""
+    import pyoxigraph as ox
+
+    from api.core.store.formats import graph_node, parse_quads
+
+    store = ox.Store(request["scratch"])
+    try:
+        operation = request["operation"]
+        if operation == "update":
+            store.update(data.decode("utf-8"))
+        elif operation in ("replace", "add"):
+            source = _source(request, data)
+            quads = parse_quads(source)
+            if operation == "replace":
+                named = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+                for graph in {source.graph} | named:
+                    node = graph_node(graph)
+                    if isinstance(node, ox.DefaultGraph):
+                        store.clear_graph(node)
+                    elif store.contains_named_graph(node):
+                        store.remove_graph(node)
+            store.extend(quads)
+        else:
+            raise ValueError(f"unknown write operation {operation!r}")
+        store.flush()
+    finally:
+        del store  # releases the RocksDB lock before the caller opens the scratch store
+    return {"ok": True}, b""
+
+
+def parse(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
+    """Parse RDF documents into N-Quads, each source's triples in its graph: a frame a source.
+    A source without a path is ``data`` (one at most)."""
+    import pyoxigraph as ox
+
+    from api.core.store.formats import parse_quads
+
+    frames = [
+        frame(ox.serialize(parse_quads(_source(spec, data)), format=ox.RdfFormat.N_QUADS) or b"")
+        for spec in request["sources"]
+    ]
+    return {"ok": True}, b"".join(frames)
+
+
 _RESULT_FORMATS: dict[str, Any] = {}
 
 
@@ -130,35 +281,75 @@ def _load_formats() -> None:
     )
 
 
-def respond(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]:
-    """:func:`execute`, with every failure turned into an answer the server maps to a status."""
+def respond(run: Any, *args: Any) -> tuple[dict[str, Any], bytes]:
+    """Run a job with every failure turned into an answer that the caller maps to an error."""
+    from api.errors import InputError
+
     try:
-        return execute(store, request)
+        done: tuple[dict[str, Any], bytes] = run(*args)
+        return done
     except SyntaxError as err:
         return {"ok": False, "kind": "syntax", "message": str(err)}, b""
+    except InputError as err:
+        where = {k: v for k, v in vars(err.location).items() if v is not None}
+        failed = {"ok": False, "kind": "input", "class": type(err).__name__, "message": err.message}
+        return {**failed, "location": where}, b""
+    except MemoryError:
+        return {"ok": False, "kind": "memory"}, b""
     except Exception as err:
+        # internal text stays with the operator: the caller logs it and tells the client less
         return {"ok": False, "kind": "error", "message": f"{type(err).__name__}: {err}"}, b""
 
 
-def serve(sock: socket.socket, isolated: bool) -> None:
+def serve(sock: socket.socket, isolation: list[str]) -> None:
+    """The pool worker's loop: queries over the checkpoint each request names."""
     import pyoxigraph as ox
 
     _load_formats()
     stream = sock.makefile("rb")
-    sock.sendall(frame(json.dumps({"hello": True, "isolated": isolated}).encode()))
+    sock.sendall(frame(json.dumps({"hello": True, "isolation": isolation}).encode()))
     store, opened = None, None
-    while (payload := read_frame(stream)) is not None:
+    while (payload := read_frame(stream)) is not None and read_frame(stream) is not None:
         request = json.loads(payload)
         if request["checkpoint"] != opened:
             store, opened = ox.Store.read_only(request["checkpoint"]), request["checkpoint"]
-        answer, body = respond(store, request)
+        answer, body = respond(execute, store, request)
         sock.sendall(frame(json.dumps(answer).encode()) + frame(body))
 
 
+def serve_once(isolation: list[str]) -> None:
+    """One request from stdin, its answer to stdout."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    payload, data = read_frame(stdin), read_frame(stdin)
+    if payload is None or data is None:
+        return
+    request = json.loads(payload)
+    job = request["job"]
+    if job == "query":
+        import pyoxigraph as ox
+
+        _load_formats()
+        answer, body = respond(execute, ox.Store.read_only(request["checkpoint"]), request)
+    elif job == "write":
+        answer, body = respond(write, request, data)
+    elif job == "parse":
+        answer, body = respond(parse, request, data)
+    else:
+        answer, body = {"ok": False, "kind": "error", "message": f"unknown job {job!r}"}, b""
+    answer["isolation"] = isolation
+    stdout.write(frame(json.dumps(answer).encode()) + frame(body))
+    stdout.flush()
+
+
 def main() -> None:
-    isolated = _leave_network()  # first, before any thread exists
-    sock = socket.socket(fileno=int(sys.argv[1]))
-    serve(sock, isolated)
+    isolation = isolate(int(os.environ.get(MEMORY_ENV, "0")))
+    from api.core.store import sandbox
+
+    sandbox.inside_worker = True  # parse here: this process is the isolation
+    if sys.argv[1:] == ["--once"]:
+        serve_once(isolation)
+    else:
+        serve(socket.socket(fileno=int(sys.argv[1])), isolation)
 
 
 if __name__ == "__main__":

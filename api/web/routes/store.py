@@ -12,7 +12,9 @@ from typing import Annotated, Any
 import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 
-from api.core.store import DEFAULT_GRAPH, RDF_FORMATS
+from api.core.sparql_terms import checked_iri
+from api.core.store import DEFAULT_GRAPH, RDF_FORMATS, iri_problem
+from api.errors import InputError, Location
 from api.web.auth import require_token
 from api.web.conneg import GRAPH_OFFERS, choose
 from api.web.deps import ServiceDep, StateDep, read_body
@@ -29,7 +31,14 @@ _BODY_FORMATS["application/x-turtle"] = "turtle"
 def _target(graph: str | None, default: str | None) -> str:
     if (graph is None) == (default is None):
         raise HttpError(400, "give exactly one of ?graph=<IRI> and ?default")
-    return DEFAULT_GRAPH if graph is None else graph
+    if graph is None:
+        return DEFAULT_GRAPH
+    where = Location("query string", field="graph")
+    checked_iri(graph, where)  # a scheme, and no character SPARQL forbids in an IRI
+    problem = iri_problem(graph)  # the finer grammar (escapes, host, port), as the store reads it
+    if problem is not None:
+        raise InputError(f"{graph[:200]!r} is not an absolute IRI (RFC 3987): {problem}", where)
+    return graph
 
 
 def _body_format(content_type: str | None) -> str:
