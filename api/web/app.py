@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -23,10 +23,18 @@ from api.core.service import GraphService
 from api.core.store import open_store
 from api.errors import RsikgError
 from api.settings import Settings
-from api.web.errors import body_for, headers_for, status_for
+from api.web.errors import answer_for, log, request_id_of
 from api.web.routes import decisions, graph, queries, store
 from api.web.sparql import Receive, Scope, Send, SparqlEndpoint
 from api.web.state import AppState
+
+_ANSWERED = "rsikg.answered"  # scope key: the exception the FastAPI handler already answered
+
+
+async def _no_body() -> MutableMapping[str, Any]:
+    """A receive for answering after a failure: the request body is not read again."""
+    return {"type": "http.request", "body": b"", "more_body": False}
+
 
 DESCRIPTION = """The knowledge graph of Danish regional health IT (Regionernes Sundheds-it).
 
@@ -36,8 +44,40 @@ DESCRIPTION = """The knowledge graph of Danish regional health IT (Regionernes S
 """
 
 
+def _cache_policy(method: str, status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
+    """The Cache-Control of a response.
+
+    Errors and anything but GET/HEAD (writes, updates, POSTed queries, preflights): no-store,
+    as they are answers to one request and may carry what its client sent. A read may be
+    kept but must be revalidated (no-cache): the graph changes with every write, so a stored
+    answer can be stale at once; revalidation becomes cheap when answers get ETags. A route
+    that set its own policy for a successful read keeps it.
+    """
+    if status >= 400 or method not in ("GET", "HEAD"):
+        return b"no-store"
+    own = next((value for name, value in headers if name.lower() == b"cache-control"), None)
+    return own or b"no-cache"
+
+
+def _boundary_headers(
+    headers: list[tuple[bytes, bytes]], method: str, status: int, request_id: str
+) -> list[tuple[bytes, bytes]]:
+    """The response's headers with those every answer carries, whichever part of the app made it."""
+    replaced = {b"cache-control", b"x-content-type-options", b"x-request-id"}
+    return [
+        *((name, value) for name, value in headers if name.lower() not in replaced),
+        (b"cache-control", _cache_policy(method, status, headers)),
+        (b"x-content-type-options", b"nosniff"),  # browsers must not guess a type (e.g. HTML)
+        (b"x-request-id", request_id.encode()),
+    ]
+
+
 class RsikgApp:
-    """The ASGI app: /sparql to the protocol endpoint, the rest to FastAPI."""
+    """The ASGI app: /sparql to the protocol endpoint, the rest to FastAPI.
+
+    Also the boundary of every HTTP request: it gives the request an id, adds the headers
+    every response carries, and turns an exception that escaped both into a logged 500.
+    """
 
     def __init__(self, api: FastAPI, sparql: SparqlEndpoint, state: AppState) -> None:
         self.api = api
@@ -45,10 +85,41 @@ class RsikgApp:
         self.state = state
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"] == "/sparql":
-            await self.sparql(scope, receive, send)
-        else:
+        if scope["type"] != "http":  # lifespan (and websockets, which no route takes)
             await self.api(scope, receive, send)
+            return
+        request_id = request_id_of(scope)
+        started = False
+
+        async def send_with_headers(message: MutableMapping[str, Any]) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                status = int(message["status"])
+                message = {
+                    **message,
+                    "headers": _boundary_headers(headers, scope["method"], status, request_id),
+                }
+            await send(message)
+
+        part = self.sparql if scope["path"] == "/sparql" else self.api
+        try:
+            await part(scope, receive, send_with_headers)
+        except Exception as error:
+            await self._failed(error, scope, send_with_headers, started)
+
+    @staticmethod
+    async def _failed(error: Exception, scope: Scope, send: Send, started: bool) -> None:
+        """An exception that escaped a part: answer it, or log it once if an answer has begun."""
+        if not started:
+            status, content, headers = answer_for(error, scope)
+            response = JSONResponse(content, status_code=status, headers=headers)
+            await response(scope, _no_body, send)
+        elif scope.get(_ANSWERED) is not error:
+            # Too late for a status: the server closes the connection; the log keeps the cause.
+            log.error("request %s: failed while answering", request_id_of(scope), exc_info=error)
+        # Not raised on: the server would log it again, without the request id.
 
 
 def _sparql_openapi() -> dict[str, Any]:
@@ -144,8 +215,17 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
         return JSONResponse({"detail": detail, "location": {"field": field}}, status_code=400)
 
     @api.exception_handler(RsikgError)
-    async def rsikg_error(_: Request, error: RsikgError) -> JSONResponse:
-        return JSONResponse(body_for(error), status_code=status_for(error), headers=headers_for(error))
+    async def rsikg_error(request: Request, error: RsikgError) -> JSONResponse:
+        status, content, headers = answer_for(error, request.scope)
+        return JSONResponse(content, status_code=status, headers=headers)
+
+    @api.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        """Anything else: a logged 500 with the request id. Starlette raises the error on after
+        this answer; RsikgApp then knows by _ANSWERED that it is answered and logged."""
+        request.scope[_ANSWERED] = error
+        status, content, headers = answer_for(error, request.scope)
+        return JSONResponse(content, status_code=status, headers=headers)
 
     @api.get("/health", tags=["service"], summary="Is the service up, and what does it hold")
     async def health() -> dict[str, Any]:
@@ -155,7 +235,8 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
             "triples": service.triples,
             "graphs": len(service.known_graphs),
             "writes": state.token is not None,
-            "workers_network_isolated": service.engine.network_isolated,
+            "workers_network_isolated": bool(service.engine.isolation),
+            "isolation": service.engine.isolation,
         }
 
     api.include_router(store.router)

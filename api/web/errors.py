@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+from collections.abc import MutableMapping
 from typing import Any
 
 from api.core.dependencies import NoPathError, NotInGraphError
@@ -10,11 +13,16 @@ from api.errors import (
     InputError,
     NotAcceptableError,
     QueryDeadlineError,
-    QueryEngineError,
+    ResourceLimitError,
     RsikgError,
     ShapeViolationError,
     StoreUnavailableError,
 )
+
+log = logging.getLogger("rsikg.web")
+
+REQUEST_ID = "rsikg.request_id"  # the scope key the app's ASGI wrapper stores each request's id under
+INTERNAL = "internal error"
 
 
 class HttpError(RsikgError):
@@ -36,13 +44,13 @@ def status_for(error: RsikgError) -> int:
         return 404
     if isinstance(error, NotAcceptableError):
         return 406
-    if isinstance(error, QueryDeadlineError | StoreUnavailableError):
+    if isinstance(error, QueryDeadlineError | ResourceLimitError | StoreUnavailableError):
         return 503
     if isinstance(error, InputError):
         return 400
-    if isinstance(error, QueryEngineError):
-        return 500
-    return 400
+    # QueryEngineError, ReasonerUnavailableError and any class not named above: not the
+    # client's doing, so a 500 (failing safe: a new error class shows no text until mapped here)
+    return 500
 
 
 def body_for(error: RsikgError) -> dict[str, Any]:
@@ -66,6 +74,52 @@ def body_for(error: RsikgError) -> dict[str, Any]:
 def headers_for(error: RsikgError) -> dict[str, str]:
     if isinstance(error, HttpError):
         return error.headers
-    if isinstance(error, QueryDeadlineError):
+    if isinstance(error, QueryDeadlineError | ResourceLimitError):
         return {"Retry-After": "1"}
     return {}
+
+
+def is_internal(error: BaseException) -> bool:
+    """Whether the client may not see the error's text: anything that is not about its request.
+
+    A QueryDeadlineError or ResourceLimitError (503) is about the client's request (its
+    deadline, its memory, a full queue), and an HttpError's detail is written for clients.
+    Other 5xx (a worker that died, a store that cannot open) and every exception rsikg did
+    not raise on purpose could tell an attacker what happened inside.
+    """
+    if not isinstance(error, RsikgError):
+        return True
+    if isinstance(error, HttpError | QueryDeadlineError | ResourceLimitError):
+        return False
+    return status_for(error) >= 500
+
+
+def request_id_of(scope: MutableMapping[str, Any]) -> str:
+    """The request's id, given by the app's ASGI wrapper (made here if a part runs without it)."""
+    request_id = scope.get(REQUEST_ID)
+    if not isinstance(request_id, str):
+        request_id = scope[REQUEST_ID] = uuid.uuid4().hex
+    return request_id
+
+
+def answer_for(
+    error: BaseException, scope: MutableMapping[str, Any]
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """Status, JSON body and headers for any exception that reaches the boundary.
+
+    Bad input answers 4xx saying what and where. Anything internal is logged with its
+    traceback and the request id, and the client gets only that id to quote.
+    """
+    if isinstance(error, RsikgError) and not is_internal(error):
+        return status_for(error), body_for(error), headers_for(error)
+    request_id = request_id_of(scope)
+    # %r: the path is the client's text; a newline in it must not forge a log line
+    log.error(
+        "request %s: %s %r failed",
+        request_id,
+        scope.get("method"),
+        scope.get("path"),
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    status = status_for(error) if isinstance(error, RsikgError) else 500
+    return status, {"detail": INTERNAL, "request_id": request_id}, {}

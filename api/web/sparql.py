@@ -12,6 +12,8 @@ service description. CORS headers on every answer.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -21,10 +23,10 @@ import anyio.to_thread
 import rdflib
 
 from api.core.store import RDF_FORMATS
-from api.errors import NotAcceptableError, RsikgError
+from api.errors import NotAcceptableError
 from api.web.auth import require_token
 from api.web.conneg import GRAPH_OFFERS, answer_formats, choose, media_type_of
-from api.web.errors import HttpError, body_for, headers_for, status_for
+from api.web.errors import HttpError, answer_for
 from api.web.state import AppState
 
 Scope = MutableMapping[str, Any]
@@ -33,7 +35,8 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 CORS = [
     (b"access-control-allow-origin", b"*"),
-    (b"access-control-expose-headers", b"x-rsikg-truncated, x-rsikg-row-limit"),
+    # x-request-id (added by RsikgApp): so a browser client can quote it when reporting a 500
+    (b"access-control-expose-headers", b"x-rsikg-truncated, x-rsikg-row-limit, x-request-id"),
 ]
 PREFLIGHT = [
     *CORS,
@@ -68,15 +71,12 @@ async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes,
     await send({"type": "http.response.body", "body": body})
 
 
-async def send_error(send: Send, error: RsikgError) -> None:
-    body = json.dumps(body_for(error), ensure_ascii=False).encode()
-    headers = [(k.lower().encode(), v.encode()) for k, v in headers_for(error).items()]
-    await _send(
-        send,
-        status_for(error),
-        body,
-        [(b"content-type", b"application/json; charset=utf-8"), *CORS, *headers],
-    )
+async def send_error(send: Send, error: BaseException, scope: Scope) -> None:
+    """The answer to any exception: 4xx for bad input, a logged 500 with a request id else."""
+    status, content, extra = answer_for(error, scope)
+    body = json.dumps(content, ensure_ascii=False).encode()
+    headers = [(k.lower().encode(), v.encode()) for k, v in extra.items()]
+    await _send(send, status, body, [(b"content-type", b"application/json; charset=utf-8"), *CORS, *headers])
 
 
 class SparqlEndpoint:
@@ -86,36 +86,36 @@ class SparqlEndpoint:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
             await self._handle(scope, receive, send)
-        except RsikgError as error:
-            await send_error(send, error)
+        except Exception as error:  # the boundary: every failure gets an answer, none drops the connection
+            await send_error(send, error, scope)
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if method == "GET":
-            params = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            params = _form(scope["query_string"], "query string")
             if "update" in params:
                 raise HttpError(405, "a SPARQL Update must be sent with POST", {"Allow": "POST"})
             if "query" not in params:
-                await self._describe(scope, headers, send)
+                await self._describe(headers, send)
                 return
-            await self._query(_one(params, "query"), params, headers, send)
+            await self._query(_one(params, "query"), params, headers, send, receive)
         elif method == "POST":
             media_type = headers.get("content-type", "").split(";")[0].strip().lower()
             body = await self._body(receive, headers)
-            url_params = parse_qs(scope["query_string"].decode("latin-1"), keep_blank_values=True)
+            url_params = _form(scope["query_string"], "query string")
             if media_type == "application/x-www-form-urlencoded":
-                form = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+                form = _form(body, "form")
                 if "query" in form and "update" in form:
                     raise HttpError(400, "send either query= or update=, not both")
                 if "query" in form:
-                    await self._query(_one(form, "query"), form, headers, send)
+                    await self._query(_one(form, "query"), form, headers, send, receive)
                 elif "update" in form:
                     await self._update(_one(form, "update"), headers, send)
                 else:
                     raise HttpError(400, "the form has neither a query= nor an update= field")
             elif media_type == "application/sparql-query":
-                await self._query(_utf8(body), url_params, headers, send)
+                await self._query(_utf8(body), url_params, headers, send, receive)
             elif media_type == "application/sparql-update":
                 await self._update(_utf8(body), headers, send)
             else:
@@ -147,16 +147,30 @@ class SparqlEndpoint:
                 return b"".join(chunks)
 
     async def _query(
-        self, query: str, params: dict[str, list[str]], headers: dict[str, str], send: Send
+        self, query: str, params: dict[str, list[str]], headers: dict[str, str], send: Send, receive: Receive
     ) -> None:
         results_format, graph_format = answer_formats(headers.get("accept"))
-        answer = await self.state.graph.query(
-            query,
-            results_format=results_format,
-            graph_format=graph_format,
-            default_graphs=params.get("default-graph-uri", []),
-            named_graphs=params.get("named-graph-uri", []),
+        running = asyncio.ensure_future(
+            self.state.graph.query(
+                query,
+                results_format=results_format,
+                graph_format=graph_format,
+                default_graphs=params.get("default-graph-uri", []),
+                named_graphs=params.get("named-graph-uri", []),
+            )
         )
+        watching = asyncio.ensure_future(_disconnected(receive))
+        try:
+            await asyncio.wait((running, watching), return_when=asyncio.FIRST_COMPLETED)
+        finally:  # this request cancelled (the server stopping), or the client gone
+            watching.cancel()
+            if not running.done():  # stop its query: the engine kills the worker
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await running
+        if running.cancelled():
+            return
+        answer = running.result()
         content_type = _content_type(media_type_of(answer.format))
         response_headers = [(b"content-type", content_type), (b"vary", b"Accept"), *CORS]
         if answer.truncated:
@@ -171,12 +185,13 @@ class SparqlEndpoint:
         service.published()
         await _send(send, 204, b"", CORS)
 
-    async def _describe(self, scope: Scope, headers: dict[str, str], send: Send) -> None:
+    async def _describe(self, headers: dict[str, str], send: Send) -> None:
         fmt = choose(headers.get("accept"), GRAPH_OFFERS)
         if fmt is None:
             raise NotAcceptableError("graph")
-        host = headers.get("host", f"{self.state.settings.host}:{self.state.settings.port}")
-        endpoint = f"{scope.get('scheme', 'http')}://{host}{scope['path']}"
+        # The configured base URL, never the Host header: a client must not be able to make the
+        # description (or a cache holding it) name another server.
+        endpoint = f"{self.state.settings.base_url}/sparql"
         graph = service_description(
             endpoint, sorted(self.state.graph.known_graphs), self.state.token is not None
         )
@@ -189,6 +204,21 @@ class SparqlEndpoint:
             body,
             [(b"content-type", _content_type(RDF_FORMATS[fmt].media_type)), (b"vary", b"Accept"), *CORS],
         )
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Return when the client has gone (the request's body, if any, was read already)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _form(raw: bytes, what: str) -> dict[str, list[str]]:
+    """URL-encoded parameters, strictly UTF-8: a query or update is never run with parts of it
+    replaced by U+FFFD."""
+    try:
+        return parse_qs(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as err:
+        raise HttpError(400, f"the {what} is not UTF-8 ({err.reason})") from None
 
 
 def _one(params: dict[str, list[str]], name: str) -> str:

@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +43,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(tmp: Path, *, token: bool = True, **settings: object) -> Server:
+def start_server(
+    tmp: Path, *, token: bool = True, command_prefix: Sequence[str] = (), **settings: object
+) -> Server:
+    """``command_prefix`` runs the server under another command (e.g. setpriv dropping a capability)."""
     port = free_port()
     env = {**os.environ, "RSIKG_PROJECT_DIR": str(ROOT)}
     env.update({f"RSIKG_{k.upper()}": str(v) for k, v in settings.items()})
@@ -53,7 +56,11 @@ def start_server(tmp: Path, *, token: bool = True, **settings: object) -> Server
         args += ["--token-file", str(tmp / "token")]
     log = tmp / "server.log"
     process = subprocess.Popen(
-        [*_rsikg_command(), *args], stdout=log.open("wb"), stderr=subprocess.STDOUT, env=env, cwd=tmp
+        [*command_prefix, *_rsikg_command(), *args],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+        env=env,
+        cwd=tmp,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
