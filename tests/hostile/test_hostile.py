@@ -35,8 +35,8 @@ import pytest
 
 from tests.conftest import ROOT, _rsikg_command
 from tests.hostile import corpus
-from tests.hostile.corpus import ANSWERED, MARKER, REFUSED, RUNAWAY, Case, CliCase
-from tests.listener import Listener
+from tests.hostile.corpus import ANSWERED, REFUSED, RUNAWAY, Case, CliCase
+from tests.listener import MARKER, Listener
 from tests.web.conftest import TOKEN, Server, start_server
 
 QUERY_DEADLINE = 3  # seconds, low so that runaway cases cost little
