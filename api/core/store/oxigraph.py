@@ -27,7 +27,6 @@ import rdflib
 from rdflib.term import Node
 
 from api.core.namespaces import PREFIXES
-from api.core.sparql_terms import iri
 from api.core.store.changes import diff_update, has_blank_nodes, read_nquads, to_nquads
 from api.core.store.formats import (
     DEFAULT_GRAPH,
@@ -43,10 +42,6 @@ from api.errors import InputError, Location, StoreUnavailableError
 # --------------------------------------------------------------------------------------------
 # Values crossing the interface
 # --------------------------------------------------------------------------------------------
-
-
-def _graph_sparql(graph: str) -> str:
-    return "DEFAULT" if graph == DEFAULT_GRAPH else iri(graph)
 
 
 @dataclass(frozen=True)
@@ -84,7 +79,12 @@ class GraphStore(Protocol):
     ) -> QueryResult: ...
 
     def client_query(
-        self, sparql: str, *, results_format: str | None, graph_format: str | None
+        self,
+        sparql: str,
+        *,
+        results_format: str | None,
+        graph_format: str | None,
+        bindings: Mapping[str, Node] | None = None,
     ) -> tuple[str, bytes]:
         """A client's query, run isolated: (the format used, the serialised answer)."""
         ...
@@ -455,7 +455,12 @@ class OxigraphStore:
         return [tuple(value or None for value in row) for row in rows]
 
     def client_query(
-        self, sparql: str, *, results_format: str | None, graph_format: str | None
+        self,
+        sparql: str,
+        *,
+        results_format: str | None,
+        graph_format: str | None,
+        bindings: Mapping[str, Node] | None = None,
     ) -> tuple[str, bytes]:
         """A client's query (not one rsikg wrote), run where a crash, a fetch or a runaway harms
         nothing: an isolated worker over this store (opened read-only beside this process).
@@ -472,6 +477,10 @@ class OxigraphStore:
             "graph_format": graph_format,
             "max_rows": 2**62,
         }
+        if bindings:  # a named query's parameters, bound as terms (SEP-0007) in the worker
+            from api.core.store.engine import _json_term
+
+            request["bindings"] = {name: _json_term(term) for name, term in bindings.items()}
         if self.path is not None:
             self.flush()
             header, body = sandbox.run(request, what="query", where=Location("query"))
