@@ -14,6 +14,7 @@ from pathlib import Path
 
 import rdflib
 
+from api.core import derive
 from api.core.store import GraphStore, ProgressCallback, Source, rdf_format_for_path
 from api.errors import InputError, Location, display_path
 from api.settings import Settings
@@ -92,8 +93,11 @@ def load_project(
     examples: bool = False,
     progress: ProgressCallback | None = None,
 ) -> int:
-    """Load the project's own files (see :func:`project_files`)."""
-    return load_files(store, project_files(settings, examples=examples), settings, progress)
+    """Load the project's own files (see :func:`project_files`), then write what rsikg derives
+    from them (:mod:`api.core.derive`) into its own graph, replacing an earlier derivation.
+    Returns the number of quads written, derived ones included."""
+    written = load_files(store, project_files(settings, examples=examples), settings, progress)
+    return written + derive.write_derived(store, data_graphs(store))
 
 
 def is_data_graph(graph: str) -> bool:

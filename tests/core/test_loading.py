@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.core.derive import DERIVED_GRAPH
 from api.core.loading import (
     GRAPH_BASE,
     data_graphs,
@@ -26,7 +27,9 @@ def test_project_files_cover_every_folder_but_examples(settings):
 def test_each_file_has_its_own_graph_and_shapes_are_set_apart(store, settings):
     load_project(store, settings)
     graphs = store.named_graphs()
-    assert len(graphs) == len(project_files(settings))
+    # one graph per file, and the one rsikg derives from them (api/core/derive.py)
+    assert len(graphs) == len(project_files(settings)) + 1
+    assert DERIVED_GRAPH in graphs and DERIVED_GRAPH in data_graphs(store)
     assert GRAPH_BASE + "graph_data/systems.ttl" in graphs
     shapes = [g for g in graphs if is_shapes_graph(g)]
     assert shapes and not set(shapes) & set(data_graphs(store))

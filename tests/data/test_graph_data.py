@@ -9,6 +9,7 @@ import rdflib
 from rdflib.namespace import DCTERMS, RDF
 
 from api.core.namespaces import RSI
+from api.core.sparql_terms import values
 from tests.conftest import ROOT
 
 DATA_FILES = sorted((ROOT / "graph_data").glob("*.ttl"))
@@ -64,7 +65,10 @@ def test_no_decision_or_compliance_statement_outside_examples():
 
 
 ORGANISATIONS = {
-    # the five regions
+    # the five regions, and from 2027 Region Østdanmark
+    "region/region-oestdanmark": "FormalOrganization",
+    "org/digital-sundhed-danmark": "FormalOrganization",
+    "org/sundhed-dk": "FormalOrganization",
     "region/region-hovedstaden": "FormalOrganization",
     "region/region-sjaelland": "FormalOrganization",
     "region/region-syddanmark": "FormalOrganization",
@@ -190,23 +194,74 @@ def test_2010_governance_is_dated_2010(project_store):
     assert len(seats.rows) == 10
 
 
-def test_todays_fora_have_two_seats_per_region(project_store):
+SEATS_ON = """PREFIX org: <http://www.w3.org/ns/org#>
+    PREFIX rsi: <https://w3id.org/rsikg/ontology#>
+    SELECT ?region (COUNT(?m) AS ?n) WHERE {
+      %s
+      ?m org:organization ?forum ; org:member ?region .
+      OPTIONAL { ?m rsi:startDate ?start } OPTIONAL { ?m rsi:endDate ?end }
+      FILTER(!BOUND(?start) || STR(?start) <= SUBSTR(STR(?D), 1, STRLEN(STR(?start))))
+      FILTER(!BOUND(?end) || STR(?end) >= SUBSTR(STR(?D), 1, STRLEN(STR(?end))))
+    } GROUP BY ?region"""
+
+
+@pytest.mark.parametrize(("day", "regions"), [("2026-12-31", 5), ("2027-01-01", 4)])
+def test_todays_fora_have_two_seats_per_region_on_either_side_of_the_reform(project_store, day, regions):
+    """Two seats per region (S1) before the merger and, derived by § 126, after it."""
     for forum in ("rsi-direktoerkredsen", "digitaliseringskredsen"):
-        result = project_store.query(f"""PREFIX org: <http://www.w3.org/ns/org#>
-            SELECT ?region (COUNT(?m) AS ?n) WHERE {{
-              ?m org:organization <{ID}forum/{forum}> ; org:member ?region }}
-            GROUP BY ?region""")
-        assert sorted(int(row[1]) for row in result.rows) == [2] * 5, forum
+        result = project_store.query(
+            SEATS_ON % values(("forum", "D"), [(rdflib.URIRef(f"{ID}forum/{forum}"), rdflib.Literal(day))])
+        )
+        seats = {str(row[0]).rsplit("/", 1)[-1]: int(row[1]) for row in result.rows}
+        assert sorted(seats.values()) == [2] * regions, (forum, day)
+        assert ("region-oestdanmark" in seats) == (day >= "2027-01-01"), (forum, day)
+        assert ("region-sjaelland" in seats) == (day < "2027-01-01"), (forum, day)
 
 
-def test_reduction_to_four_regions_is_only_what_the_source_says(project_store):
+def test_the_reform_links_the_reduction_to_the_merger_and_ends_the_two_regions(project_store):
     result = project_store.query("""PREFIX org: <http://www.w3.org/ns/org#>
         PREFIX dct: <http://purl.org/dc/terms/>
         PREFIX rsi: <https://w3id.org/rsikg/ontology#>
-        SELECT ?e ?date ?src WHERE { ?e a org:ChangeEvent ; rsi:startDate ?date ;
-          dct:source ?src }""")
-    assert [(str(r[1]), str(r[2])) for r in result.rows] == [
-        ("2027-01-01", "https://en.wikipedia.org/wiki/Regions_of_Denmark")
-    ]
-    # which regions merge is not stated, so no region is said to end
-    assert not ask(project_store, "ASK { ?r a rsi:Region ; rsi:endDate ?d }")
+        SELECT ?original ?end ?successor ?start WHERE {
+          <https://w3id.org/rsikg/id/event/regioner-reduceres-til-fire-2027> dct:hasPart ?merger .
+          ?merger org:originalOrganization ?original ; org:resultingOrganization ?successor ;
+            rsi:startDate ?start ; dct:source ?src .
+          ?original rsi:endDate ?end ; org:changedBy ?merger .
+          ?successor org:resultedFrom ?merger ; rsi:seat "Sorø" .
+        } ORDER BY ?original""")
+    successors = {(str(row[2]).rsplit("/", 1)[-1], str(row[3])) for row in result.rows}
+    assert successors == {("region-oestdanmark", "2027-01-01")}
+    ends = {str(row[0]).rsplit("/", 1)[-1]: str(row[1]) for row in result.rows}
+    assert ends == {"region-hovedstaden": "2026-12-31", "region-sjaelland": "2026-12-31"}
+    # no other region ends
+    others = project_store.query("""PREFIX rsi: <https://w3id.org/rsikg/ontology#>
+        SELECT ?r WHERE { ?r a rsi:Region ; rsi:endDate ?d }""")
+    assert len(others.rows) == 2
+
+
+def test_digital_sundhed_danmark_takes_over_three_organisations_that_end(project_store):
+    result = project_store.query("""PREFIX org: <http://www.w3.org/ns/org#>
+        PREFIX rsi: <https://w3id.org/rsikg/ontology#>
+        SELECT ?original ?end WHERE {
+          ?event org:resultingOrganization <https://w3id.org/rsikg/id/org/digital-sundhed-danmark> ;
+            org:originalOrganization ?original .
+          OPTIONAL { ?original rsi:endDate ?end }
+        }""")
+    ends = {str(row[0]).rsplit("/", 1)[-1]: row[1] and str(row[1]) for row in result.rows}
+    assert ends == {
+        "sundhedsdatastyrelsen": "2026-12-31",
+        "medcom": "2026-12-31",
+        "sundhed-dk": "2026-12-31",
+        "nationalt-genom-center": None,  # S58 does not say it ceases
+    }
+
+
+def test_what_the_sources_leave_open_is_an_open_question_not_a_guess(project_store):
+    """Which SYS solutions move to Digital Sundhed Danmark is not named (S58): a question, and no
+    system is said to be managed or operated by Digital Sundhed Danmark."""
+    question = f"<{ID}question/digital-sundhed-danmark-2027-it-loesninger>"
+    assert ask(project_store, f"ASK {{ {question} a rsi:OpenQuestion ; dct:source ?s ; rsi:concerns ?e }}")
+    assert not ask(
+        project_store,
+        f"ASK {{ ?system ?p <{ID}org/digital-sundhed-danmark> . FILTER(?p != org:resultingOrganization) }}",
+    )
