@@ -4,9 +4,10 @@ Nothing is written. The candidate is merged, in memory, with what the rules need
 graph: the *extract*. That is the candidate's own nodes and the nodes it touches (the decisions
 it supersedes, the systems it affects), each with its description and its neighbours'
 descriptions, plus what the cross-decision rules read: the supersession chains through them,
-the other decisions on the same systems, the regions, the other statements on the same
-decision and region, and the class hierarchy. pySHACL validates that small graph, and the
-results on the concerned nodes are kept.
+the other decisions on the same systems, the regions and their periods, the change events that
+ended the organisations the candidate names (for "does not exist on the decision's date; its
+successor is ..."), the other statements on the same decision and region, and the class
+hierarchy. pySHACL validates that small graph, and the results on the concerned nodes are kept.
 
 The result is the one validating the whole merged graph would give for the same focus nodes
 (tests/decisions compares the two, and :func:`check_full` is the slow reference), at a cost
@@ -127,9 +128,12 @@ def concern_set(candidate: Candidate) -> list[URIRef]:
 # --------------------------------------------------------------------------------------------
 
 _CHAIN = "(rsi:supersedes|^rsi:supersedes|rsi:supersededBy|^rsi:supersededBy)"
-_NEIGHBOUR_FACTS = "rdf:type, rsi:mandate, rsi:endDate, rsi:status"
+_NEIGHBOUR_FACTS = (
+    "rdf:type, rsi:mandate, rsi:startDate, rsi:endDate, rsi:status, skos:prefLabel, org:changedBy"
+)
 """What the shapes read of a node the concerned nodes point to: its class (sh:class), a forum's
-mandate, a system's retirement, a decision's status."""
+mandate, its period (a system's retirement, an organisation's existence on the decision's date),
+a decision's status, and for the messages its label and the change event that ended it."""
 _DECISION_LINKS = "rdf:type, rsi:status, rsi:decisionKind, rsi:affects, rsi:supersedes, rsi:supersededBy"
 
 
@@ -169,7 +173,20 @@ CONSTRUCT {{ ?s ?p ?o }} WHERE {{
     ?s rsi:complianceOf ?decision ; rsi:statedBy ?region .
     ?s ?p ?o . FILTER (?p IN (rdf:type, rsi:complianceOf, rsi:statedBy))
   }}
-  UNION {{ ?s a rsi:Region . BIND (rdf:type AS ?p) BIND (rsi:Region AS ?o) }}
+  UNION {{
+    {{ {values("c", concerned)} ?c ?link ?org }} UNION {{ {values("org", sorted(objects))} }}
+    {{ ?org org:changedBy ?event }} UNION {{ ?event org:originalOrganization ?org }}
+    # what rsish:OrganisationExistsOnDecisionDateShape reads of the change event: its originals
+    # and its result (whose label names the successor)
+    {{ ?event ?p ?o . BIND (?event AS ?s)
+       FILTER (?p IN (rdf:type, org:originalOrganization, org:resultingOrganization)) }}
+    UNION {{ ?event org:resultingOrganization ?s . ?s ?p ?o . FILTER (?p IN (skos:prefLabel)) }}
+  }}
+  UNION {{
+    ?s a rsi:Region .
+    {{ BIND (rdf:type AS ?p) BIND (rsi:Region AS ?o) }}
+    UNION {{ ?s ?p ?o . FILTER (?p IN (rsi:startDate, rsi:endDate)) }}
+  }}
   UNION {{ ?s rdfs:subClassOf ?o . BIND (rdfs:subClassOf AS ?p) }}
 }}"""
 
