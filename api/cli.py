@@ -11,7 +11,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from api.core import dependencies, graph_formats, loading, reasoning, sparql_guard, validation
+from api.core import dependencies, graph_formats, loading, named_queries, reasoning, sparql_guard, validation
 from api.core.decisions import adoption, records
 from api.core.decisions import check as checking
 from api.core.decisions.vocabulary import DecisionStatus
@@ -145,11 +145,11 @@ def load(
     with _opened(store) as (settings, graph_store):
         paths = files or loading.project_files(settings, examples=examples)
         bar, progress = _progress()
-        if bar:
-            with bar:
+        with bar or nullcontext():
+            if files:
                 written = loading.load_files(graph_store, paths, settings, progress)
-        else:
-            written = loading.load_files(graph_store, paths, settings)
+            else:  # the project's files, then the graph rsikg derives from them
+                written = loading.load_project(graph_store, settings, examples=examples, progress=progress)
         err.print(
             f"loaded {written} triples from {len(paths)} file(s) into {settings.store}", highlight=False
         )
@@ -199,16 +199,31 @@ def query(
             "turtle, ntriples, jsonld, rdfxml (CONSTRUCT/DESCRIBE).",
         ),
     ] = QueryFormat.table,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            "-p",
+            metavar="NAME=VALUE",
+            help="A named query's parameter (queries/*.rq); the others take their defaults.",
+        ),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Run a SPARQL query over the union of all graphs (in an isolated worker, as the server does)."""
     with _opened(store) as (_, graph_store):
-        text = _read_query(query)
-        sparql_guard.check(sparql_guard.inspect(text), known_graphs=graph_store.named_graphs())
+        source = Path(query if query.endswith((".rq", ".sparql")) else "query")  # names errors
+        given = named_queries.parse_assignments(param or [])
+        text, bindings = named_queries.bound_text(source, _read_query(query), given)
+        features = sparql_guard.inspect(text)
+        sparql_guard.check(features, known_graphs=graph_store.named_graphs())
+        own = features.has_dataset_clause
         if format is not QueryFormat.table:
             results, graph = (format.value, None) if format.value in RESULT_FORMATS else (None, format.value)
             try:
-                _, body = graph_store.client_query(text, results_format=results, graph_format=graph)
+                _, body = graph_store.client_query(
+                    text, results_format=results, graph_format=graph, bindings=bindings, own_dataset=own
+                )
             except NotAcceptableError as error:
                 kinds = "SELECT and ASK" if error.form == "results" else "CONSTRUCT and DESCRIBE"
                 raise InputError(
@@ -217,7 +232,9 @@ def query(
                 ) from None
             sys.stdout.buffer.write(body)
             return
-        used, body = graph_store.client_query(text, results_format="json", graph_format="turtle")
+        used, body = graph_store.client_query(
+            text, results_format="json", graph_format="turtle", bindings=bindings, own_dataset=own
+        )
         if used == "turtle":
             sys.stdout.write(body.decode())
             return

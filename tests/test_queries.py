@@ -24,3 +24,29 @@ def test_dependencies_include_the_transitive_hop(project_store):
     # Sundhedsjournalen -> FMK (S16) -> NSP (S35): NSP is reached through FMK
     assert ("Sundhedsjournalen", "Den Nationale Serviceplatform (NSP)", False) in pairs
     assert ("Sundhedsjournalen", "E-journal", True) in pairs
+
+
+def test_which_regions_exist_on_a_date_from_the_command_line(rsikg):
+    assert rsikg("load").returncode == 0
+    query = str(ROOT / "queries" / "list_regions.rq")
+
+    def regions(day: str) -> list[str]:
+        result = rsikg("query", query, "--param", f"date={day}", "--format", "csv")
+        assert result.returncode == 0, result.stderr
+        return [row.split(",")[0].rsplit("/", 1)[-1] for row in result.stdout.splitlines()[1:]]
+
+    assert regions("2026-12-31") == [
+        "region-hovedstaden",
+        "region-midtjylland",
+        "region-nordjylland",
+        "region-sjaelland",
+        "region-syddanmark",
+    ]
+    assert regions("2027-01-01") == [
+        "region-midtjylland",
+        "region-nordjylland",
+        "region-syddanmark",
+        "region-oestdanmark",
+    ]
+    bad = rsikg("query", query, "--param", "date=1/1/2027")
+    assert bad.returncode == 2 and "'date'" in bad.stderr and "YYYY-MM-DD" in bad.stderr

@@ -12,17 +12,20 @@ A header says what the query answers and which parameters it takes, each with a 
 
 Parameters are bound as RDF terms (pyoxigraph substitutions: SEP-0007), never pasted into the
 query text; SEP-0007 needs each bound variable in the SELECT projection. An IRI parameter may
-be a full IRI or a path below https://w3id.org/rsikg/id/ (``system/ppj``).
+be a full IRI or a path below https://w3id.org/rsikg/id/ (``system/ppj``). A date parameter may
+default to ``today``: the date is read from a clock when the query is bound, never when it is
+loaded (a server runs for days), and the clock is an argument so that tests choose the day.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import rdflib
 import yaml
@@ -37,6 +40,22 @@ PARAM_TYPES = ("iri", "string", "integer", "decimal", "boolean", "date", "langua
 RESERVED = ("page",)
 _NAME = re.compile(r"[a-z][a-z0-9_]*")
 _LOCAL_ID = re.compile(r"[a-z0-9][a-z0-9/._-]*")
+# xsd:date's lexical form without a time zone: what the "holds on date D" filters compare with
+# stored dates by prefix, so "20270101" or "2027-W01-1" (which date.fromisoformat accepts) must
+# not reach them.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+TODAY = "today"  # a date parameter's default: the date of the request
+
+Clock = Callable[[], date]
+
+
+def danish_today() -> date:
+    """Today where the governance the graph describes happens: at 00:30 on 1 January 2027 in
+    Copenhagen the reform holds although it is still 31 December in UTC."""
+    try:
+        return datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    except ZoneInfoNotFoundError:  # a system without the time zone database
+        return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -132,7 +151,7 @@ def _param(path: Path, spec: object, index: int) -> Param:
         required=bool(spec.get("required", False)),
         enum=tuple(str(e) for e in spec.get("enum", ())),
     )
-    if param.default is not None:
+    if param.default is not None and not (param.type == "date" and param.default == TODAY):
         try:
             to_term(param, param.default)  # a default must itself be valid
         except InputError as error:
@@ -142,7 +161,11 @@ def _param(path: Path, spec: object, index: int) -> Param:
 
 def load_named_query(path: Path) -> NamedQuery:
     """Read one .rq file and its header; a malformed header is an InputError with its place."""
-    text = path.read_text(encoding="utf-8")
+    return parse_named_query(path, path.read_text(encoding="utf-8"))
+
+
+def parse_named_query(path: Path, text: str) -> NamedQuery:
+    """A named query from its text (``path`` names it and places errors)."""
     header, _ = _header(path, text)
     where = Location(display_path(path))
     known = {
@@ -225,7 +248,9 @@ def to_term(param: Param, value: str) -> Node:
             raise InputError(f"parameter {param.name!r} must be of type {param.type}, not {value!r}", where)
         return rdflib.Literal(value, datatype=datatype)
     try:
-        date.fromisoformat(value)
+        if not _DATE.fullmatch(value):
+            raise ValueError(value)
+        date.fromisoformat(value)  # a real day: not 2027-02-30
     except ValueError:
         raise InputError(
             f"parameter {param.name!r} must be a date (YYYY-MM-DD), not {value!r}", where
@@ -233,9 +258,12 @@ def to_term(param: Param, value: str) -> Node:
     return rdflib.Literal(value, datatype=XSD.date)
 
 
-def bind(query: NamedQuery, given: Mapping[str, str]) -> tuple[dict[str, Node], int]:
+def bind(
+    query: NamedQuery, given: Mapping[str, str], today: Clock = danish_today
+) -> tuple[dict[str, Node], int]:
     """The bindings for the given parameters (defaults filled in) and the page (from 1).
 
+    A date parameter whose default is ``today`` and which is not given gets ``today()``.
     Unknown parameters, missing required ones and ill-typed values are InputErrors naming them.
     """
     names = {p.name for p in query.params}
@@ -249,6 +277,8 @@ def bind(query: NamedQuery, given: Mapping[str, str]) -> tuple[dict[str, Node], 
     bindings: dict[str, Node] = {}
     for param in query.params:
         value = given.get(param.name, param.default)
+        if param.name not in given and param.type == "date" and value == TODAY:
+            value = today().isoformat()
         if value is None:
             if param.required:
                 raise InputError(f"parameter {param.name!r} is required", Location(field=param.name))
@@ -267,3 +297,41 @@ def paged(query: NamedQuery, page: int) -> str:
     if not query.pagination:
         return query.text
     return f"{query.text.rstrip()}\nLIMIT {query.pagination} OFFSET {(page - 1) * query.pagination}\n"
+
+
+def is_named(text: str) -> bool:
+    """Whether a query text opens with a ``#+`` header (blank lines before it allowed)."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    return first.startswith("#+")
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, str]:
+    """``NAME=VALUE`` pairs (the CLI's ``--param``) by name; a malformed or repeated one is an
+    InputError naming it."""
+    given: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise InputError(f"--param takes NAME=VALUE, not {pair!r}", Location(field="param"))
+        if name in given:
+            raise InputError(f"parameter {name!r} is given twice", Location(field=name))
+        given[name] = value
+    return given
+
+
+def bound_text(
+    source: Path, text: str, given: Mapping[str, str], today: Clock = danish_today
+) -> tuple[str, dict[str, Node]]:
+    """The query to run and its bindings, as ``GET /queries/{name}`` would run it: a named
+    query gets its parameters from ``given`` or its defaults; other SPARQL runs as it is and
+    takes no parameters."""
+    if not is_named(text):
+        if given:
+            raise InputError(
+                "parameters need a named query: a .rq file with a '#+' header (queries/README.md)",
+                Location(field=sorted(given)[0]),
+            )
+        return text, {}
+    query = parse_named_query(source, text)
+    bindings, page = bind(query, given, today)
+    return paged(query, page), bindings

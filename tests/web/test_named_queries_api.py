@@ -50,3 +50,46 @@ def test_an_unknown_parameter_is_400_naming_it(server):
 
 def test_an_unknown_query_is_404(server):
     assert httpx.get(f"{server.url}/queries/no_such_query").status_code == 404
+
+
+# -- the date as a parameter ---------------------------------------------------------------------
+
+REGION = "https://w3id.org/rsikg/id/region/"
+
+
+def _regions_on(server, day: str) -> list[str]:
+    answer = httpx.get(f"{server.url}/queries/list_regions", params={"date": day})
+    assert answer.status_code == 200, answer.text
+    return [b["region"]["value"].removeprefix(REGION) for b in answer.json()["results"]["bindings"]]
+
+
+def test_which_regions_exist_before_and_after_the_reform(server):
+    assert _regions_on(server, "2026-12-31") == [
+        "region-hovedstaden",
+        "region-midtjylland",
+        "region-nordjylland",
+        "region-sjaelland",
+        "region-syddanmark",
+    ]
+    assert _regions_on(server, "2027-01-01") == [
+        "region-midtjylland",
+        "region-nordjylland",
+        "region-syddanmark",
+        "region-oestdanmark",
+    ]
+
+
+def test_a_date_that_is_not_yyyy_mm_dd_is_400_naming_date(server):
+    for bad in ("01-01-2027", "2027-02-30", "20270101", "today"):
+        response = httpx.get(f"{server.url}/queries/list_regions", params={"date": bad})
+        assert response.status_code == 400, bad
+        assert response.json()["location"]["field"] == "date"
+        assert "YYYY-MM-DD" in response.json()["detail"]
+
+
+def test_the_date_parameter_is_a_typed_date_in_openapi(server):
+    document = httpx.get(f"{server.url}/openapi.json").json()
+    (parameter,) = document["paths"]["/queries/list_regions"]["get"]["parameters"]
+    assert parameter["name"] == "date" and parameter["schema"]["format"] == "date"
+    assert "default" not in parameter["schema"]  # "today" is no date; the description says it
+    assert "today" in parameter["description"]

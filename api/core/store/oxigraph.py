@@ -85,6 +85,7 @@ class GraphStore(Protocol):
         results_format: str | None,
         graph_format: str | None,
         bindings: Mapping[str, Node] | None = None,
+        own_dataset: bool = False,
     ) -> tuple[str, bytes]:
         """A client's query, run isolated: (the format used, the serialised answer)."""
         ...
@@ -461,6 +462,7 @@ class OxigraphStore:
         results_format: str | None,
         graph_format: str | None,
         bindings: Mapping[str, Node] | None = None,
+        own_dataset: bool = False,
     ) -> tuple[str, bytes]:
         """A client's query (not one rsikg wrote), run where a crash, a fetch or a runaway harms
         nothing: an isolated worker over this store (opened read-only beside this process).
@@ -469,13 +471,14 @@ class OxigraphStore:
         open, answers here."""
         from api.core.store import sandbox, worker
 
-        request = {
+        request: dict[str, object] = {
             "job": "query",
             "checkpoint": str(self.path),
             "query": sparql,
             "results_format": results_format,
             "graph_format": graph_format,
             "max_rows": 2**62,
+            "own_dataset": own_dataset,  # FROM / FROM NAMED: not the union
         }
         if bindings:  # a named query's parameters, bound as terms (SEP-0007) in the worker
             from api.core.store.engine import _json_term

@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from api.core.named_queries import NamedQuery, bind, paged
+from api.core.named_queries import TODAY, NamedQuery, bind, paged
 from api.web.conneg import RESULT_OFFERS, answer_formats, media_type_of
 from api.web.deps import ServiceDep
 
@@ -28,8 +28,8 @@ def _parameters(query: NamedQuery) -> list[dict[str, Any]]:
     for p in query.params:
         kind, fmt = _OPENAPI_TYPES[p.type]
         schema: dict[str, Any] = {"type": kind, **({"format": fmt} if fmt else {})}
-        if p.default is not None:
-            schema["default"] = p.default
+        if p.default is not None and not (p.type == "date" and p.default == TODAY):
+            schema["default"] = p.default  # "today" is no date: the description says it
         if p.enum:
             schema["enum"] = list(p.enum)
         parameters.append(
