@@ -145,6 +145,7 @@ class GraphService:
             named_graphs=list(named_graphs) or None,
             bindings=bindings or {},
             plan=sparql_guard.row_cap_plan(features, self.settings.max_rows),
+            own_dataset=features.has_dataset_clause,
         )
         return await self.engine.run(request)
 

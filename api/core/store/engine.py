@@ -53,6 +53,7 @@ class QueryRequest:
     named_graphs: list[str] | None = None
     bindings: dict[str, Node] = field(default_factory=dict)
     plan: str | None = None  # how the row cap can be left to Oxigraph (sparql_guard.row_cap_plan)
+    own_dataset: bool = False  # the query names its dataset (FROM, FROM NAMED)
 
 
 @dataclass(frozen=True)
@@ -285,6 +286,7 @@ class QueryEngine:
             "bindings": {k: _json_term(v) for k, v in request.bindings.items()},
             "max_rows": self.max_rows,
             "plan": request.plan,
+            "own_dataset": request.own_dataset,
             "checkpoint": checkpoint,
         }
 

@@ -152,7 +152,7 @@ def _dataset_options(request: dict[str, Any]) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if request.get("default_graphs") is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
-    else:
+    elif not request.get("own_dataset"):  # FROM / FROM NAMED: the query's own dataset, not the union
         options["use_default_graph_as_union"] = True
     if request.get("named_graphs") is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
