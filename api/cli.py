@@ -24,6 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
+from api.core import changes as change_briefing
 from api.core import dependencies, graph_formats, loading, named_queries, reasoning, sparql_guard, validation
 from api.core.decisions import adoption, records
 from api.core.decisions import check as checking
@@ -529,6 +530,33 @@ def impact(
     out.print(f"Regions using them: {regions}", highlight=False)
     sectors = ", ".join(s.rsplit("/", 1)[-1] for s in found.sectors) or "(none recorded)"
     out.print(f"Sectors: {sectors}", highlight=False)
+
+
+class ChangesFormat(StrEnum):
+    text = "text"
+    markdown = "markdown"
+    json = "json"
+    csv = "csv"
+
+
+@app.command()
+def changes(
+    start: Annotated[str, typer.Option("--from", help="The day before the window (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="The last day of the window (YYYY-MM-DD).")],
+    format: Annotated[ChangesFormat, typer.Option("--format", "-f")] = ChangesFormat.text,
+    store: StoreOption = None,
+) -> None:
+    """What changes after --from up to and including --to: organisations founded and dissolved,
+    mergers, memberships, systems that pass to a successor, open questions (derived lines marked)."""
+    with _opened(store) as (_, graph_store):
+        first, last = change_briefing.window(start, end, ("--from", "--to"))
+        report = change_briefing.changes(graph_store, first, last)
+    if format is ChangesFormat.json:
+        sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
+    elif format is ChangesFormat.csv:
+        sys.stdout.write(change_briefing.to_csv(report))
+    else:
+        sys.stdout.write(change_briefing.to_text(report, markdown=format is ChangesFormat.markdown))
 
 
 # --------------------------------------------------------------------------------------------

@@ -9,10 +9,12 @@ import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from rdflib.term import Node
 
+from api.core import changes as change_briefing
 from api.core import dependencies, sparql_guard
 from api.core.decisions import adoption, records
 from api.core.decisions import check as checking
@@ -232,6 +234,10 @@ class GraphService:
             if self._dependencies is None or self._dependencies[0] != generation:
                 self._dependencies = (generation, dependencies.build(self.store))
             return self._dependencies[1]
+
+    def changes(self, start: date, end: date) -> change_briefing.Report:
+        """What changes between two dates (blocking: the web layer calls it in a thread)."""
+        return change_briefing.changes(self.store, start, end)
 
     def _violations(self, store: OxigraphStore) -> ValidationReport:
         return validate_graph(validation_data(store, self.settings), self._shapes)

@@ -24,7 +24,7 @@ from api.core.store import open_store
 from api.errors import RsikgError
 from api.settings import Settings
 from api.web.errors import answer_for, log, request_id_of
-from api.web.routes import decisions, graph, queries, store
+from api.web.routes import changes, decisions, graph, queries, store
 from api.web.sparql import Receive, Scope, Send, SparqlEndpoint
 from api.web.state import AppState
 
@@ -242,6 +242,7 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
     api.include_router(store.router)
     api.include_router(decisions.router)
     api.include_router(graph.router)
+    api.include_router(changes.router)
     api.include_router(queries.router_for(named))
 
     def openapi() -> dict[str, Any]:

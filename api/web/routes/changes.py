@@ -1,0 +1,56 @@
+"""What changes between two dates, over HTTP: ``GET /changes?from=&to=``.
+
+The same briefing as ``rsikg changes`` (api/core/changes.py): JSON by default, CSV or a Markdown
+report by Accept. A missing or malformed date, or ``to`` before ``from``, is a 400 naming the
+parameter.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio.to_thread
+from fastapi import APIRouter, Header, Query, Response
+from fastapi.responses import JSONResponse
+
+from api.core import changes as change_briefing
+from api.web.conneg import choose
+from api.web.deps import ServiceDep
+from api.web.errors import HttpError
+
+router = APIRouter(tags=["time"])
+
+_OFFERS = [("application/json", "json"), ("text/csv", "csv"), ("text/markdown", "markdown")]
+_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {"content": {media: {} for media, _ in _OFFERS}},
+    400: {"description": "A date missing or not YYYY-MM-DD, or to before from"},
+    406: {"description": "Accept names none of JSON, CSV, Markdown"},
+}
+
+
+@router.get(
+    "/changes", summary="What changes after one date up to and including another", responses=_RESPONSES
+)
+async def changes(
+    service: ServiceDep,
+    start: Annotated[
+        str | None, Query(alias="from", description="The day before the window (YYYY-MM-DD).")
+    ] = None,
+    end: Annotated[
+        str | None, Query(alias="to", description="The last day of the window (YYYY-MM-DD).")
+    ] = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    # Optional in the signature so that a missing date is our 400 naming it, like a bad one.
+    first, last = change_briefing.window(start, end, ("from", "to"))
+    fmt = choose(accept, _OFFERS)
+    if fmt is None:
+        raise HttpError(406, f"the changes are answered as JSON, CSV or Markdown; not {accept}")
+    report = await anyio.to_thread.run_sync(lambda: service.changes(first, last))
+    headers = {"Vary": "Accept"}
+    if fmt == "csv":
+        return Response(change_briefing.to_csv(report), media_type="text/csv; charset=utf-8", headers=headers)
+    if fmt == "markdown":
+        text = change_briefing.to_text(report, markdown=True)
+        return Response(text, media_type="text/markdown; charset=utf-8", headers=headers)
+    return JSONResponse(report.as_json(), headers=headers)
