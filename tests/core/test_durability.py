@@ -29,7 +29,7 @@ import pytest
 from api.core.loading import load_project
 from api.core.service import GraphService
 from api.core.store import OxigraphStore
-from api.core.store.changes import MAX_TERM_BYTES
+from api.core.store.diffs import MAX_TERM_BYTES
 from api.core.store.journal import Journal
 from api.core.store.oxigraph import BULK_THRESHOLD
 from api.core.validation import validate_store

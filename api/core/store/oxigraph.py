@@ -27,7 +27,7 @@ import rdflib
 from rdflib.term import Node
 
 from api.core.namespaces import PREFIXES
-from api.core.store.changes import diff_update, has_blank_nodes, read_nquads, to_nquads
+from api.core.store.diffs import diff_update, has_blank_nodes, read_nquads, to_nquads
 from api.core.store.formats import (
     DEFAULT_GRAPH,
     Source,
