@@ -310,7 +310,7 @@ class OxigraphStore:
         is one SPARQL update, so one transaction (not even a query in this process sees half
         of it); any other is applied in steps under the journal, which a crash cannot tear.
         Every line is read before anything is written, so a diff the store cannot take (a
-        term over changes.MAX_TERM_BYTES) leaves it exactly as it was.
+        term over diffs.MAX_TERM_BYTES) leaves it exactly as it was.
         """
         where = Location("request body")
         old, new = read_nquads(removed, where), read_nquads(added, where)
