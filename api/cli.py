@@ -25,7 +25,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from api.core import changes as change_briefing
-from api.core import dependencies, graph_formats, loading, named_queries, reasoning, sparql_guard, validation
+from api.core import (
+    dependencies,
+    graph_formats,
+    loading,
+    named_queries,
+    periods,
+    reasoning,
+    sparql_guard,
+    validation,
+)
 from api.core.decisions import adoption, records
 from api.core.decisions import check as checking
 from api.core.decisions.vocabulary import DecisionStatus
@@ -51,6 +60,14 @@ StoreOption = Annotated[
         "--store",
         metavar="DIR",
         help="Store directory (default ./.rsikg/store, or $RSIKG_STORE); ':memory:' for a throw-away store.",
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help="The day the answer is for (default: today in Denmark).",
     ),
 ]
 
@@ -715,12 +732,15 @@ def compliance_matrix(
     all_decisions: Annotated[
         bool, typer.Option("--all", help="Every decision, not only accepted ones.")
     ] = False,
+    as_of: AsOfOption = None,
     store: StoreOption = None,
 ) -> None:
-    """Decisions × regions: complies, deviates, missing (applies but no statement) or not-applicable."""
+    """Decisions × regions as of a day: complies, deviates, missing (applies but no statement),
+    not-applicable, or for a merged region's successor complies (derived) or needed."""
     with _opened(store) as (_, graph_store):
+        day = periods.as_of(as_of, "--as-of", named_queries.danish_today)
         chosen = None if all_decisions else DecisionStatus.ACCEPTED
-        matrix = adoption.compliance_matrix(graph_store, status=chosen)
+        matrix = adoption.compliance_matrix(graph_store, status=chosen, as_of=day)
     if format == "json":
         out.print_json(json.dumps(matrix.as_json(), ensure_ascii=False))
     elif format == "csv":
@@ -730,7 +750,8 @@ def compliance_matrix(
         for row in matrix.rows:
             cells = row["cells"]
             assert isinstance(cells, dict)
-            table.add_row(str(row["id"]), *(cells[iri]["state"] for iri, _l in matrix.regions))
+            table.add_row(str(row["id"]), *(matrix.shown(cells[iri]) for iri, _l in matrix.regions))
+        out.print(f"As of {day.isoformat()}", highlight=False)
         out.print(table)
 
 

@@ -10,7 +10,7 @@ the date its line gives.
 Lines come from the sourced graphs and the derived graph (api/core/derive.py); a line is marked
 derived when its statement lives in :data:`~api.core.derive.DERIVED_GRAPH`, or, for systems whose
 users or operators pass to a successor, when it is computed here by Overgangsloven § 126
-(rule:overgangsloven-126-medlemskaber, S57). Those system lines are not stored: plain triples such
+(rule:overgangsloven-126-forpligtelser, S57). Those system lines are not stored: plain triples such
 as ``?system rsi:usedBy ?region`` carry no period in this slice (no qualified usage nodes yet),
 so the hand-over is reported, not written. So is a decision's comply-or-explain obligation,
 which § 126 also hands to the successor (shown with the originals' statements). Where a change
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -32,15 +31,12 @@ import rdflib
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from api.core.derive import DERIVED_GRAPH, RULE_MEMBERSHIP_ENDS, RULE_SECTION_126
+from api.core.derive import DERIVED_GRAPH, RULE_MEMBERSHIP_ENDS, RULE_SECTION_126_OBLIGATIONS
 from api.core.namespaces import SPARQL_PREFIXES
+from api.core.periods import parse_day
 from api.core.sparql_terms import values
 from api.core.store import GraphStore
 from api.errors import InputError, Location
-
-# xsd:date's lexical form, no time zone: the window is compared with stored dates by prefix, so
-# "20270101" or "2027-W01-1" (which date.fromisoformat accepts) must not reach the queries.
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 KINDS = {
     "founded": ("Founded", "Oprettes"),
@@ -349,7 +345,7 @@ def _system_lines(b: _Briefing, events: dict[Node, _Event]) -> list[Change]:
         )
         if by_126:
             text = f"{how} → passes to {b.label(event.results[0])} (Overgangsloven § 126)"
-            sources = b.rule_sources(str(RULE_SECTION_126))
+            sources = b.rule_sources(str(RULE_SECTION_126_OBLIGATIONS))
         else:
             results = ", ".join(b.label(r) for r in event.results)
             text = f"{how}, which ceases; whether it passes to {results} the sources do not say"
@@ -379,7 +375,7 @@ def _decision_lines(b: _Briefing, events: dict[Node, _Event]) -> list[Change]:
         successor = b.label(event.results[0])
         text = f"applies to {regions} → the obligation passes to {successor} (Overgangsloven § 126)"
         text += f"; the originals' statements: {stated}" if stated else "; no statement by the originals"
-        sources = b.rule_sources(str(RULE_SECTION_126))
+        sources = b.rule_sources(str(RULE_SECTION_126_OBLIGATIONS))
         lines.append(Change("decision", str(decision), b.label(decision), event.date, text, True, sources))
     return lines
 
@@ -401,18 +397,6 @@ def _question_lines(b: _Briefing, events: dict[Node, _Event]) -> list[Change]:
         )
         for row in rows
     ]
-
-
-def parse_day(value: str | None, name: str, where: Location) -> date:
-    """A day given as YYYY-MM-DD for the option or parameter ``name``, or an InputError naming it."""
-    if value is None or not value.strip():
-        raise InputError(f"{name} is required: a date (YYYY-MM-DD)", where)
-    try:
-        if not _DAY.fullmatch(value):
-            raise ValueError(value)
-        return date.fromisoformat(value)  # a real day: not 2027-02-30
-    except ValueError:
-        raise InputError(f"{name} must be a date (YYYY-MM-DD), not {value[:40]!r}", where) from None
 
 
 def window(start: str | None, end: str | None, names: tuple[str, str]) -> tuple[date, date]:

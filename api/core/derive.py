@@ -41,6 +41,9 @@ DERIVED_GRAPH = "https://w3id.org/rsikg/graph/derived/reform-2027"
 RULE_MEMBERSHIP_ENDS = ID["rule/medlemskab-slutter-med-medlemmet"]
 RULE_SECTION_126 = ID["rule/overgangsloven-126-medlemskaber"]
 RULE_OPEN_QUESTIONS = ID["rule/aabne-spoergsmaal-om-fora"]
+# Applied when an answer is made (the compliance matrix, the changes briefing), not stored:
+# which statements a successor inherits depends on the statements made so far.
+RULE_SECTION_126_OBLIGATIONS = ID["rule/overgangsloven-126-forpligtelser"]
 
 Triple = tuple[Node, Node, Node]
 

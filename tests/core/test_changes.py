@@ -10,7 +10,12 @@ from datetime import date
 import pytest
 
 from api.core.changes import Change, Report, changes, parse_day, to_csv, to_text, window
-from api.core.derive import DERIVED_GRAPH, RULE_MEMBERSHIP_ENDS, RULE_SECTION_126
+from api.core.derive import (
+    DERIVED_GRAPH,
+    RULE_MEMBERSHIP_ENDS,
+    RULE_SECTION_126,
+    RULE_SECTION_126_OBLIGATIONS,
+)
 from api.errors import InputError, Location
 
 ID = "https://w3id.org/rsikg/id/"
@@ -89,7 +94,7 @@ def test_sundhedsplatformen_passes_to_region_oestdanmark_by_section_126(reform):
     assert line.derived
     assert "used by Region Hovedstaden" in line.text
     assert "passes to Region Østdanmark" in line.text
-    assert line.sources[:2] == (str(RULE_SECTION_126), S57)
+    assert line.sources[:2] == (str(RULE_SECTION_126_OBLIGATIONS), S57)
     assert "S57" in line.source_ids
 
 

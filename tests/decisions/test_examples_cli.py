@@ -139,7 +139,7 @@ def _status(cli, decision: str) -> list[str]:
 
 
 def _matrix(cli, *options: str) -> dict[str, dict[str, str]]:
-    result = cli("compliance", "matrix", "--format", "csv", *options)
+    result = cli("compliance", "matrix", "--format", "csv", "--as-of", "2026-06-01", *options)
     assert result.returncode == 0, result.stderr
     return {row["decision"]: row for row in csv.DictReader(io.StringIO(result.stdout))}
 
@@ -271,3 +271,22 @@ def test_the_statement_shows_as_deviates_in_the_matrix(cli):
     row = _matrix(cli, "--all")[EKSEMPEL_002]
     assert (row["status"], row["Region Midtjylland"]) == (SUPERSEDED, "deviates")
     assert _matrix(cli)[SUCCESSOR_IRI]["Region Midtjylland"] == "missing"
+
+
+def test_the_matrix_as_of_the_reform_day_has_four_regions(cli):
+    result = cli("compliance", "matrix", "--format", "csv", "--as-of", "2027-01-01")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0])[3:] == [
+        "Region Midtjylland",
+        "Region Nordjylland",
+        "Region Østdanmark",
+        "Region Syddanmark",
+    ]
+    by_decision = {row["decision"]: row["Region Østdanmark"] for row in rows}
+    assert by_decision[EKSEMPEL_002] == "complies (derived)"
+    assert by_decision[ID + "decision/eksempel-003-faelles-login-iam-adfs"] == "needed"
+    table = cli("compliance", "matrix", "--as-of", "2027-01-01")
+    assert "As of 2027-01-01" in table.stdout and "Region Sjælland" not in table.stdout
+    bad = cli("compliance", "matrix", "--as-of", "2027-02-30")
+    assert bad.returncode == 2 and "--as-of" in bad.stderr and "YYYY-MM-DD" in bad.stderr

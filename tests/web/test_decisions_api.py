@@ -222,14 +222,16 @@ def test_statements_fill_the_compliance_matrix(writer):
     )
     response = httpx.post(f"{writer.url}/compliance", content=STATEMENT.encode(), headers={**MD, **AUTH})
     assert response.status_code == 201, response.text
-    matrix = httpx.get(f"{writer.url}/compliance", headers={"Accept": "application/json"}).json()
+    matrix = httpx.get(
+        f"{writer.url}/compliance", params={"asOf": "2026-06-01"}, headers={"Accept": "application/json"}
+    ).json()
     row = next(r for r in matrix["decisions"] if r["id"] == "api-test-1")
     cells = {iri.rsplit("/", 1)[-1]: cell for iri, cell in row["cells"].items()}
     assert cells["region-sjaelland"]["state"] == "deviates"
     assert cells["region-sjaelland"]["explanation"] == "Regionen har en kontrakt, der udløber næste år."
     assert cells["region-hovedstaden"]["state"] == "missing"
     assert cells["region-nordjylland"]["state"] == "not-applicable"
-    text = httpx.get(f"{writer.url}/compliance", headers={"Accept": "text/csv"}).text
+    text = httpx.get(f"{writer.url}/compliance?asOf=2026-06-01", headers={"Accept": "text/csv"}).text
     rows = list(csv.reader(io.StringIO(text)))
     sjaelland = rows[0].index("Region Sjælland")
     assert next(r for r in rows if r[0] == DECISION + "api-test-1")[sjaelland] == "deviates"
@@ -237,6 +239,42 @@ def test_statements_fill_the_compliance_matrix(writer):
     again = STATEMENT.replace("decision: api-test-1", "id: another\ndecision: api-test-1")
     refused = httpx.post(f"{writer.url}/compliance", content=again.encode(), headers={**MD, **AUTH})
     assert refused.status_code == 422
+
+
+@pytest.mark.parametrize("day", ["2026-12-31", "2027-01-01"])
+def test_the_matrix_as_of_a_day_has_the_regions_of_that_day(reader, day):
+    response = httpx.get(f"{reader.url}/compliance", params={"asOf": day, "format": "json"}, timeout=30)
+    assert response.status_code == 200, response.text
+    matrix = response.json()
+    regions = [r["label"] for r in matrix["regions"]]
+    assert matrix["asOf"] == day
+    assert ("Region Østdanmark" in regions, "Region Sjælland" in regions) == (
+        (False, True) if day == "2026-12-31" else (True, False)
+    )
+    assert len(regions) == (5 if day == "2026-12-31" else 4)
+    text = httpx.get(f"{reader.url}/compliance", params={"asOf": day}, headers={"Accept": "text/csv"}).text
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][3:] == regions
+
+
+def test_oestdanmark_inherits_or_owes_over_http(reader):
+    matrix = httpx.get(f"{reader.url}/compliance?asOf=2027-01-01&format=json", timeout=30).json()
+    oest = "https://w3id.org/rsikg/id/region/region-oestdanmark"
+    cells = {r["id"]: r["cells"][oest] for r in matrix["decisions"]}
+    nsp, login = cells["eksempel-002-dokumentdeling-via-nsp"], cells["eksempel-003-faelles-login-iam-adfs"]
+    assert (nsp["state"], nsp["derived"]) == ("complies", True)
+    assert (login["state"], login["derived"]) == ("needed", False)
+    assert {c["label"]: c["state"] for c in login["inheritedFrom"]} == {
+        "Region Hovedstaden": "deviates",
+        "Region Sjælland": "complies",
+    }
+
+
+@pytest.mark.parametrize("bad", ["2027-02-30", "1/1/2027", "", "2027-01-01T00:00"])
+def test_a_bad_as_of_is_a_400_naming_it(reader, bad):
+    response = httpx.get(f"{reader.url}/compliance", params={"asOf": bad}, timeout=30)
+    assert response.status_code == 400, response.text
+    assert "asOf" in response.text and "YYYY-MM-DD" in response.text
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,10 +15,12 @@ import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from api.core import periods
 from api.core.decisions import adoption
 from api.core.decisions.check import Check, to_text
 from api.core.decisions.records import MEDIA_TYPES
 from api.core.decisions.vocabulary import DecisionStatus
+from api.core.named_queries import danish_today
 from api.web.auth import require_token
 from api.web.conneg import choose
 from api.web.deps import ServiceDep, StateDep, read_body
@@ -210,14 +212,23 @@ async def compliance(
     status: Annotated[
         StatusParam, Query(description="decisions of this status; 'all' for every one")
     ] = StatusParam.ACCEPTED,
+    as_of: Annotated[
+        str | None,
+        Query(
+            alias="asOf", description="the day (YYYY-MM-DD) the matrix is for; by default today in Denmark"
+        ),
+    ] = None,
 ) -> Response:
+    day = periods.as_of(as_of, "asOf", danish_today)
     fmt = format or choose(accept, [("application/json", "json"), ("text/csv", "csv")])
     if fmt not in ("json", "csv"):
         raise HttpError(
             406 if format is None else 400, "the matrix is answered as application/json or text/csv"
         )
     chosen = None if status is StatusParam.ALL else DecisionStatus(status.value)
-    matrix = await anyio.to_thread.run_sync(lambda: adoption.compliance_matrix(service.store, status=chosen))
+    matrix = await anyio.to_thread.run_sync(
+        lambda: adoption.compliance_matrix(service.store, status=chosen, as_of=day)
+    )
     if fmt == "csv":
         return Response(matrix.to_csv(), media_type="text/csv; charset=utf-8", headers={"Vary": "Accept"})
     return JSONResponse(matrix.as_json(), headers={"Vary": "Accept"})
