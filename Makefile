@@ -31,11 +31,12 @@ lint: install ## ruff and mypy over the code
 	$(BIN)/ruff format --check api tests benchmarks
 	$(BIN)/mypy
 
-bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, then the decision dry run (about 15 minutes)
+bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, the decision dry run, dependencies, as-of answers (about 20 minutes)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/decisions.py
 	$(BIN)/python benchmarks/dependencies.py
+	$(BIN)/python benchmarks/as_of.py
 
 clean: ## Remove the virtual environment and the local store
 	rm -rf $(VENV) .rsikg

@@ -3,7 +3,8 @@
 Not data about RSI: every resource lives under https://w3id.org/rsikg/id/synth/ and cites one
 source document that says it is synthetic. The graph conforms to the shapes when validated
 with the ontology and vocabularies (and alone: it has its own regions and fora). With N
-systems it holds 5 regions, 98 municipalities, the RSI fora with two seats per region, vendors,
+systems it holds 5 regions (two of which merge into a sixth on 2027-01-01, as in the 2027
+reform), 98 municipalities, the RSI fora with two seats per region, vendors,
 N systems with about five dependencies each (mostly on earlier systems, plus a chain through
 the first ``chain`` systems that is deeper than a thousand links, and a few small cycles),
 projects, architecture decisions with supersession, and comply-or-explain statements.
@@ -89,6 +90,27 @@ class _Writer:
         self.triple(iri, DCT + "source", self.source)
 
 
+SUCCESSOR = "oestlig"
+MERGER_DAY, MERGED_END = "2027-01-01", "2026-12-31"
+
+
+def _merger(w: _Writer, originals: list[str], successor: str) -> None:
+    """Like the 2027 reform: ``originals`` end on MERGED_END, and an org:ChangeEvent on
+    MERGER_DAY has ``successor`` as its result."""
+    event = BASE + "event/merger"
+    w.resource(event, ORG + "ChangeEvent", "Syntetisk sammenlægning", "Synthetic merger")
+    w.triple(event, RSI + "startDate", _typed(MERGER_DAY, "date"))
+    for original in originals:
+        w.triple(original, RSI + "endDate", _typed(MERGED_END, "date"))
+        w.triple(original, ORG + "changedBy", _iri(event))
+        w.triple(event, ORG + "originalOrganization", _iri(original))
+    w.resource(successor, RSI + "Region", "Syntetisk region øst", "Synthetic region east")
+    w.triple(successor, RSI + "inSector", _iri(VOCAB + "sectors/regionerne"))
+    w.triple(successor, RSI + "startDate", _typed(MERGER_DAY, "date"))
+    w.triple(successor, ORG + "resultedFrom", _iri(event))
+    w.triple(event, ORG + "resultingOrganization", _iri(successor))
+
+
 def _graph(systems: int, seed: int, chain: int) -> Iterator[str]:
     rng = random.Random(seed)
     w = _Writer()
@@ -104,10 +126,15 @@ def _graph(systems: int, seed: int, chain: int) -> Iterator[str]:
     for slug, iri in zip(REGIONS, regions, strict=True):
         w.resource(iri, RSI + "Region", f"Syntetisk region {slug}", f"Synthetic region {slug}")
         w.triple(iri, RSI + "inSector", _iri(VOCAB + "sectors/regionerne"))
+        w.triple(iri, RSI + "startDate", _typed("2007", "gYear"))
+    # The 2027 reform in miniature: two regions end on 2026-12-31 and merge into a successor.
+    merged, successor = regions[:2], BASE + f"region/{SUCCESSOR}"
+    _merger(w, merged, successor)
     municipalities = [BASE + f"municipality/{i}" for i in range(98)]
     for i, iri in enumerate(municipalities):
         w.resource(iri, RSI + "PublicOrganisation", f"Syntetisk kommune {i}", f"Synthetic municipality {i}")
         w.triple(iri, RSI + "inSector", _iri(VOCAB + "sectors/kommunerne"))
+        w.triple(iri, RSI + "startDate", _typed("2007", "gYear"))
     users = regions + municipalities
     vendors = [BASE + f"vendor/{i}" for i in range(60)]
     for i, iri in enumerate(vendors):
@@ -121,13 +148,17 @@ def _graph(systems: int, seed: int, chain: int) -> Iterator[str]:
         w.triple(forum, RSI + "mandate", _iri(VOCAB + f"decision-kinds/{mandate}"))
         if seats:
             w.triple(forum, RSI + "seatsPerRegion", _typed(str(seats), "integer"))
-            for region, region_slug in zip(regions, REGIONS, strict=True):
+            for region, region_slug in zip([*regions, successor], [*REGIONS, SUCCESSOR], strict=True):
                 for role in ("koncerndirektoer", "it-direktoer")[:seats]:
                     membership = BASE + f"membership/{slug}/{region_slug}/{role}"
                     w.resource(membership, ORG + "Membership", f"Plads i {slug}", f"Seat in {slug}")
                     w.triple(membership, ORG + "organization", _iri(forum))
                     w.triple(membership, ORG + "member", _iri(region))
                     w.triple(membership, ORG + "role", _iri(VOCAB + f"roles/{role}"))
+                    if region in merged:
+                        w.triple(membership, RSI + "endDate", _typed(MERGED_END, "date"))
+                    elif region == successor:
+                        w.triple(membership, RSI + "startDate", _typed(MERGER_DAY, "date"))
 
     system_iris = [BASE + f"system/{i}" for i in range(systems)]
     dependencies = 0
@@ -141,7 +172,10 @@ def _graph(systems: int, seed: int, chain: int) -> Iterator[str]:
         w.triple(iri, SKOS + "notation", _text(f"s{i}"))
         w.triple(iri, RSI + "systemKind", _iri(VOCAB + f"system-kinds/{rng.choice(SYSTEM_KINDS)}"))
         w.triple(iri, RSI + "vendor", _iri(rng.choice(vendors)))
-        w.triple(iri, RSI + "startDate", _typed(str(rng.randint(1995, 2025)), "gYear"))
+        started = rng.randint(1995, 2025)
+        w.triple(iri, RSI + "startDate", _typed(str(started), "gYear"))
+        if i % 20 == 7:  # retired after every decision's date (2010–2024), so none affects a retired one
+            w.triple(iri, RSI + "endDate", _typed(str(max(started, rng.choice((2025, 2026)))), "gYear"))
         chosen = rng.sample(users, rng.randint(4, 8))
         for user in chosen:
             w.triple(iri, RSI + "usedBy", _iri(user))
@@ -214,6 +248,7 @@ def _graph(systems: int, seed: int, chain: int) -> Iterator[str]:
                     statement, RSI + "ComplianceStatement", f"Erklæring {i} {slug}", f"Statement {i} {slug}"
                 )
                 w.triple(statement, RSI + "complianceOf", _iri(decision))
+                w.triple(statement, DCT + "date", _typed(f"20{10 + i % 15:02d}-{1 + i % 12:02d}-15", "date"))
                 w.triple(statement, RSI + "statedBy", _iri(region))
                 w.triple(
                     statement,

@@ -376,7 +376,7 @@ _STATES = {COMPLIES: "complies", DEVIATES: "deviates"}
 
 def _matrix_regions(store: GraphStore, as_of: date | None) -> list[tuple[str, str]]:
     """The regions that exist on ``as_of`` (every region ever, when None), with Danish names."""
-    when = f"{periods.day_values(as_of)} {periods.holds_on('region')}" if as_of else ""
+    when = periods.holds_on("region", as_of) if as_of else ""
     rows = _rows(
         store,
         f"""SELECT ?region (SAMPLE(?l) AS ?label) WHERE {{
@@ -466,7 +466,6 @@ def compliance_matrix(
     ``needed`` otherwise, with the originals' statements under ``inheritedFrom``."""
     regions = _matrix_regions(store, as_of)
     originals = _originals(store, regions)
-    on_day = periods.day_values(as_of) if as_of else ""
     # The status is a member of the vocabulary's enumeration, never a client's text, and still
     # goes through the builder as every term does.
     decisions = _rows(
@@ -474,9 +473,8 @@ def compliance_matrix(
         f"""SELECT ?decision (SAMPLE(?t) AS ?title) (SAMPLE(?status) AS ?s)
                   (GROUP_CONCAT(DISTINCT STR(?r); separator=" ") AS ?applies) WHERE {{
             {sparql.values("status", [_status_concept(status)]) if status else ""}
-            {on_day}
             ?decision a rsi:ArchitectureDecision ; rsi:status ?status .
-            {periods.dated_by("decision") if as_of else ""}
+            {periods.dated_by("decision", as_of) if as_of else ""}
             OPTIONAL {{ ?decision dct:title ?t FILTER (LANG(?t) = "da") }}
             OPTIONAL {{ ?decision rsi:appliesTo ?r }}
         }} GROUP BY ?decision ORDER BY ?decision""",
@@ -484,9 +482,8 @@ def compliance_matrix(
     statements = _rows(
         store,
         f"""SELECT DISTINCT ?statement ?decision ?region ?cstatus ?explanation WHERE {{
-            {on_day}
             ?statement rsi:complianceOf ?decision ; rsi:statedBy ?region ; rsi:complianceStatus ?cstatus .
-            {periods.dated_by("statement") if as_of else ""}
+            {periods.dated_by("statement", as_of) if as_of else ""}
             OPTIONAL {{ ?statement rsi:explanation ?explanation FILTER (LANG(?explanation) = "da") }}
         }}""",
     )

@@ -14,13 +14,14 @@ crash leaves it half done.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 import pyoxigraph as ox
 import rdflib
@@ -58,12 +59,17 @@ class SelectResult:
 
 QueryResult = SelectResult | bool | rdflib.Graph
 
+_Method = TypeVar("_Method", bound=Callable[..., Any])
+
 ProgressCallback = Callable[[str, int, int], None]
 """Called as (phase, done, total) while loading; phase is 'parse' or 'write'."""
 
 
 class GraphStore(Protocol):
     """What rsikg needs of a store. Terms are rdflib terms; serialised results are bytes."""
+
+    revision: int
+    """Moves on after every write through this object: caches built from the graph compare it."""
 
     def load(self, sources: Sequence[Source], progress: ProgressCallback | None = None) -> int:
         """Replace each source's graph with the source's triples; all or nothing per source,
@@ -175,11 +181,26 @@ BULK_THRESHOLD = 50_000
 of more are applied in steps under the journal rather than as one SPARQL update."""
 
 
+def _writes(method: _Method) -> _Method:
+    """Marks a method that may change the store: :attr:`OxigraphStore.revision` moves on once it
+    has returned (or failed), so that a cache keyed by the revision it read is never reused."""
+
+    @functools.wraps(method)
+    def wrapper(self: OxigraphStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self.revision += 1
+
+    return cast(_Method, wrapper)
+
+
 class OxigraphStore:
     """Embedded Oxigraph: on disk when given a directory, in memory otherwise."""
 
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
+        self.revision = 0  # moves on after every write (see _writes)
         self._write_lock = threading.Lock()  # one journal entry at a time
         try:
             self._store = ox.Store(str(path)) if path is not None else ox.Store()
@@ -213,6 +234,7 @@ class OxigraphStore:
 
     # -- loading ------------------------------------------------------------------------------
 
+    @_writes
     def load(self, sources: Sequence[Source], progress: ProgressCallback | None = None) -> int:
         if progress:
             progress("parse", 0, len(sources))
@@ -263,12 +285,14 @@ class OxigraphStore:
         else:
             self._store.extend(quads)
 
+    @_writes
     def add(self, source: Source) -> int:
         """Add a source's triples to its graph, keeping what is there (one transaction)."""
         (quads,) = self._parse([source])
         self._store.extend(quads)
         return len(quads)
 
+    @_writes
     def update(self, sparql: str) -> None:
         """Run a SPARQL 1.1 Update (one transaction)."""
         try:
@@ -276,6 +300,7 @@ class OxigraphStore:
         except SyntaxError as err:
             raise located_query_error(str(err)) from None
 
+    @_writes
     def create_graph(self, graph: str) -> None:
         """An empty named graph (as SPARQL CREATE GRAPH makes)."""
         self._store.add_graph(ox.NamedNode(graph))
@@ -294,6 +319,7 @@ class OxigraphStore:
             self._store.dump(format=info._ox, from_graph=ox.NamedNode(graph), prefixes=dict(PREFIXES))
         )
 
+    @_writes
     def apply_diff(
         self,
         removed: Sequence[str],
@@ -387,6 +413,7 @@ class OxigraphStore:
             if isinstance(graph, ox.NamedNode) and graph.value.startswith(_STAGING_PREFIX):
                 self._store.remove_graph(graph)
 
+    @_writes
     def remove_graph(self, graph: str) -> None:
         node = graph_node(graph)
         if isinstance(node, ox.DefaultGraph):

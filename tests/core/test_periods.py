@@ -1,0 +1,91 @@
+"""The two ways rsikg asks "holds on day D" (api/core/periods.py) give the same answers, at every
+precision the sources use, and the cached set of what starts later follows the store's writes."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from api.core import periods
+from api.core.namespaces import SPARQL_PREFIXES
+from api.core.store import open_store
+
+DAYS = [date(2006, 12, 31), date(2007, 1, 1), date(2010, 6, 1), date(2026, 12, 31), date(2027, 1, 1)]
+QUESTIONS = {
+    "regions": ("SELECT ?x WHERE { ?x a rsi:Region . %s }", "x"),
+    "seats": ("SELECT ?x WHERE { ?x a org:Membership . %s }", "x"),
+    "organisations": ("SELECT ?x WHERE { ?x a/rdfs:subClassOf* org:Organization . %s }", "x"),
+}
+
+
+def _answer(store, template: str, part: str) -> set[str]:
+    return {str(row[0]) for row in store.select(SPARQL_PREFIXES + template % part).rows}
+
+
+@pytest.mark.parametrize("day", DAYS, ids=str)
+@pytest.mark.parametrize("question", sorted(QUESTIONS))
+def test_row_by_row_and_set_wise_agree(project_store, question, day):
+    template, subject = QUESTIONS[question]
+    row_wise = _answer(project_store, template, periods.holds_on(subject, day))
+    starting = periods.starting_after(project_store, day)
+    set_wise = _answer(project_store, template, periods.held_set_wise(subject, day, starting))
+    assert row_wise == set_wise
+    assert row_wise < _answer(project_store, template, "")  # on each of these days some period excludes
+
+
+def test_the_reform_day_as_both_ways_see_it(project_store):
+    regions = "SELECT ?x WHERE { ?x a rsi:Region . %s }"
+    before = _answer(project_store, regions, periods.holds_on("x", date(2026, 12, 31)))
+    after = _answer(project_store, regions, periods.holds_on("x", date(2027, 1, 1)))
+    region = "https://w3id.org/rsikg/id/region/"
+    assert before - after == {region + "region-hovedstaden", region + "region-sjaelland"}
+    assert after - before == {region + "region-oestdanmark"}
+    # Region Østdanmark starts after 2026-12-31: the set-wise way finds it among what starts later
+    assert region + "region-oestdanmark" in {
+        str(x) for x in periods.starting_after(project_store, date(2026, 12, 31))
+    }
+
+
+@pytest.mark.parametrize(
+    ("stored", "datatype", "day", "holds"),
+    [
+        ("2007", "gYear", date(2007, 1, 1), True),  # a year holds on each of its days
+        ("2007", "gYear", date(2006, 12, 31), False),
+        ("2026-12", "gYearMonth", date(2026, 12, 31), True),
+        ("2026-12-31", "date", date(2026, 12, 31), True),
+    ],
+)
+def test_a_start_is_compared_at_its_own_precision(stored, datatype, day, holds):
+    store = open_store(None)
+    store.update(
+        f"""PREFIX rsi: <https://w3id.org/rsikg/ontology#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        INSERT DATA {{ GRAPH <urn:g> {{ <urn:x> rsi:startDate "{stored}"^^xsd:{datatype} ;
+                                              rsi:endDate "{stored}"^^xsd:{datatype} }} }}"""
+    )
+    template = "SELECT ?x WHERE { ?x rsi:startDate ?any . %s }"
+    starting = periods.starting_after(store, day)
+    assert bool(_answer(store, template, periods.holds_on("x", day))) is holds
+    assert bool(_answer(store, template, periods.held_set_wise("x", day, starting))) is holds
+
+
+def test_the_cached_set_follows_the_stores_writes():
+    store = open_store(None)
+    day = date(2027, 1, 1)
+    assert periods.starting_after(store, day) == ()
+    store.update(
+        """PREFIX rsi: <https://w3id.org/rsikg/ontology#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        INSERT DATA { GRAPH <urn:g> { <urn:later> rsi:startDate "2030"^^xsd:gYear } }"""
+    )
+    assert [str(x) for x in periods.starting_after(store, day)] == ["urn:later"]
+    store.remove_graph("urn:g")
+    assert periods.starting_after(store, day) == ()
+
+
+def test_only_a_date_and_a_variable_name_reach_the_text():
+    with pytest.raises(TypeError):
+        periods.holds_on("x", "2027-01-01")  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        periods.holds_on("x } DROP ALL { ?y", date(2027, 1, 1))
+    with pytest.raises(ValueError):
+        periods.dated_by("x y", date(2027, 1, 1))
