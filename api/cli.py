@@ -67,7 +67,8 @@ AsOfOption = Annotated[
     typer.Option(
         "--as-of",
         metavar="YYYY-MM-DD",
-        help="The day the answer is for (default: today in Denmark).",
+        help="The day the answer is for (default: today in Denmark, or $RSIKG_TODAY); 'all': every "
+        "statement with its period, as stored.",
     ),
 ]
 
@@ -226,13 +227,23 @@ def query(
             help="A named query's parameter (queries/*.rq); the others take their defaults.",
         ),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            metavar="YYYY-MM-DD",
+            help="A named query's date parameter (default today, or $RSIKG_TODAY).",
+        ),
+    ] = None,
     store: StoreOption = None,
 ) -> None:
     """Run a SPARQL query over the union of all graphs (in an isolated worker, as the server does)."""
-    with _opened(store) as (_, graph_store):
+    with _opened(store) as (settings, graph_store):
         source = Path(query if query.endswith((".rq", ".sparql")) else "query")  # names errors
         given = named_queries.parse_assignments(param or [])
-        text, bindings = named_queries.bound_text(source, _read_query(query), given)
+        text, bindings = named_queries.bound_text(
+            source, _read_query(query), given, periods.clock(settings.today), as_of=as_of
+        )
         features = sparql_guard.inspect(text)
         sparql_guard.check(features, known_graphs=graph_store.named_graphs())
         own = features.has_dataset_clause
@@ -502,13 +513,14 @@ def deps(
     format: Annotated[
         str, typer.Option("--format", "-f", help=f"text, or one of {', '.join(graph_formats.FORMATS)}")
     ] = "text",
+    as_of: AsOfOption = None,
     store: StoreOption = None,
 ) -> None:
-    """A node's neighbourhood in the dependency graph, as text or for a graph tool."""
-    with _opened(store) as (_, graph_store):
+    """A node's neighbourhood in the dependency graph as of a day, as text or for a graph tool."""
+    with _opened(store) as (settings, graph_store):
         if format != "text" and format not in graph_formats.FORMATS:
             raise InputError(f"unknown format {format!r}", Location(field="--format"))
-        graph = dependencies.build(graph_store)
+        graph = _dependencies_as_of(graph_store, settings, as_of)
         sub = graph.neighbourhood(system, depth=depth, direction=direction, relations=relations.split(","))
     if format == "text":
         _print_tree(sub, graph.resolve(system))
@@ -516,18 +528,27 @@ def deps(
         sys.stdout.write(graph_formats.serialize(sub, format))
 
 
+def _dependencies_as_of(
+    store: GraphStore, settings: Settings, as_of: str | None
+) -> dependencies.DependencyGraph:
+    day = periods.as_of_or_every(as_of, "--as-of", periods.clock(settings.today))
+    graph = dependencies.build(store)
+    return graph if day is None else graph.as_of(day)
+
+
 @app.command()
 def impact(
     system: Annotated[str, typer.Argument(help="A full IRI, a local id (fmk, system/fmk) or a label.")],
     format: Annotated[str, typer.Option("--format", "-f", help="text, json, or a graph format")] = "text",
+    as_of: AsOfOption = None,
     store: StoreOption = None,
 ) -> None:
     """Everything that depends on a system, transitively (what an outage touches), and the
-    regions and sectors that use it."""
-    with _opened(store) as (_, graph_store):
+    regions and sectors that use it, as of a day."""
+    with _opened(store) as (settings, graph_store):
         if format not in ("text", "json", *graph_formats.FORMATS):
             raise InputError(f"unknown format {format!r}", Location(field="--format"))
-        graph = dependencies.build(graph_store)
+        graph = _dependencies_as_of(graph_store, settings, as_of)
         found = graph.impact(system)
     if format == "json":
         out.print_json(json.dumps(found.as_json(), ensure_ascii=False))
@@ -737,8 +758,8 @@ def compliance_matrix(
 ) -> None:
     """Decisions × regions as of a day: complies, deviates, missing (applies but no statement),
     not-applicable, or for a merged region's successor complies (derived) or needed."""
-    with _opened(store) as (_, graph_store):
-        day = periods.as_of(as_of, "--as-of", named_queries.danish_today)
+    with _opened(store) as (settings, graph_store):
+        day = periods.as_of_or_every(as_of, "--as-of", periods.clock(settings.today))
         chosen = None if all_decisions else DecisionStatus.ACCEPTED
         matrix = adoption.compliance_matrix(graph_store, status=chosen, as_of=day)
     if format == "json":
@@ -751,7 +772,7 @@ def compliance_matrix(
             cells = row["cells"]
             assert isinstance(cells, dict)
             table.add_row(str(row["id"]), *(matrix.shown(cells[iri]) for iri, _l in matrix.regions))
-        out.print(f"As of {day.isoformat()}", highlight=False)
+        out.print(f"As of {day.isoformat()}" if day else "Every region and statement ever", highlight=False)
         out.print(table)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -35,6 +36,12 @@ class Settings(BaseSettings):
     project_dir: Path = Field(
         default_factory=_default_project_dir,
         description="Folder with ontology/, shapes/ and graph_data/.",
+    )
+
+    today: date | None = Field(
+        default=None,
+        description="The day rsikg takes as today (YYYY-MM-DD) where an answer is as of today by "
+        "default; unset: the current date in Denmark. For reproducible runs, demonstrations and tests.",
     )
 
     # -- the SPARQL service ----------------------------------------------------------------

@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from decisions import open_bench_store, synth_file
 
-from api.core import periods
+from api.core import periods, sparql_terms
 from api.core.decisions import adoption
 from api.core.namespaces import SPARQL_PREFIXES
 from api.core.store import GraphStore, SelectResult
@@ -40,8 +40,8 @@ TARGET = 1.5
 def _variants(store: GraphStore, template: str, subjects: list[str]) -> tuple[str, str, str]:
     """The query without a date; with ``subjects`` holding on DAY row by row; and set-wise."""
     starting = periods.starting_after(store, DAY)
-    row_wise = " ".join(periods.holds_on(s, DAY) for s in subjects)
-    set_wise = " ".join(periods.held_set_wise(s, DAY, starting) for s in subjects)
+    row_wise = " ".join(sparql_terms.holds_on(s, DAY) for s in subjects)
+    set_wise = " ".join(sparql_terms.held_set_wise(s, DAY, starting) for s in subjects)
     return tuple(SPARQL_PREFIXES + template.replace("%AS_OF%", part) for part in ("", row_wise, set_wise))  # type: ignore[return-value]
 
 

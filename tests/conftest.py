@@ -19,6 +19,20 @@ from tests.listener import Listener
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
+TODAY = "2026-06-01"
+"""The day every answer "as of today" is for in the tests (RSIKG_TODAY, inherited by the servers
+and commands they start), so that no test depends on the day it runs; before the 2027 reform."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _fixed_today() -> Iterator[None]:
+    before = os.environ.get("RSIKG_TODAY")
+    os.environ["RSIKG_TODAY"] = TODAY
+    yield
+    if before is None:
+        os.environ.pop("RSIKG_TODAY", None)
+    else:
+        os.environ["RSIKG_TODAY"] = before
 
 
 @pytest.fixture

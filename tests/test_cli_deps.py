@@ -172,3 +172,28 @@ def test_deps_on_an_empty_store_is_an_error_not_a_crash(tmp_path: Path):
     assert result.returncode == 2
     assert "no node 'fmk'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_impact_as_of_a_day_reaches_the_regions_that_exist_then(loaded):
+    def regions(*options: str) -> list[str]:
+        result = loaded("impact", "sundhedsplatformen", "--format", "json", *options)
+        assert result.returncode == 0, result.stderr
+        return [r["label"] for r in json.loads(result.stdout)["regions"]]
+
+    assert regions("--as-of", "2026-12-31") == ["Region Hovedstaden", "Region Sjælland"]
+    assert regions("--as-of", "2027-01-02") == ["Region Østdanmark"]
+    assert regions() == regions("--as-of", "2026-06-01")  # today is RSIKG_TODAY in the tests
+    gone = loaded("impact", "region-sjaelland", "--as-of", "2027-01-02")
+    assert gone.returncode == 2
+    assert "does not exist on 2027-01-02" in gone.stderr and "Region Østdanmark" in gone.stderr
+    bad = loaded("deps", "nsp", "--as-of", "1/1/2027")
+    assert bad.returncode == 2 and "--as-of" in bad.stderr
+
+
+def test_deps_as_of_every_period_keeps_what_has_ceased(loaded):
+    every = loaded("deps", "region-sjaelland", "--direction", "up", "--as-of", "all", "--format", "node-link")
+    assert every.returncode == 0, every.stderr
+    assert any(
+        n["id"] == "https://w3id.org/rsikg/id/region/region-sjaelland"
+        for n in json.loads(every.stdout)["nodes"]
+    )

@@ -50,3 +50,19 @@ def test_which_regions_exist_on_a_date_from_the_command_line(rsikg):
     ]
     bad = rsikg("query", query, "--param", "date=1/1/2027")
     assert bad.returncode == 2 and "'date'" in bad.stderr and "YYYY-MM-DD" in bad.stderr
+
+
+def test_as_of_sets_a_named_querys_date_and_needs_one(rsikg):
+    assert rsikg("load").returncode == 0
+    query = str(ROOT / "queries" / "list_regions.rq")
+    after = rsikg("query", query, "--as-of", "2027-01-01", "--format", "csv")
+    assert after.returncode == 0, after.stderr
+    assert "region-oestdanmark" in after.stdout and "region-sjaelland" not in after.stdout
+    today = rsikg("query", query, "--format", "csv", env_extra={"RSIKG_TODAY": "2027-03-01"})
+    assert today.stdout.splitlines()[1:] != [] and "region-sjaelland" not in today.stdout
+    undated = rsikg("query", str(ROOT / "queries" / "list_projects.rq"), "--as-of", "2027-01-01")
+    assert undated.returncode == 2 and "list_projects has none" in undated.stderr
+    plain = rsikg("query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--as-of", "2027-01-01")
+    assert plain.returncode == 2 and "plain SPARQL sees every statement with its period" in plain.stderr
+    twice = rsikg("query", query, "--as-of", "2027-01-01", "--param", "date=2026-01-01")
+    assert twice.returncode == 2 and "given twice" in twice.stderr

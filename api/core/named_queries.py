@@ -20,12 +20,11 @@ loaded (a server runs for days), and the clock is an argument so that tests choo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import rdflib
 import yaml
@@ -33,6 +32,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from api.core.namespaces import ID
+from api.core.periods import Clock, danish_today
 from api.core.sparql_terms import is_iri
 from api.errors import InputError, Location, display_path
 
@@ -45,17 +45,6 @@ _LOCAL_ID = re.compile(r"[a-z0-9][a-z0-9/._-]*")
 # not reach them.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 TODAY = "today"  # a date parameter's default: the date of the request
-
-Clock = Callable[[], date]
-
-
-def danish_today() -> date:
-    """Today where the governance the graph describes happens: at 00:30 on 1 January 2027 in
-    Copenhagen the reform holds although it is still 31 December in UTC."""
-    try:
-        return datetime.now(ZoneInfo("Europe/Copenhagen")).date()
-    except ZoneInfoNotFoundError:  # a system without the time zone database
-        return datetime.now(UTC).date()
 
 
 @dataclass(frozen=True)
@@ -319,19 +308,44 @@ def parse_assignments(pairs: list[str]) -> dict[str, str]:
     return given
 
 
+def _date_param(query: NamedQuery) -> str:
+    """The name of the query's one ``date`` parameter, which --as-of sets."""
+    dated = [p.name for p in query.params if p.type == "date"]
+    if len(dated) != 1:
+        found = "none" if not dated else ", ".join(dated)
+        raise InputError(
+            f"--as-of sets a named query's one date parameter; {query.name} has {found}",
+            Location(field="as-of"),
+        )
+    return dated[0]
+
+
 def bound_text(
-    source: Path, text: str, given: Mapping[str, str], today: Clock = danish_today
+    source: Path,
+    text: str,
+    given: Mapping[str, str],
+    today: Clock = danish_today,
+    *,
+    as_of: str | None = None,
 ) -> tuple[str, dict[str, Node]]:
     """The query to run and its bindings, as ``GET /queries/{name}`` would run it: a named
     query gets its parameters from ``given`` or its defaults; other SPARQL runs as it is and
-    takes no parameters."""
+    takes no parameters. ``as_of`` is the value for the query's one ``date`` parameter."""
     if not is_named(text):
-        if given:
+        if given or as_of is not None:
             raise InputError(
-                "parameters need a named query: a .rq file with a '#+' header (queries/README.md)",
-                Location(field=sorted(given)[0]),
+                "parameters and --as-of need a named query: a .rq file with a '#+' header "
+                "(queries/README.md); plain SPARQL sees every statement with its period",
+                Location(field=sorted(given)[0] if given else "as-of"),
             )
         return text, {}
     query = parse_named_query(source, text)
+    if as_of is not None:
+        name = _date_param(query)
+        if name in given:
+            raise InputError(
+                f"the date is given twice: by --as-of and by --param {name}=", Location(field=name)
+            )
+        given = {**given, name: as_of}
     bindings, page = bind(query, given, today)
     return paged(query, page), bindings

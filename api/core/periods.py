@@ -9,29 +9,27 @@ same rule is written out in queries/list_regions.rq and the README, for people w
 A statement that is *dated* (``dct:date`` on a decision or a comply-or-explain statement) is
 known on a day when its date is not after it, at the same precision.
 
-Two ways to ask it, measured in benchmarks/as_of.py: row by row (:func:`holds_on`, two
-OPTIONAL lookups per solution, cheapest for an answer about a few subjects) and set-wise
-(:func:`held_set_wise`, hash anti-joins over the ended and the not yet started, cheapest for
-an answer over thousands).
-
-The functions return SPARQL text over variables rsikg names itself (each goes through
-:func:`~api.core.sparql_terms.variable`); the day enters only as a literal the builder writes
-from a :class:`~datetime.date`, never as a client's text.
+The SPARQL patterns live with the other SPARQL text rsikg writes, in the one builder
+(:mod:`api.core.sparql_terms`): two ways to ask "holds on D", measured in benchmarks/as_of.py,
+row by row (``holds_on``, two OPTIONAL lookups per solution, cheapest for an answer about a few
+subjects) and set-wise (``held_set_wise`` with :func:`starting_after` here, hash anti-joins over
+the ended and the not yet started, cheapest for an answer over thousands); and ``dated_by``.
+Here: the rule in Python (:func:`holds`), the cached set of what starts after a day, and how a
+day is read from a client and what "today" is.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Sequence
-from datetime import date
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import rdflib
-from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from api.core.namespaces import SPARQL_PREFIXES
-from api.core.sparql_terms import literal, values, variable
+from api.core.sparql_terms import literal
 from api.core.store import GraphStore
 from api.errors import InputError, Location
 
@@ -52,7 +50,34 @@ def parse_day(value: str | None, name: str, where: Location) -> date:
         raise InputError(f"{name} must be a date (YYYY-MM-DD), not {value[:40]!r}", where) from None
 
 
-def as_of(value: str | None, name: str, today: Callable[[], date]) -> date:
+Clock = Callable[[], date]
+EVERY_PERIOD = "all"
+"""The value of an as-of option that asks for every statement with its period, as stored."""
+
+
+def danish_today() -> date:
+    """Today where the governance the graph describes happens: at 00:30 on 1 January 2027 in
+    Copenhagen the reform holds although it is still 31 December in UTC."""
+    try:
+        return datetime.now(ZoneInfo("Europe/Copenhagen")).date()
+    except ZoneInfoNotFoundError:  # a system without the time zone database
+        return datetime.now(UTC).date()
+
+
+def clock(fixed: date | None) -> Clock:
+    """The clock answers "as of today" read: ``fixed`` (the setting ``RSIKG_TODAY``, for
+    reproducible runs and tests) or the date in Denmark."""
+    if fixed is None:
+        return danish_today
+    return lambda: fixed
+
+
+def as_of_or_every(value: str | None, name: str, today: Clock) -> date | None:
+    """As :func:`as_of`, and None for ``all`` (every statement with its period, as stored)."""
+    return None if value == EVERY_PERIOD else as_of(value, name, today)
+
+
+def as_of(value: str | None, name: str, today: Clock) -> date:
     """The day an answer is for: ``value`` (YYYY-MM-DD) for the option or parameter ``name``, or
     ``today()`` when it is not given. The clock is an argument so that tests choose the day."""
     if value is None:
@@ -62,38 +87,12 @@ def as_of(value: str | None, name: str, today: Callable[[], date]) -> date:
     return parse_day(value, name, Location(field=name))
 
 
-def _day(day: date) -> str:
-    if not isinstance(day, date):
-        raise TypeError(f"a day is a date, not {type(day).__name__}")
-    return literal(day.isoformat())
+def holds(start: str | None, end: str | None, day: date) -> bool:
+    """The rule in Python, for periods read out of the store as lexical forms (a dependency graph's
+    nodes): no start or a start not after the day, and no end or an end not before it."""
+    text = day.isoformat()
+    return (start is None or start <= text) and (end is None or end >= text[: len(end)])
 
-
-def day_values(day: date, name: str = "day") -> str:
-    """``VALUES ?day { "2027-01-01"^^xsd:date }``: the day an answer is for, as a variable."""
-    _day(day)
-    return values(name, [rdflib.Literal(day.isoformat(), datatype=XSD.date)])
-
-
-def holds_on(subject: str, day: date) -> str:
-    """Row by row: "``?subject`` holds on ``day``", its start (if any) not after the day and its
-    end (if any) not before it. Two OPTIONAL lookups per solution: the cheaper way for an answer
-    about a few subjects (benchmarks/as_of.py). Place it after a pattern that binds ``?subject``.
-
-    A start holds when ``STR(start) <= D``: comparing with the whole day is the same as comparing
-    with the day cut to the start's length. An end is compared with the day cut to its length."""
-    s, d = variable(subject), _day(day)
-    start, end = variable(f"{subject}_start"), variable(f"{subject}_end")
-    return (
-        f"OPTIONAL {{ {s} rsi:startDate {start} }} OPTIONAL {{ {s} rsi:endDate {end} }} "
-        f"FILTER((!BOUND({start}) || STR({start}) <= {d}) && (!BOUND({end}) || {_not_before(end, d)}))"
-    )
-
-
-def _not_before(stored: str, day: str) -> str:
-    return f"STR({stored}) >= SUBSTR({day}, 1, STRLEN(STR({stored})))"
-
-
-_STARTING_AFTER = "SELECT DISTINCT ?x WHERE { ?x rsi:startDate ?start FILTER(STR(?start) > %s) }"
 
 _cache: dict[tuple[int, int, date], tuple[Node, ...]] = {}
 _cache_lock = threading.Lock()
@@ -109,29 +108,14 @@ def starting_after(store: GraphStore, day: date) -> tuple[Node, ...]:
         found = _cache.get(key)
     if found is not None:
         return found
-    result = store.select(SPARQL_PREFIXES + _STARTING_AFTER % _day(day))
+    result = store.select(
+        SPARQL_PREFIXES
+        + "SELECT DISTINCT ?x WHERE { ?x rsi:startDate ?start "
+        + f"FILTER(STR(?start) > {literal(day.isoformat())}) }}"
+    )
     found = tuple(sorted((row[0] for row in result.rows if row[0] is not None), key=str))
     with _cache_lock:
         if len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
         _cache[key] = found
     return found
-
-
-def held_set_wise(subject: str, day: date, starting: Sequence[Node]) -> str:
-    """Set-wise: "``?subject`` holds on ``day``" as hash anti-joins evaluated once per query, not
-    per solution: a MINUS over the end dates before the day (a scan of the few end dates), and
-    a MINUS over ``starting`` (:func:`starting_after`, cached). The cheaper way for an answer
-    over thousands of subjects."""
-    s, d = variable(subject), _day(day)
-    end = variable(f"{subject}_end")
-    ended = f"MINUS {{ {s} rsi:endDate {end} FILTER(STR({end}) < SUBSTR({d}, 1, STRLEN(STR({end})))) }}"
-    return f"{ended} MINUS {{ {values(subject, starting)} }}" if starting else ended
-
-
-def dated_by(subject: str, day: date) -> str:
-    """ "``?subject``'s ``dct:date`` (if any) is not after ``day``", set-wise (a MINUS over the
-    dated subjects, evaluated once, not per solution)."""
-    s, d = variable(subject), _day(day)
-    stated = variable(f"{subject}_date")
-    return f"MINUS {{ {s} dct:date {stated} FILTER(STR({stated}) > {d}) }}"

@@ -226,14 +226,16 @@ class GraphService:
         self.generation += 1
         self.engine.publish()
 
-    def dependencies(self) -> dependencies.DependencyGraph:
+    def dependencies(self, as_of: date | None = None) -> dependencies.DependencyGraph:
         """The dependency graph, built on first use and again after every committed write, so
-        no answer is stale (blocking: the web layer calls it in a thread)."""
+        no answer is stale; as of a day when one is given (every period, as stored, when None).
+        Blocking: the web layer calls it in a thread."""
         with self._dependencies_lock:
             generation = self.generation
             if self._dependencies is None or self._dependencies[0] != generation:
                 self._dependencies = (generation, dependencies.build(self.store))
-            return self._dependencies[1]
+            graph = self._dependencies[1]
+            return graph if as_of is None else graph.as_of(as_of)
 
     def changes(self, start: date, end: date) -> change_briefing.Report:
         """What changes between two dates (blocking: the web layer calls it in a thread)."""

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 import rdflib
 from rdflib.term import Node
@@ -174,3 +175,51 @@ def prologue(prefixes: Iterable[tuple[str, str]]) -> str:
             raise ValueError(f"{_shown(name)} is not a prefix name")
         lines.append(f"PREFIX {name}: {iri(namespace)}\n")
     return "".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# Periods: "holds on day D" as patterns (the rule, and what else rsikg does with it, is in
+# api/core/periods.py). A thing's period is rsi:startDate .. rsi:endDate (inclusive), stored at
+# the source's precision; the day enters as a literal written here from a date, never as text.
+# --------------------------------------------------------------------------------------------
+
+
+def _day(day: date) -> str:
+    if not isinstance(day, date):
+        raise TypeError(f"a day is a date, not {type(day).__name__}")
+    return literal(day.isoformat())
+
+
+def holds_on(subject: str, day: date) -> str:
+    """Row by row: "``?subject`` holds on ``day``", its start (if any) not after the day and its
+    end (if any) not before it. Two OPTIONAL lookups per solution: the cheaper way for an answer
+    about a few subjects. Place it after a pattern that binds ``?subject``.
+
+    A start holds when ``STR(start) <= D``: comparing with the whole day is the same as comparing
+    with the day cut to the start's length. An end is compared with the day cut to its length."""
+    s, d = variable(subject), _day(day)
+    start, end = variable(f"{subject}_start"), variable(f"{subject}_end")
+    return (
+        f"OPTIONAL {{ {s} rsi:startDate {start} }} OPTIONAL {{ {s} rsi:endDate {end} }} "
+        f"FILTER((!BOUND({start}) || STR({start}) <= {d}) "
+        f"&& (!BOUND({end}) || STR({end}) >= SUBSTR({d}, 1, STRLEN(STR({end})))))"
+    )
+
+
+def held_set_wise(subject: str, day: date, starting: Sequence[Node]) -> str:
+    """Set-wise: "``?subject`` holds on ``day``" as hash anti-joins evaluated once per query, not
+    per solution: a MINUS over the end dates before the day (a scan of the few end dates), and a
+    MINUS over ``starting`` (api.core.periods.starting_after, cached). The cheaper way for an
+    answer over thousands of subjects."""
+    s, d = variable(subject), _day(day)
+    end = variable(f"{subject}_end")
+    ended = f"MINUS {{ {s} rsi:endDate {end} FILTER(STR({end}) < SUBSTR({d}, 1, STRLEN(STR({end})))) }}"
+    return f"{ended} MINUS {{ {values(subject, starting)} }}" if starting else ended
+
+
+def dated_by(subject: str, day: date) -> str:
+    """ "``?subject``'s ``dct:date`` (if any) is not after ``day``", set-wise (a MINUS over the
+    dated subjects, evaluated once, not per solution)."""
+    s, d = variable(subject), _day(day)
+    stated = variable(f"{subject}_date")
+    return f"MINUS {{ {s} dct:date {stated} FILTER(STR({stated}) > {d}) }}"

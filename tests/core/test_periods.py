@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from api.core import periods
+from api.core import periods, sparql_terms
 from api.core.namespaces import SPARQL_PREFIXES
 from api.core.store import open_store
 
@@ -27,17 +27,17 @@ def _answer(store, template: str, part: str) -> set[str]:
 @pytest.mark.parametrize("question", sorted(QUESTIONS))
 def test_row_by_row_and_set_wise_agree(project_store, question, day):
     template, subject = QUESTIONS[question]
-    row_wise = _answer(project_store, template, periods.holds_on(subject, day))
+    row_wise = _answer(project_store, template, sparql_terms.holds_on(subject, day))
     starting = periods.starting_after(project_store, day)
-    set_wise = _answer(project_store, template, periods.held_set_wise(subject, day, starting))
+    set_wise = _answer(project_store, template, sparql_terms.held_set_wise(subject, day, starting))
     assert row_wise == set_wise
     assert row_wise < _answer(project_store, template, "")  # on each of these days some period excludes
 
 
 def test_the_reform_day_as_both_ways_see_it(project_store):
     regions = "SELECT ?x WHERE { ?x a rsi:Region . %s }"
-    before = _answer(project_store, regions, periods.holds_on("x", date(2026, 12, 31)))
-    after = _answer(project_store, regions, periods.holds_on("x", date(2027, 1, 1)))
+    before = _answer(project_store, regions, sparql_terms.holds_on("x", date(2026, 12, 31)))
+    after = _answer(project_store, regions, sparql_terms.holds_on("x", date(2027, 1, 1)))
     region = "https://w3id.org/rsikg/id/region/"
     assert before - after == {region + "region-hovedstaden", region + "region-sjaelland"}
     assert after - before == {region + "region-oestdanmark"}
@@ -65,8 +65,8 @@ def test_a_start_is_compared_at_its_own_precision(stored, datatype, day, holds):
     )
     template = "SELECT ?x WHERE { ?x rsi:startDate ?any . %s }"
     starting = periods.starting_after(store, day)
-    assert bool(_answer(store, template, periods.holds_on("x", day))) is holds
-    assert bool(_answer(store, template, periods.held_set_wise("x", day, starting))) is holds
+    assert bool(_answer(store, template, sparql_terms.holds_on("x", day))) is holds
+    assert bool(_answer(store, template, sparql_terms.held_set_wise("x", day, starting))) is holds
 
 
 def test_the_cached_set_follows_the_stores_writes():
@@ -84,8 +84,8 @@ def test_the_cached_set_follows_the_stores_writes():
 
 def test_only_a_date_and_a_variable_name_reach_the_text():
     with pytest.raises(TypeError):
-        periods.holds_on("x", "2027-01-01")  # type: ignore[arg-type]
+        sparql_terms.holds_on("x", "2027-01-01")  # type: ignore[arg-type]
     with pytest.raises(ValueError):
-        periods.holds_on("x } DROP ALL { ?y", date(2027, 1, 1))
+        sparql_terms.holds_on("x } DROP ALL { ?y", date(2027, 1, 1))
     with pytest.raises(ValueError):
-        periods.dated_by("x y", date(2027, 1, 1))
+        sparql_terms.dated_by("x y", date(2027, 1, 1))

@@ -187,7 +187,20 @@ def test_the_compliance_status_parameter_is_the_decision_statuses_and_all():
 # --------------------------------------------------------------------------------------------
 
 BUILDER = "api.core.sparql_terms"
-BUILDERS = {"iri", "literal", "term", "values", "integer", "variable", "blank", "triples_block", "prologue"}
+BUILDERS = {
+    "iri",
+    "literal",
+    "term",
+    "values",
+    "integer",
+    "variable",
+    "blank",
+    "triples_block",
+    "prologue",
+    "holds_on",
+    "held_set_wise",
+    "dated_by",
+}
 """The functions that return SPARQL text (``is_iri`` and ``checked_iri`` return a bare value)."""
 
 KEYWORDS = re.compile(

@@ -22,7 +22,7 @@ import rdflib
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from rdflib.term import Node, URIRef
 
-from api.core import dependencies, periods
+from api.core import dependencies
 from api.core import sparql_terms as sparql
 from api.core.decisions import vocabulary
 from api.core.decisions.check import Check, check
@@ -376,11 +376,10 @@ _STATES = {COMPLIES: "complies", DEVIATES: "deviates"}
 
 def _matrix_regions(store: GraphStore, as_of: date | None) -> list[tuple[str, str]]:
     """The regions that exist on ``as_of`` (every region ever, when None), with Danish names."""
-    when = periods.holds_on("region", as_of) if as_of else ""
     rows = _rows(
         store,
         f"""SELECT ?region (SAMPLE(?l) AS ?label) WHERE {{
-            ?region a rsi:Region . {when}
+            ?region a rsi:Region . {sparql.holds_on("region", as_of) if as_of else ""}
             OPTIONAL {{ ?region skos:prefLabel ?l FILTER (LANG(?l) = "da") }}
         }} GROUP BY ?region ORDER BY ?region""",
     )
@@ -474,7 +473,7 @@ def compliance_matrix(
                   (GROUP_CONCAT(DISTINCT STR(?r); separator=" ") AS ?applies) WHERE {{
             {sparql.values("status", [_status_concept(status)]) if status else ""}
             ?decision a rsi:ArchitectureDecision ; rsi:status ?status .
-            {periods.dated_by("decision", as_of) if as_of else ""}
+            {sparql.dated_by("decision", as_of) if as_of else ""}
             OPTIONAL {{ ?decision dct:title ?t FILTER (LANG(?t) = "da") }}
             OPTIONAL {{ ?decision rsi:appliesTo ?r }}
         }} GROUP BY ?decision ORDER BY ?decision""",
@@ -483,7 +482,7 @@ def compliance_matrix(
         store,
         f"""SELECT DISTINCT ?statement ?decision ?region ?cstatus ?explanation WHERE {{
             ?statement rsi:complianceOf ?decision ; rsi:statedBy ?region ; rsi:complianceStatus ?cstatus .
-            {periods.dated_by("statement", as_of) if as_of else ""}
+            {sparql.dated_by("statement", as_of) if as_of else ""}
             OPTIONAL {{ ?statement rsi:explanation ?explanation FILTER (LANG(?explanation) = "da") }}
         }}""",
     )

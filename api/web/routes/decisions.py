@@ -20,7 +20,6 @@ from api.core.decisions import adoption
 from api.core.decisions.check import Check, to_text
 from api.core.decisions.records import MEDIA_TYPES
 from api.core.decisions.vocabulary import DecisionStatus
-from api.core.named_queries import danish_today
 from api.web.auth import require_token
 from api.web.conneg import choose
 from api.web.deps import ServiceDep, StateDep, read_body
@@ -207,6 +206,7 @@ async def decision_history(service: ServiceDep, ident: str) -> JSONResponse:
 @router.get("/compliance", summary="Comply or explain: the decision × region matrix (JSON or CSV)")
 async def compliance(
     service: ServiceDep,
+    state: StateDep,
     accept: Annotated[str | None, Header()] = None,
     format: Annotated[str | None, Query(description="json or csv (instead of Accept)")] = None,
     status: Annotated[
@@ -215,11 +215,13 @@ async def compliance(
     as_of: Annotated[
         str | None,
         Query(
-            alias="asOf", description="the day (YYYY-MM-DD) the matrix is for; by default today in Denmark"
+            alias="asOf",
+            description="the day (YYYY-MM-DD) the matrix is for, by default today in Denmark; "
+            "'all' for every region and statement ever",
         ),
     ] = None,
 ) -> Response:
-    day = periods.as_of(as_of, "asOf", danish_today)
+    day = periods.as_of_or_every(as_of, "asOf", periods.clock(state.settings.today))
     fmt = format or choose(accept, [("application/json", "json"), ("text/csv", "csv")])
     if fmt not in ("json", "csv"):
         raise HttpError(

@@ -17,17 +17,37 @@ import networkx as nx
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.core.dependencies import DIRECTIONS, MAX_DEPTH, MAX_NODES, MAX_SAMPLES, MIN_SAMPLES, RELATIONS
+from api.core import periods
+from api.core.dependencies import (
+    DIRECTIONS,
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_SAMPLES,
+    MIN_SAMPLES,
+    RELATIONS,
+    DependencyGraph,
+)
 from api.core.graph_formats import FORMATS, serialize
+from api.core.service import GraphService
 from api.web.conneg import choose
 from api.web.deps import ServiceDep, StateDep
 from api.web.errors import HttpError
+from api.web.state import AppState
 
 router = APIRouter(prefix="/graph", tags=["dependency graphs"])
 
 FormatParam = Annotated[str | None, Query(description=f"One of {', '.join(FORMATS)} (instead of Accept).")]
 RelationsParam = Annotated[
     str | None, Query(description=f"Comma-separated, of {', '.join(RELATIONS)}; default all.")
+]
+AsOfParam = Annotated[
+    str | None,
+    Query(
+        alias="asOf",
+        description="The day (YYYY-MM-DD) the graph is as of, by default today in Denmark: without what "
+        "does not exist then, and with what a merged organisation used, operated or managed handed "
+        "to its successor (marked derived); 'all' for every node and edge with its period, as stored.",
+    ),
 ]
 T = TypeVar("T")
 _DISCONNECT_POLL = 0.25
@@ -54,6 +74,12 @@ def _graph_answer(graph: nx.MultiDiGraph, fmt: str) -> Response:
     return Response(serialize(graph, fmt), media_type=FORMATS[fmt], headers={"Vary": "Accept"})
 
 
+def _graph_as_of(service: GraphService, state: AppState, as_of: str | None) -> DependencyGraph:
+    """The dependency graph on the day asked for (blocking: call it in a thread)."""
+    day = periods.as_of_or_every(as_of, "asOf", periods.clock(state.settings.today))
+    return service.dependencies(day)
+
+
 def _relations(value: str | None) -> list[str]:
     return list(RELATIONS) if value is None else value.split(",")
 
@@ -61,6 +87,7 @@ def _relations(value: str | None) -> list[str]:
 @router.get("/dependencies", summary="The neighbourhood of a node", responses=_GRAPH_RESPONSES)
 async def dependencies(
     service: ServiceDep,
+    state: StateDep,
     root: Annotated[str, Query(description="A full IRI, a local id (fmk, system/fmk) or a label.")],
     depth: Annotated[int, Query(description=f"0 to {MAX_DEPTH}")] = 1,
     direction: Annotated[str, Query(description=f"{', '.join(DIRECTIONS)}")] = "down",
@@ -68,13 +95,14 @@ async def dependencies(
     max_nodes: Annotated[int, Query(description=f"at most {MAX_NODES}")] = MAX_NODES,
     format: FormatParam = None,
     accept: Annotated[str | None, Header()] = None,
+    as_of: AsOfParam = None,
 ) -> Response:
     fmt = _format(format, accept)
     if not 1 <= max_nodes <= MAX_NODES:
         raise HttpError(400, f"max_nodes must be between 1 and {MAX_NODES}, not {max_nodes}")
 
     def run() -> nx.MultiDiGraph:
-        return service.dependencies().neighbourhood(
+        return _graph_as_of(service, state, as_of).neighbourhood(
             root, depth=depth, direction=direction, relations=_relations(relations), max_nodes=max_nodes
         )
 
@@ -86,17 +114,21 @@ async def dependencies(
     summary="Everything that depends on a node, transitively, and who uses it",
     responses={404: {"description": "No such node"}},
 )
-async def impact(service: ServiceDep, ident: str, format: FormatParam = None) -> Response:
-    found = await anyio.to_thread.run_sync(lambda: service.dependencies().impact(ident))
+async def impact(
+    service: ServiceDep, state: StateDep, ident: str, format: FormatParam = None, as_of: AsOfParam = None
+) -> Response:
+    found = await anyio.to_thread.run_sync(lambda: _graph_as_of(service, state, as_of).impact(ident))
     if format is not None:  # the impact as a graph, for a tool to draw
         return _graph_answer(found.as_graph(), _format(format, None))
     return JSONResponse(found.as_json())
 
 
 @router.get("/cycles", summary="Groups of nodes that depend on each other, with one cycle each")
-async def cycles(service: ServiceDep, relations: RelationsParam = None) -> JSONResponse:
+async def cycles(
+    service: ServiceDep, state: StateDep, relations: RelationsParam = None, as_of: AsOfParam = None
+) -> JSONResponse:
     chosen = _relations(relations) if relations is not None else ["dependsOn"]
-    found = await anyio.to_thread.run_sync(lambda: service.dependencies().cycles(chosen))
+    found = await anyio.to_thread.run_sync(lambda: _graph_as_of(service, state, as_of).cycles(chosen))
     return JSONResponse({"cycles": found})
 
 
@@ -117,11 +149,12 @@ async def critical(
         int | None,
         Query(description=f"Estimate betweenness from k sources, {MIN_SAMPLES} to {MAX_SAMPLES}"),
     ] = None,
+    as_of: AsOfParam = None,
 ) -> JSONResponse:
     cancel = threading.Event()
 
     def run() -> dict[str, object]:
-        return service.dependencies().critical(
+        return _graph_as_of(service, state, as_of).critical(
             top=top, samples=samples, deadline=state.settings.query_deadline, cancel=cancel
         )
 
@@ -163,15 +196,19 @@ async def _unless_disconnected(request: Request, cancel: threading.Event, work: 
 @router.get("/path", summary="A shortest path between two nodes", responses=_GRAPH_RESPONSES)
 async def path(
     service: ServiceDep,
+    state: StateDep,
     source: Annotated[str, Query(alias="from")],
     target: Annotated[str, Query(alias="to")],
     relations: RelationsParam = None,
     directed: bool = True,
     format: FormatParam = None,
     accept: Annotated[str | None, Header()] = None,
+    as_of: AsOfParam = None,
 ) -> Response:
     fmt = _format(format, accept)
     found = await anyio.to_thread.run_sync(
-        lambda: service.dependencies().path(source, target, _relations(relations), directed=directed)
+        lambda: _graph_as_of(service, state, as_of).path(
+            source, target, _relations(relations), directed=directed
+        )
     )
     return _graph_answer(found, fmt)
