@@ -24,7 +24,7 @@ run: install ## Set up, load the graph, and serve it at http://127.0.0.1:8000 (/
 	$(BIN)/rsikg serve
 
 test: install lint ## Set up and run the tests (shapes, data, store, CLI, reasoner)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 lint: install ## ruff and mypy over the code
 	$(BIN)/ruff check api tests benchmarks

@@ -38,9 +38,18 @@ class Server:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nobody listens on now. Under pytest-xdist each worker keeps only the ports of its
+    own share (by port // 2, since Linux's bind() to port 0 prefers odd ports), so that two
+    workers, each between picking a port and its server binding it, never pick the same one."""
+    worker = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    for _ in range(1000):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = int(s.getsockname()[1])
+        if (port // 2) % count == worker % count:
+            break
+    return port
 
 
 def start_server(

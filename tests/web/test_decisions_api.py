@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,27 +38,36 @@ STATEMENT = (
 )
 
 
-def _start_with_examples(directory: Path) -> Server:
+@pytest.fixture(scope="module")
+def examples_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store with the examples, loaded once per module; each server gets a copy of it."""
+    store = tmp_path_factory.mktemp("decisions-examples") / "store"
     subprocess.run(
-        [*_rsikg_command(), "load", "--examples", "--store", str(directory / "store")],
+        [*_rsikg_command(), "load", "--examples", "--store", str(store)],
         check=True,
         capture_output=True,
         env={"RSIKG_PROJECT_DIR": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
+    return store
+
+
+def _start_with_examples(directory: Path, examples_store: Path) -> Server:
+    shutil.copytree(examples_store, directory / "store")
     return start_server(directory)
 
 
 @pytest.fixture(scope="module")
-def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def reader(tmp_path_factory: pytest.TempPathFactory, examples_store: Path) -> Iterator[Server]:
     """A server for dry runs, which never write."""
-    running = _start_with_examples(tmp_path_factory.mktemp("decisions-read"))
+    running = _start_with_examples(tmp_path_factory.mktemp("decisions-read"), examples_store)
     yield running
     running.stop()
 
 
 @pytest.fixture
-def writer(tmp_path: Path) -> Iterator[Server]:
-    running = _start_with_examples(tmp_path)
+def writer(tmp_path: Path, examples_store: Path) -> Iterator[Server]:
+    """A server of the test's own, on a fresh copy of the store with the examples."""
+    running = _start_with_examples(tmp_path, examples_store)
     yield running
     running.stop()
 
