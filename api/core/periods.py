@@ -39,7 +39,20 @@ _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def parse_day(value: str | None, name: str, where: Location) -> date:
-    """A day given as YYYY-MM-DD for the option or parameter ``name``, or an InputError naming it."""
+    """A day given as YYYY-MM-DD for the option or parameter ``name``, or an InputError naming it.
+
+    >>> parse_day("2027-01-01", "date", Location(field="date"))
+    datetime.date(2027, 1, 1)
+
+    Only a real day in that one form (stored dates are compared with it by prefix):
+
+    >>> parse_day("2027-02-30", "date", Location(field="date"))
+    Traceback (most recent call last):
+    api.errors.InputError: field 'date': date must be a date (YYYY-MM-DD), not '2027-02-30'
+    >>> parse_day("20270101", "asOf", Location(field="asOf"))
+    Traceback (most recent call last):
+    api.errors.InputError: field 'asOf': asOf must be a date (YYYY-MM-DD), not '20270101'
+    """
     if value is None or not value.strip():
         raise InputError(f"{name} is required: a date (YYYY-MM-DD)", where)
     try:
@@ -89,7 +102,19 @@ def as_of(value: str | None, name: str, today: Clock) -> date:
 
 def holds(start: str | None, end: str | None, day: date) -> bool:
     """The rule in Python, for periods read out of the store as lexical forms (a dependency graph's
-    nodes): no start or a start not after the day, and no end or an end not before it."""
+    nodes): no start or a start not after the day, and no end or an end not before it.
+
+    A date holds at the precision it was stored with, and an end is the last day that holds:
+
+    >>> holds("2007", None, date(2007, 1, 1))  # founded in 2007: holds on every day of 2007
+    True
+    >>> holds(None, "2026-12-31", date(2026, 12, 31)), holds(None, "2026-12-31", date(2027, 1, 1))
+    (True, False)
+    >>> holds(None, "2026", date(2026, 12, 31))  # ends in 2026: still holds on its last day
+    True
+    >>> holds("2027-01-01", None, date(2026, 12, 31))  # not yet
+    False
+    """
     text = day.isoformat()
     return (start is None or start <= text) and (end is None or end >= text[: len(end)])
 

@@ -74,7 +74,20 @@ def checked_iri(value: str, where: Location | None = None) -> str:
 
 
 def iri(value: str, where: Location | None = None) -> str:
-    """An IRI as SPARQL (and N-Triples) text: ``<value>``, after :func:`checked_iri`."""
+    """An IRI as SPARQL (and N-Triples) text: ``<value>``, after :func:`checked_iri`.
+
+    >>> iri("https://w3id.org/rsikg/id/system/fmk")
+    '<https://w3id.org/rsikg/id/system/fmk>'
+
+    A value that would end the IRI early and add SPARQL of its own is refused, not written:
+
+    >>> iri("https://example.org/a> } DROP ALL #")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    api.errors.InputError: 'https://example.org/a> } DROP ALL #' is not an IRI: it holds '>' ...
+    >>> iri("system/fmk")
+    Traceback (most recent call last):
+    api.errors.InputError: 'system/fmk' is not an absolute IRI: it needs a scheme such as https: at the start
+    """
     if isinstance(value, str) and _PLAIN_IRI.fullmatch(value):  # fast path: one call, no copy
         return f"<{value}>"
     return f"<{checked_iri(value, where)}>"
@@ -94,7 +107,18 @@ def _unicode(value: str, where: Location | None) -> str:
 def literal(
     value: str, lang: str | None = None, datatype: str | None = None, where: Location | None = None
 ) -> str:
-    """A literal: ``"text"``, ``"text"@lang`` or ``"text"^^<datatype>``, escaped as ECHAR."""
+    r"""A literal: ``"text"``, ``"text"@lang`` or ``"text"^^<datatype>``, escaped as ECHAR.
+
+    >>> literal("Region Sjælland", lang="da")
+    '"Region Sjælland"@da'
+    >>> literal("2027-01-01", datatype="http://www.w3.org/2001/XMLSchema#date")
+    '"2027-01-01"^^<http://www.w3.org/2001/XMLSchema#date>'
+    >>> print(literal('a "quoted" word\nand a second line'))
+    "a \"quoted\" word\nand a second line"
+    >>> literal("tekst", lang="da dk")
+    Traceback (most recent call last):
+    api.errors.InputError: 'da dk' is not a language tag (such as da or en-GB)
+    """
     if lang and datatype:
         raise ValueError("a literal has a language or a datatype, not both")
     text = str(value)
@@ -147,7 +171,18 @@ def term(node: Node, where: Location | None = None) -> str:
 
 def values(variables: str | Sequence[str], rows: Iterable[Node] | Iterable[Sequence[Node]]) -> str:
     """A VALUES block: ``VALUES ?x { <a> <b> }`` for one variable (rows are terms), or
-    ``VALUES (?x ?y) { (<a> <b>) }`` for several (rows are sequences of terms)."""
+    ``VALUES (?x ?y) { (<a> <b>) }`` for several (rows are sequences of terms).
+
+    >>> from rdflib import Literal, URIRef
+    >>> a, b = URIRef("https://example.org/a"), URIRef("https://example.org/b")
+    >>> values("s", [a, b])
+    'VALUES ?s { <https://example.org/a> <https://example.org/b> }'
+    >>> values(["s", "label"], [(a, Literal("A", lang="en"))])
+    'VALUES (?s ?label) { (<https://example.org/a> "A"@en) }'
+    >>> values(["s", "label"], [(a,)])
+    Traceback (most recent call last):
+    ValueError: a VALUES row has 1 terms for 2 variables
+    """
     if isinstance(variables, str):
         single = " ".join(term(node) for node in rows)  # type: ignore[arg-type]
         return f"VALUES {variable(variables)} {{ {single} }}"
@@ -196,7 +231,20 @@ def holds_on(subject: str, day: date) -> str:
     about a few subjects. Place it after a pattern that binds ``?subject``.
 
     A start holds when ``STR(start) <= D``: comparing with the whole day is the same as comparing
-    with the day cut to the start's length. An end is compared with the day cut to its length."""
+    with the day cut to the start's length. An end is compared with the day cut to its length.
+
+    >>> from datetime import date
+    >>> print(holds_on("region", date(2027, 1, 1)))  # doctest: +NORMALIZE_WHITESPACE
+    OPTIONAL { ?region rsi:startDate ?region_start } OPTIONAL { ?region rsi:endDate ?region_end }
+    FILTER((!BOUND(?region_start) || STR(?region_start) <= "2027-01-01")
+    && (!BOUND(?region_end) || STR(?region_end) >= SUBSTR("2027-01-01", 1, STRLEN(STR(?region_end)))))
+
+    The day is a date, never text a client typed:
+
+    >>> holds_on("region", "2027-01-01")
+    Traceback (most recent call last):
+    TypeError: a day is a date, not str
+    """
     s, d = variable(subject), _day(day)
     start, end = variable(f"{subject}_start"), variable(f"{subject}_end")
     return (
