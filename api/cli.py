@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 
 from api.core import changes as change_briefing
+from api.core import decisions as adoption
 from api.core import (
     dependencies,
     graph_formats,
@@ -35,12 +36,13 @@ from api.core import (
     sparql_guard,
     validation,
 )
-from api.core.decisions import adoption, records
-from api.core.decisions import check as checking
+from api.core.decisions import dry_run as checking
+from api.core.decisions import records
 from api.core.decisions.vocabulary import DecisionStatus
+from api.core.formats import ANSWER_GRAPH_FORMATS, EXPORT_FORMATS, RESULT_FORMATS
 from api.core.namespaces import compact, display
 from api.core.stats import store_stats
-from api.core.store import RESULT_FORMATS, GraphStore, SelectResult, open_store
+from api.core.store import GraphStore, SelectResult, open_store
 from api.errors import InputError, Location, NotAcceptableError, RsikgError, display_path
 from api.settings import MEMORY, Settings
 
@@ -73,16 +75,11 @@ AsOfOption = Annotated[
 ]
 
 
-class QueryFormat(StrEnum):
-    table = "table"
-    json = "json"
-    xml = "xml"
-    csv = "csv"
-    tsv = "tsv"
-    turtle = "turtle"
-    ntriples = "ntriples"
-    jsonld = "jsonld"
-    rdfxml = "rdfxml"
+# The format choices come from the registry (api.core.formats). An enum takes its members from
+# a list only in the functional form, which mypy cannot follow: hence the ignores, and members
+# reached as QueryFormat["table"] rather than QueryFormat.table.
+_QUERY_FORMATS = ("table", *RESULT_FORMATS, *ANSWER_GRAPH_FORMATS)
+QueryFormat = StrEnum("QueryFormat", [(n, n) for n in _QUERY_FORMATS])  # type: ignore[misc]
 
 
 class ReportFormat(StrEnum):
@@ -91,13 +88,7 @@ class ReportFormat(StrEnum):
     turtle = "turtle"
 
 
-class ExportFormat(StrEnum):
-    trig = "trig"
-    nquads = "nquads"
-    turtle = "turtle"
-    ntriples = "ntriples"
-    jsonld = "jsonld"
-    rdfxml = "rdfxml"
+ExportFormat = StrEnum("ExportFormat", [(n, n) for n in EXPORT_FORMATS])  # type: ignore[misc]
 
 
 class Materialisation(StrEnum):
@@ -217,7 +208,7 @@ def query(
             help="table (SELECT/ASK), json, xml, csv, tsv; "
             "turtle, ntriples, jsonld, rdfxml (CONSTRUCT/DESCRIBE).",
         ),
-    ] = QueryFormat.table,
+    ] = QueryFormat["table"],
     param: Annotated[
         list[str] | None,
         typer.Option(
@@ -247,7 +238,7 @@ def query(
         features = sparql_guard.inspect(text)
         sparql_guard.check(features, known_graphs=graph_store.named_graphs())
         own = features.has_dataset_clause
-        if format is not QueryFormat.table:
+        if format is not QueryFormat["table"]:
             results, graph = (format.value, None) if format.value in RESULT_FORMATS else (None, format.value)
             try:
                 _, body = graph_store.client_query(
@@ -320,7 +311,7 @@ def export(
         typer.Option(
             "--format", "-f", help="trig and nquads keep the named graphs; the others give their union."
         ),
-    ] = ExportFormat.trig,
+    ] = ExportFormat["trig"],
     output: Annotated[Path | None, typer.Option("--output", "-o")] = None,
     store: StoreOption = None,
 ) -> None:
@@ -769,8 +760,7 @@ def compliance_matrix(
     else:
         table = Table("decision", *(label for _iri, label in matrix.regions))
         for row in matrix.rows:
-            cells = row["cells"]
-            assert isinstance(cells, dict)
+            cells = cast("dict[str, dict[str, object]]", row["cells"])
             table.add_row(str(row["id"]), *(matrix.shown(cells[iri]) for iri, _l in matrix.regions))
         out.print(f"As of {day.isoformat()}" if day else "Every region and statement ever", highlight=False)
         out.print(table)

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from decisions import open_bench_store, synth_file
 
 from api.core import periods, sparql_terms
-from api.core.decisions import adoption
+from api.core.decisions import compliance as adoption
 from api.core.namespaces import SPARQL_PREFIXES
 from api.core.store import GraphStore, SelectResult
 from api.settings import Settings

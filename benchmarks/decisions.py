@@ -36,11 +36,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from run import DATA, ROOT, synth_file
 
 from api.core import dependencies, derive
-from api.core.decisions import check as checking
+from api.core.decisions import dry_run as checking
 from api.core.decisions.records import Candidate, read_record
 from api.core.loading import data_extract, data_graphs, load_files, project_files, shapes_files
 from api.core.store import GraphStore, SelectResult, open_store
-from api.core.validation import read_shapes
+from api.core.validation import prepared, read_shapes
 from api.settings import Settings
 
 SYNTH = "https://w3id.org/rsikg/id/synth/"
@@ -231,7 +231,7 @@ def anchor(
         gc.collect()
         t0 = time.perf_counter()
         pyshacl.validate(
-            data,
+            prepared(data),  # with the cached SPARQL parses the dry run has
             shacl_graph=shapes,
             inference="none",
             advanced=True,

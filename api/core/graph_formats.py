@@ -11,15 +11,11 @@ import json
 
 import networkx as nx
 
-FORMATS: dict[str, str] = {
-    "node-link": "application/json",
-    "cytoscape": "application/vnd.cytoscape+json",
-    "graphml": "application/graphml+xml",
-    "gexf": "application/gexf+xml",
-    "dot": "text/vnd.graphviz",
-    "mermaid": "text/vnd.mermaid",
-}
-"""Format name → the media type it is served as (also accepted in Accept)."""
+from api.core.formats import DEPENDENCY_GRAPH_FORMATS
+
+FORMATS: dict[str, str] = {name: f.media_type for name, f in DEPENDENCY_GRAPH_FORMATS.items()}
+"""Format name → the media type it is served as (also accepted in Accept); the registry's
+(:mod:`api.core.formats`) dependency-graph formats."""
 
 
 def serialize(graph: nx.MultiDiGraph, fmt: str) -> str:

@@ -15,9 +15,9 @@ from pathlib import Path
 from rdflib.term import Node
 
 from api.core import changes as change_briefing
-from api.core import dependencies, sparql_guard
+from api.core import dependencies, sparql_guard, sparql_plan
 from api.core.decisions import adoption, records
-from api.core.decisions import check as checking
+from api.core.decisions import dry_run as checking
 from api.core.loading import load_project, shapes_files
 from api.core.store import DEFAULT_GRAPH, OxigraphStore, rdf_format, sandbox
 from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
@@ -146,7 +146,7 @@ class GraphService:
             default_graphs=list(default_graphs) or None,
             named_graphs=list(named_graphs) or None,
             bindings=bindings or {},
-            plan=sparql_guard.row_cap_plan(features, self.settings.max_rows),
+            plan=sparql_plan.row_cap_plan(features, self.settings.max_rows),
             own_dataset=features.has_dataset_clause,
         )
         return await self.engine.run(request)
@@ -246,7 +246,8 @@ class GraphService:
 
     def _write(self, operation: Callable[[Path], None]) -> WriteOutcome:
         """Apply ``operation`` to a scratch copy, validate it, and commit its difference."""
-        assert self.store.path is not None  # the service runs on an on-disk store
+        if self.store.path is None:
+            raise RuntimeError("writes need the on-disk store the service runs on")
         # The scratch copy goes in the store's scratch folder, which opening the store empties:
         # a copy a crash leaves behind lasts until the next start, not forever.
         with self._write_lock, tempfile.TemporaryDirectory(dir=self.store.scratch_dir()) as tmp:

@@ -3,46 +3,24 @@
 Oxigraph follows ``SERVICE`` and ``LOAD`` over HTTP (measured: a listener on loopback receives
 the connection). What stops that is the worker every request runs in (:mod:`api.core.store.worker`:
 no network, by a namespace or a seccomp filter); this module is only the first refusal, with a
-clear message, before a worker is asked. It lexes the request — strings, IRIs, comments,
-variables and prefixed names as the SPARQL 1.1 grammar defines them — and reports the query
-form, the ``SERVICE`` and ``LOAD`` targets, the ``FROM``/``FROM NAMED`` graphs and how deep the
-request nests. Lexing, not a parse: where it and Oxigraph's parser read a request differently,
-the worker still has no network to reach.
+clear message, before a worker is asked. It reads the request with the lexer of
+:mod:`api.core.sparql_lexer` and reports the query form, the ``SERVICE`` and ``LOAD`` targets, the
+``FROM``/``FROM NAMED`` graphs and how deep the request nests. How a row cap can be left to
+Oxigraph is planned from the same tokens, in :mod:`api.core.sparql_plan`.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
+from api.core.sparql_lexer import Token, declares_prefix, form_of, tokens, walk
 from api.errors import InputError, Location, QueryRefusedError
 
-_TOKEN = re.compile(
-    r"""
-      (?P<ws>\s+)
-    | (?P<comment>\#[^\n\r]*)
-    | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-    | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-                 |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
-    | (?P<var>[?$][\w\u00B7\u00C0-\uFFFF]+)
-    | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w\-.\u00B7-\uFFFF]*)?:
-                (?:(?:[\w\-.:%\u00B7-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%])*
-                   (?:[\w\-:%\u00B7-\uFFFF]|\\[_~.\-!$&'()*+,;=/?\#@%]))?)
-    | (?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)
-    | (?P<number>[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)
-    | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-    | (?P<other>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
-
-QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 MAX_NESTING = 256
 """Deepest nesting of a request. Oxigraph's SPARQL parser recurses: 10,000 levels overflow its
 stack (measured), 1,000 do not; written queries stay well under 50."""
-UPDATE_OPERATIONS = {"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"}
 
 
 @dataclass
@@ -54,130 +32,92 @@ class SparqlFeatures:
     load: list[str] = field(default_factory=list)
     from_graphs: list[str] = field(default_factory=list)
     from_named_graphs: list[str] = field(default_factory=list)
-    top_limit: int | None = None  # LIMIT after the query's last closing brace
-    trailing_values: bool = False  # a VALUES block after the last closing brace
     depth: int = 0  # the deepest nesting of (), {} and []
+    tokens: list[Token] = field(default_factory=list, repr=False)  # lexed once, planned on too
 
     @property
     def has_dataset_clause(self) -> bool:
         return bool(self.from_graphs or self.from_named_graphs)
 
 
-_FUSED = re.compile(r"^(SERVICE|LOAD|FROM)?(SILENT|NAMED)?(.*)$", re.IGNORECASE | re.DOTALL)
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    raw = [
-        (m.lastgroup or "other", m.group())
-        for m in _TOKEN.finditer(text)
-        if m.lastgroup not in ("ws", "comment")
-    ]
-    declared = {
-        raw[i + 1][1].partition(":")[0]
-        for i in range(len(raw) - 1)
-        if raw[i][0] == "word" and raw[i][1].upper() == "PREFIX" and raw[i + 1][0] == "pname"
-    }
-    return [split for kind, value in raw for split in _unfused(kind, value, declared)]
-
-
-def _unfused(kind: str, value: str, declared: set[str]) -> list[tuple[str, str]]:
-    """Oxigraph's parser reads ``SERVICESILENT<…>``, ``FROMNAMED<…>`` and ``SERVICEl:x`` (``l:``
-    declared) as the keywords followed by the rest (measured), where a lexer sees one word or one
-    prefixed name: split them the same way."""
-    fused = _FUSED.match(value) if kind in ("word", "pname") else None
-    if fused is None or not (fused[1] or fused[2]):
-        return [(kind, value)]
-    if fused[1] and fused[2] and (fused[1].upper() == "FROM") != (fused[2].upper() == "NAMED"):
-        return [(kind, value)]  # FROMSILENT, SERVICENAMED: no keywords of SPARQL
-    if kind == "word" and (fused[3] or not fused[1]):
-        return [(kind, value)]  # a word such as SERVICEX or a lone SILENT
-    own_prefix, rest_prefix = value.partition(":")[0], fused[3].partition(":")[0]
-    if kind == "pname" and (own_prefix in declared or rest_prefix not in declared):
-        return [(kind, value)]  # a prefixed name of its own, such as loading:x
-    split = [("word", k) for k in (fused[1], fused[2]) if k]
-    return [*split, ("pname", fused[3])] if fused[3] else split
-
-
 def inspect(text: str) -> SparqlFeatures:
     """Lex a query or update and report its form and the IRIs it would reach for."""
-    tokens = _tokens(text)
-    features = SparqlFeatures()
-    prefixes: dict[str, str] = {}
-    base = ""
-
-    def iri_at(i: int) -> str | None:
-        """The IRI that token i stands for (IRI or prefixed name), None for a variable."""
-        if i >= len(tokens):
-            return None
-        kind, value = tokens[i]
-        if kind == "iri":
-            return urljoin(base, value[1:-1]) if base else value[1:-1]
-        if kind == "pname":
-            prefix, _, local = value.partition(":")
-            return prefixes.get(prefix, f"{prefix}:") + local
-        return None
-
-    depth = 0  # of braces
-    nesting = 0  # of parentheses and brackets
-    i = 0
-    while i < len(tokens):
-        kind, value = tokens[i]
-        word = value.upper() if kind == "word" else ""
-        if value in "([":
-            nesting += 1
-            features.depth = max(features.depth, nesting + depth)
-        elif value in ")]":
-            nesting -= 1
-        if value == "{":
-            depth += 1
-            features.depth = max(features.depth, nesting + depth)
-        elif value == "}":
-            depth -= 1
-            if depth == 0 and not features.trailing_values:  # modifiers after it are the query's own
-                features.top_limit = None
-        elif depth == 0 and word == "LIMIT" and i + 1 < len(tokens) and tokens[i + 1][0] == "number":
-            features.top_limit = int(tokens[i + 1][1])
-        elif depth == 0 and word == "VALUES" and features.form is not None:
-            features.trailing_values = True
-        if word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1][0] == "pname":
-            prefixes[tokens[i + 1][1].rstrip(":").partition(":")[0]] = iri_at(i + 2) or ""
-            i += 3
+    found = tokens(text)
+    features = SparqlFeatures(depth=_depth(found), tokens=found)
+    names = _Names(found)
+    for i, _value, word in walk(found):
+        if not word:  # only keywords matter here
+            continue
+        if word == "PREFIX" and declares_prefix(found, i):
+            names.declare(i)
             continue
         if word == "BASE":
-            base = iri_at(i + 1) or base
-        elif features.form is None and word in QUERY_FORMS:
-            features.form = word
-        elif features.form is None and word in UPDATE_OPERATIONS:
-            features.form = "UPDATE"
-        if word == "SERVICE":
-            j = i + 1
-            if j < len(tokens) and tokens[j][1].upper() == "SILENT":
-                j += 1
-            features.service.append(iri_at(j))
-        elif word == "LOAD":
-            j = i + 1
-            if j < len(tokens) and tokens[j][1].upper() == "SILENT":
-                j += 1
-            target = iri_at(j)
-            features.load.append(target if target is not None else tokens[j][1] if j < len(tokens) else "")
-        elif word == "FROM":
-            if i + 1 < len(tokens) and tokens[i + 1][1].upper() == "NAMED":
-                features.from_named_graphs.append(iri_at(i + 2) or "")
-            else:
-                features.from_graphs.append(iri_at(i + 1) or "")
-        i += 1
+            names.base = names.iri_at(i + 1) or names.base
+        elif features.form is None:
+            features.form = form_of(word)
+        if word in _REACHING:
+            _reach(features, names, i, word)
     return features
 
 
-def row_cap_plan(features: SparqlFeatures, cap: int) -> str | None:
-    """How a SELECT can be kept within ``cap`` rows by Oxigraph itself, so its answer can be
-    serialised natively: 'within' (its own LIMIT is at most the cap), 'append' (a LIMIT may be
-    appended at the end), or None (count the rows one by one instead)."""
-    if features.form != "SELECT" or features.trailing_values:
+class _Names:
+    """The prefixes and base declared so far, to read an IRI or a prefixed name as an IRI."""
+
+    def __init__(self, found: list[Token]) -> None:
+        self.found = found
+        self.prefixes: dict[str, str] = {}
+        self.base = ""
+
+    def iri_at(self, i: int) -> str | None:
+        """The IRI that token i stands for (IRI or prefixed name), None for a variable."""
+        if i >= len(self.found):
+            return None
+        kind, value = self.found[i]
+        if kind == "iri":
+            return urljoin(self.base, value[1:-1]) if self.base else value[1:-1]
+        if kind == "pname":
+            prefix, _, local = value.partition(":")
+            return self.prefixes.get(prefix, f"{prefix}:") + local
         return None
-    if features.top_limit is not None:
-        return "within" if features.top_limit <= cap else None
-    return "append"
+
+    def declare(self, i: int) -> None:
+        """The prefix declared at token i (``PREFIX``, its name, its IRI)."""
+        self.prefixes[self.found[i + 1][1].rstrip(":").partition(":")[0]] = self.iri_at(i + 2) or ""
+
+
+_REACHING = {"SERVICE", "LOAD", "FROM"}
+
+
+def _reach(features: SparqlFeatures, names: _Names, i: int, word: str) -> None:
+    """Note what the keyword at token i reaches for: a SERVICE or LOAD target, a FROM or FROM
+    NAMED graph."""
+    found = names.found
+    if word in ("SERVICE", "LOAD"):
+        j = i + 1
+        if j < len(found) and found[j][1].upper() == "SILENT":
+            j += 1
+        target = names.iri_at(j)
+        if word == "SERVICE":
+            features.service.append(target)
+        else:
+            features.load.append(target if target is not None else found[j][1] if j < len(found) else "")
+    elif word == "FROM":
+        if i + 1 < len(found) and found[i + 1][1].upper() == "NAMED":
+            features.from_named_graphs.append(names.iri_at(i + 2) or "")
+        else:
+            features.from_graphs.append(names.iri_at(i + 1) or "")
+
+
+def _depth(found: list[Token]) -> int:
+    """The deepest nesting of (), {} and [] together."""
+    deepest = level = 0
+    for _i, value, _word in walk(found):
+        if value in ("(", "[", "{"):
+            level += 1
+            deepest = max(deepest, level)
+        elif value in (")", "]", "}"):
+            level -= 1
+    return deepest
 
 
 def check(features: SparqlFeatures, *, known_graphs: Collection[str], allowed: Collection[str] = ()) -> None:

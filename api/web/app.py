@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, MutableMapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, MutableMapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +18,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from api import __version__
+from api.core.formats import ANSWER_GRAPH_FORMATS, RESULT_FORMATS, media_type
 from api.core.named_queries import load_named_queries
 from api.core.service import GraphService
 from api.core.store import open_store
 from api.errors import RsikgError
 from api.settings import Settings
 from api.web.errors import answer_for, log, request_id_of
+from api.web.models import Health
 from api.web.routes import changes, decisions, graph, queries, store
 from api.web.sparql import Receive, Scope, Send, SparqlEndpoint
 from api.web.state import AppState
@@ -132,19 +134,7 @@ def _sparql_openapi() -> dict[str, Any]:
         },
         {"name": "named-graph-uri", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
     ]
-    formats: dict[str, Any] = {
-        m: {}
-        for m in (
-            "application/sparql-results+json",
-            "application/sparql-results+xml",
-            "text/csv",
-            "text/tab-separated-values",
-            "text/turtle",
-            "application/n-triples",
-            "application/ld+json",
-            "application/rdf+xml",
-        )
-    }
+    formats: dict[str, Any] = {media_type(f): {} for f in (*RESULT_FORMATS, *ANSWER_GRAPH_FORMATS)}
     responses = {
         "200": {"description": "Results, by Accept", "content": formats},
         "400": {"description": "Syntax error (with line and column), or a refused SERVICE/FROM"},
@@ -186,6 +176,24 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
     settings = settings or Settings()
     state = AppState(settings, token=settings.read_token())
     named = load_named_queries(settings.project_dir / "queries")
+    api = FastAPI(
+        title="rsikg", version=__version__, description=DESCRIPTION, lifespan=_lifespan(settings, state)
+    )
+    api.state.rsikg = state
+    _answer_errors(api)
+    _add_health(api, state)
+    api.include_router(store.router)
+    api.include_router(decisions.router)
+    api.include_router(graph.router)
+    api.include_router(changes.router)
+    api.include_router(queries.router_for(named))
+    api.openapi = _openapi(api)  # type: ignore[method-assign]
+    return RsikgApp(api, SparqlEndpoint(state), state)
+
+
+def _lifespan(settings: Settings, state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: the store and its service open when the app starts (in a scratch
+    directory if the store is in memory) and close when it stops."""
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -202,8 +210,11 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
             if scratch:
                 shutil.rmtree(scratch, ignore_errors=True)
 
-    api = FastAPI(title="rsikg", version=__version__, description=DESCRIPTION, lifespan=lifespan)
-    api.state.rsikg = state
+    return lifespan
+
+
+def _answer_errors(api: FastAPI) -> None:
+    """FastAPI's exception handlers: every error answered in rsikg's one JSON shape."""
 
     @api.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -227,7 +238,11 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
         status, content, headers = answer_for(error, request.scope)
         return JSONResponse(content, status_code=status, headers=headers)
 
-    @api.get("/health", tags=["service"], summary="Is the service up, and what does it hold")
+
+def _add_health(api: FastAPI, state: AppState) -> None:
+    @api.get(
+        "/health", tags=["service"], summary="Is the service up, and what does it hold", response_model=Health
+    )
     async def health() -> dict[str, Any]:
         service = state.graph
         return {
@@ -239,11 +254,10 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
             "isolation": service.engine.isolation,
         }
 
-    api.include_router(store.router)
-    api.include_router(decisions.router)
-    api.include_router(graph.router)
-    api.include_router(changes.router)
-    api.include_router(queries.router_for(named))
+
+def _openapi(api: FastAPI) -> Callable[[], dict[str, Any]]:
+    """FastAPI's OpenAPI document with /sparql added (the bare ASGI endpoint has no route),
+    built on first use."""
 
     def openapi() -> dict[str, Any]:
         if api.openapi_schema is None:
@@ -256,5 +270,4 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
             api.openapi_schema = schema
         return api.openapi_schema
 
-    api.openapi = openapi  # type: ignore[method-assign]
-    return RsikgApp(api, SparqlEndpoint(state), state)
+    return openapi

@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from api.core.store import RDF_FORMATS, RESULT_FORMATS
+from api.core import formats
 from api.web.errors import HttpError
 
-RESULT_OFFERS: tuple[tuple[str, str], ...] = (
-    ("application/sparql-results+json", "json"),
-    ("application/sparql-results+xml", "xml"),
-    ("text/csv", "csv"),
-    ("text/tab-separated-values", "tsv"),
-    ("application/json", "json"),
-    ("application/xml", "xml"),
-    ("text/xml", "xml"),
-)
-GRAPH_OFFERS: tuple[tuple[str, str], ...] = (
-    ("text/turtle", "turtle"),
-    ("application/n-triples", "ntriples"),
-    ("application/ld+json", "jsonld"),
-    ("application/rdf+xml", "rdfxml"),
-    ("application/x-turtle", "turtle"),
-    ("text/plain", "ntriples"),
-    ("application/json", "jsonld"),
-)
+RESULT_OFFERS = formats.offers(formats.RESULT_FORMATS)
+"""What a SELECT or ASK answer is offered as: application/sparql-results+json, ..., then the
+looser types (application/json, application/xml, text/xml) the registry lets them answer."""
+GRAPH_OFFERS = formats.offers(formats.ANSWER_GRAPH_FORMATS)
+"""What a CONSTRUCT or DESCRIBE answer, or a graph, is offered as: text/turtle, ..., then
+application/x-turtle, text/plain (N-Triples) and application/json (JSON-LD)."""
 
 
 def _ranges(header: str) -> list[tuple[str, str, float]]:
@@ -92,4 +80,4 @@ def answer_formats(accept: str | None) -> tuple[str | None, str | None]:
 
 def media_type_of(fmt: str) -> str:
     """The media type of an answer format name (json, turtle, ...)."""
-    return RESULT_FORMATS[fmt][0] if fmt in RESULT_FORMATS else RDF_FORMATS[fmt].media_type
+    return formats.media_type(fmt)

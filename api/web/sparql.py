@@ -22,10 +22,10 @@ from urllib.parse import parse_qs
 import anyio.to_thread
 import rdflib
 
-from api.core.store import RDF_FORMATS
+from api.core.formats import ANSWER_GRAPH_FORMATS, BY_NAME, RESULT_FORMATS
 from api.errors import NotAcceptableError
 from api.web.auth import require_token
-from api.web.conneg import GRAPH_OFFERS, answer_formats, choose, media_type_of
+from api.web.conneg import GRAPH_OFFERS, answer_formats, choose
 from api.web.errors import HttpError, answer_for
 from api.web.state import AppState
 
@@ -44,20 +44,11 @@ PREFLIGHT = [
     (b"access-control-allow-headers", b"Accept, Authorization, Content-Type"),
     (b"access-control-max-age", b"86400"),
 ]
-_TEXT_TYPES = (
-    "text/",
-    "application/sparql-results",
-    "application/n-triples",
-    "application/ld+json",
-    "application/rdf+xml",
-    "application/json",
-)
 
 
-def _content_type(media_type: str) -> bytes:
-    if media_type.startswith(_TEXT_TYPES):
-        return f"{media_type}; charset=utf-8".encode()
-    return media_type.encode()
+def _content_type(fmt: str) -> bytes:
+    """The Content-Type header of an answer in the format named ``fmt`` (UTF-8 text, all)."""
+    return BY_NAME[fmt].content_type.encode()
 
 
 async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
@@ -171,7 +162,7 @@ class SparqlEndpoint:
         if running.cancelled():
             return
         answer = running.result()
-        content_type = _content_type(media_type_of(answer.format))
+        content_type = _content_type(answer.format)
         response_headers = [(b"content-type", content_type), (b"vary", b"Accept"), *CORS]
         if answer.truncated:
             limit = str(self.state.settings.max_rows).encode()
@@ -195,15 +186,8 @@ class SparqlEndpoint:
         graph = service_description(
             endpoint, sorted(self.state.graph.known_graphs), self.state.token is not None
         )
-        body = graph.serialize(
-            format={"rdfxml": "xml", "ntriples": "nt", "jsonld": "json-ld"}.get(fmt, fmt), encoding="utf-8"
-        )
-        await _send(
-            send,
-            200,
-            body,
-            [(b"content-type", _content_type(RDF_FORMATS[fmt].media_type)), (b"vary", b"Accept"), *CORS],
-        )
+        body = graph.serialize(format=BY_NAME[fmt].rdflib, encoding="utf-8")
+        await _send(send, 200, body, [(b"content-type", _content_type(fmt)), (b"vary", b"Accept"), *CORS])
 
 
 async def _disconnected(receive: Receive) -> None:
@@ -251,17 +235,8 @@ def service_description(endpoint: str, graphs: list[str], updates: bool) -> rdfl
     if updates:
         g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
-    for name in (
-        "SPARQL_Results_JSON",
-        "SPARQL_Results_XML",
-        "SPARQL_Results_CSV",
-        "SPARQL_Results_TSV",
-        "Turtle",
-        "N-Triples",
-        "JSON-LD",
-        "RDF_XML",
-    ):
-        g.add((service, SD.resultFormat, FORMATS[name]))
+    for fmt in (*RESULT_FORMATS, *ANSWER_GRAPH_FORMATS):
+        g.add((service, SD.resultFormat, FORMATS[BY_NAME[fmt].w3c]))
     dataset = rdflib.BNode()
     default = rdflib.BNode()
     g.add((service, SD.defaultDataset, dataset))

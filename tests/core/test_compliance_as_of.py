@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from api.core.decisions import adoption
+from api.core.decisions import compliance as adoption
 from api.core.derive import RULE_SECTION_126_OBLIGATIONS
 from api.core.loading import load_project
 from api.core.named_queries import bind, load_named_query, paged

@@ -13,7 +13,7 @@ from rdflib.plugins.sparql import prepareQuery
 
 from api.core import sparql_terms
 from api.core.decisions import vocabulary
-from api.core.decisions.adoption import record_iri
+from api.core.decisions.records import record_iri
 from api.core.sparql_terms import integer, iri, literal, term, triples_block, values, variable
 from api.core.store import SelectResult, open_store
 from api.errors import InputError, Location
@@ -210,16 +210,14 @@ KEYWORDS = re.compile(
 
 ALLOWED_CONSTANTS = {
     "SPARQL_PREFIXES": "the prologue, made once by sparql_terms.prologue() from namespaces.PREFIXES",
-    "_CHAIN": "a property path written in check.py, no value in it",
-    "_NEIGHBOUR_FACTS": "a list of prefixed names written in check.py, no value in it",
-    "_DECISION_LINKS": "a list of prefixed names written in check.py, no value in it",
+    "_CHAIN": "a property path written in dry_run.py, no value in it",
+    "_NEIGHBOUR_FACTS": "a list of prefixed names written in dry_run.py, no value in it",
+    "_DECISION_LINKS": "a list of prefixed names written in dry_run.py, no value in it",
 }
 """Module-level constants that are SPARQL text themselves, by name, and why they may be spliced
 (test_allowed_constants_are_constants checks that each is a literal string or a builder call)."""
 
-ALLOWED_HELPERS = {
-    ("api/core/store/oxigraph.py", "_graph_sparql"): "returns DEFAULT or the builder's iri() of the graph",
-}
+ALLOWED_HELPERS: dict[tuple[str, str], str] = {}  # none today (oxigraph.py's _graph_sparql is gone)
 """Functions whose result is SPARQL text, checked to return only the builder's or a constant."""
 
 EXEMPT_FUNCTIONS = {

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import rdflib
 
-from api.core.decisions import check as checking
+from api.core.decisions import dry_run
 from api.core.decisions.records import RecordError, read_files, read_record
 from api.core.loading import load_project, shapes_files
 from api.core.store import OxigraphStore, open_store
@@ -35,7 +35,7 @@ def shapes() -> rdflib.Graph:
     return read_shapes(shapes_files(Settings(store=MEMORY, project_dir=ROOT)))
 
 
-def _keys(found: checking.Check) -> list[tuple[str, ...]]:
+def _keys(found: dry_run.Check) -> list[tuple[str, ...]]:
     return sorted(
         (str(r.severity), str(r.focus_node), str(r.source_shape), str(r.component), str(r.value))
         for r in found.report.results
@@ -78,16 +78,16 @@ TURTLE_CANDIDATE = """
 @pytest.mark.parametrize("path", _readable_examples(), ids=lambda p: p.name)
 def test_extract_gives_the_results_of_the_whole_merged_graph(example_store, shapes, path):
     candidate = read_files([path])
-    fast = checking.check(example_store, candidate, shapes, impact=False)
-    full = checking.check_full(example_store, candidate, shapes)
+    fast = dry_run.check(example_store, candidate, shapes, impact=False)
+    full = dry_run.check_full(example_store, candidate, shapes)
     assert _keys(fast) == _keys(full)
     assert fast.changes == full.changes
 
 
 def test_extract_equivalence_on_a_turtle_candidate_that_breaks_many_rules(example_store, shapes):
     candidate = read_record(TURTLE_CANDIDATE.encode(), "text/turtle", "test.ttl")
-    fast = checking.check(example_store, candidate, shapes, impact=False)
-    full = checking.check_full(example_store, candidate, shapes)
+    fast = dry_run.check(example_store, candidate, shapes, impact=False)
+    full = dry_run.check_full(example_store, candidate, shapes)
     assert _keys(fast) == _keys(full)
     fired = {str(r.source_shape).rsplit("#", 1)[-1] for r in fast.report.results}
     # no Danish label (a value shape: pySHACL's focus_nodes option would have hidden it),
@@ -104,7 +104,7 @@ def test_an_accepted_successor_supersedes_its_predecessor(example_store, shapes)
     text = (EXAMPLES / "0010-fhir-for-nye-snitflader-til-laboratoriesvar.md").read_text()
     text = text.replace("affects:", "supersedes: [eksempel-002-dokumentdeling-via-nsp]\naffects:", 1)
     candidate = read_record(text.encode(), "text/markdown", "successor.md")
-    found = checking.check(example_store, candidate, shapes, impact=False)
+    found = dry_run.check(example_store, candidate, shapes, impact=False)
     old = rdflib.URIRef("https://w3id.org/rsikg/id/decision/eksempel-002-dokumentdeling-via-nsp")
     assert [(c.decision, str(c.after).rsplit("/", 1)[-1]) for c in found.changes] == [(old, "superseded")]
     assert old in found.concerned
@@ -128,7 +128,7 @@ def test_impact_follows_dependencies_transitively(store, shapes):
         "## Context\nk\n## Decision Outcome\nb\n## Consequences\nc\n"
     )
     candidate = read_record(text.encode(), "text/markdown", "t.md")
-    found = checking.check(store, candidate, shapes)
+    found = dry_run.check(store, candidate, shapes)
     assert found.impact is not None
     reached = {
         str(d.node).rsplit("/", 1)[-1]: (d.distance, [str(p).rsplit("/", 1)[-1] for p in d.path])

@@ -7,13 +7,8 @@ import time
 
 import pytest
 
-from api.core.decisions.records import (
-    MAX_FRONT_MATTER_DEPTH,
-    MAX_LIST_ITEMS,
-    MAX_RECORD_BYTES,
-    RecordError,
-    read_record,
-)
+from api.core.decisions.madr import MAX_FRONT_MATTER_DEPTH, MAX_LIST_ITEMS, RecordError
+from api.core.decisions.records import MAX_RECORD_BYTES, read_record
 from api.errors import InputError
 
 GOOD = (

@@ -1,12 +1,13 @@
-"""Reading proposed decisions and compliance statements: MADR Markdown, Turtle or JSON-LD in,
-RDF in the rsikg ontology out.
+"""Proposed decisions and compliance statements as RDF in the rsikg ontology: MADR Markdown,
+Turtle or JSON-LD in, a :class:`Candidate` out.
 
-A MADR record is YAML front matter plus Markdown sections (https://adr.github.io/madr/). The
-front matter's keys map to properties (:data:`DECISION_KEYS`); the sections "Context and Problem
-Statement", "Decision Outcome" and "Consequences" (or their Danish names) become rsi:context,
+A MADR record's front matter keys map to properties (:data:`DECISION_KEYS`,
+:data:`STATEMENT_KEYS`); its sections "Context and Problem Statement", "Decision Outcome" and
+"Consequences" (or their Danish names, :data:`DECISION_SECTIONS`) become rsi:context,
 rsi:decisionOutcome and rsi:consequences. A key rsikg does not know, a section that is missing or
-empty, or YAML that does not parse is an :class:`~api.errors.InputError` naming the key or
-section and its line; everything found wrong is reported at once.
+empty, or a value that cannot be read is an :class:`~api.errors.InputError` naming the key or
+section and its line; everything found wrong is reported at once. :mod:`madr` reads the
+Markdown; what differs between a decision and a statement is in its :class:`RecordKind`.
 
 Values that name things (affects, supersedes, ...) are a full IRI, ``kind:slug`` or a bare
 slug, which is read as ``https://w3id.org/rsikg/id/<kind>/<slug>`` with the key's kind. Whether
@@ -18,46 +19,39 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Literal
 
 import rdflib
-import yaml
-from markdown_it import MarkdownIt
-from mdit_py_plugins.front_matter import front_matter_plugin
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node, URIRef
 
 from api.core import sparql_terms
-from api.core.decisions import vocabulary
+from api.core.decisions import madr, vocabulary
+from api.core.decisions.madr import RecordError
+from api.core.decisions.vocabulary import COMPLIANCE_STATUS, DECISION_KIND, DECISION_STATUS
+from api.core.loading import GRAPH_BASE
 from api.core.namespaces import ID, RSI
 from api.core.store import Source, open_store, rdf_format, rdf_format_for_path
 from api.errors import InputError, Location, display_path
 
-DECISION_STATUS = "https://w3id.org/rsikg/id/vocab/decision-status/"
-DECISION_KIND = "https://w3id.org/rsikg/id/vocab/decision-kinds/"
-COMPLIANCE_STATUS = "https://w3id.org/rsikg/id/vocab/compliance-status/"
 CANDIDATE_GRAPH = "https://w3id.org/rsikg/graph/candidate"
+PROVENANCE_BASE = GRAPH_BASE + "provenance/"
 
 MARKDOWN_TYPES = ("text/markdown", "text/x-markdown")
 RDF_TYPES = {"text/turtle": "turtle", "application/ld+json": "jsonld", "application/n-triples": "ntriples"}
 """The RDF a record may come as: media type → the store's format name."""
 MEDIA_TYPES = (*MARKDOWN_TYPES, *RDF_TYPES)
 
+MAX_RECORD_BYTES = 1 << 20
+"""1 MiB per record. The largest example record is 1.5 KB and a long real one a few tens of KB;
+within 1 MiB the YAML reader (pure Python, about 1 s per MiB of scalars) and the Markdown
+parser stay around a second. The HTTP body limit (10 MiB) is for the Graph Store's graphs."""
+
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _REF = re.compile(r"^(?P<kind>[a-z][a-z0-9-]*):(?P<slug>[A-Za-z0-9][A-Za-z0-9._-]*)$")
-
-
-class RecordError(InputError):
-    """A record that cannot be read; ``problems`` holds each thing found wrong, located."""
-
-    def __init__(self, problems: Sequence[InputError]) -> None:
-        self.problems = list(problems)
-        first = self.problems[0]
-        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
-        super().__init__(first.message + more, first.location)
 
 
 @dataclass
@@ -77,6 +71,16 @@ class Candidate:
         """Every IRI the candidate describes (records, and the sources it defines with them)."""
         return {s for s in self.graph.subjects() if isinstance(s, URIRef)}
 
+    def named(self, predicate: URIRef) -> list[URIRef]:
+        """The IRIs the candidate's decisions name by ``predicate`` (the systems they affect,
+        the decisions they supersede), sorted."""
+        found = {o for d in self.decisions for o in self.graph.objects(d, predicate) if isinstance(o, URIRef)}
+        return sorted(found)
+
+    def records_of(self, kind: RecordKind) -> list[URIRef]:
+        """The candidate's records of ``kind``: its decisions or its statements."""
+        return self.statements if kind is STATEMENT else self.decisions
+
 
 @dataclass(frozen=True)
 class RecordInput:
@@ -91,9 +95,44 @@ class RecordInput:
         return hashlib.sha256(self.text.encode()).hexdigest()
 
 
+def slug(record: URIRef) -> str:
+    """The last segment of an IRI: a record's id, a concept's word."""
+    return str(record).rsplit("/", 1)[-1]
+
+
+def record_graph(record: URIRef) -> str:
+    """The named graph an adopted record lives in: ``…/graph/<its kind's folder>/<slug>``."""
+    segment = str(record).removeprefix(str(ID)).split("/", 1)[0]
+    kind = KINDS.get(segment)
+    return f"{GRAPH_BASE}{kind.folder if kind else segment}/{slug(record)}"
+
+
+def provenance_graph(record: URIRef) -> str:
+    """The named graph that gathers the provenance of every version of an adopted record."""
+    return record_graph(record).replace(GRAPH_BASE, PROVENANCE_BASE, 1)
+
+
+def record_iri(kind: str, ident: str) -> URIRef:
+    """A record's IRI from its id (a slug) or its full IRI; ``kind`` is a :class:`RecordKind`'s
+    name."""
+    if ident.startswith(("http://", "https://")):
+        return URIRef(sparql_terms.checked_iri(ident, Location(field="id")))
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", ident):
+        raise InputError(
+            f"{ident!r} is not a record id (letters, digits, '.', '_', '-')", Location(field="id")
+        )
+    return ID[f"{kind}/{ident}"]
+
+
 # --------------------------------------------------------------------------------------------
-# Front-matter keys
+# Front-matter keys and sections
 # --------------------------------------------------------------------------------------------
+
+Read = Literal["id", "lang", "text", "text-en", "vocab", "date", "refs", "bool"]
+"""How a key's value is read: ``id`` and ``lang`` fill no property (they name the record and
+the language of its texts); ``text`` is a literal in the record's language and ``text-en`` one
+in English; ``vocab`` a word of a SKOS scheme; ``date`` an xsd:date; ``refs`` one or more
+references; ``bool`` true or false."""
 
 
 @dataclass(frozen=True)
@@ -101,9 +140,9 @@ class Key:
     """A front-matter key: the property it fills and how its value is read."""
 
     predicate: URIRef | None
-    read: str  # "text", "date", "ref", "refs", "bool", "lang", "id"
+    read: Read
     kind: str = ""  # for refs: the id kind of a bare slug (system, decision, ...)
-    namespace: str = ""  # for vocabulary values: the scheme's namespace
+    namespace: str = ""  # for vocab: the scheme's namespace
 
 
 DECISION_KEYS: dict[str, Key] = {
@@ -157,6 +196,106 @@ STATEMENT_SECTIONS: dict[URIRef, tuple[str, ...]] = {
 
 
 # --------------------------------------------------------------------------------------------
+# The kinds of record
+# --------------------------------------------------------------------------------------------
+
+
+def _describe_decision(graph: rdflib.Graph, record: URIRef, document: madr.Document, lang: str) -> None:
+    title = next(
+        (t for t in graph.objects(record, DCTERMS.title) if getattr(t, "language", None) == lang), None
+    )
+    heading = document.heading()
+    if title is None and heading is not None:  # MADR puts the title in the first heading
+        graph.add((record, DCTERMS.title, rdflib.Literal(heading, lang=lang)))
+    for label in graph.objects(record, DCTERMS.title):  # a label per language, as the shapes ask
+        if isinstance(label, rdflib.Literal):
+            graph.add((record, SKOS.prefLabel, label))
+
+
+_VERBS = {"complies": ("følger", "complies with"), "deviates": ("afviger fra", "deviates from")}
+
+
+def _describe_statement(graph: rdflib.Graph, record: URIRef, _document: madr.Document, _lang: str) -> None:
+    decision = graph.value(record, RSI.complianceOf)
+    region = graph.value(record, RSI.statedBy)
+    status = graph.value(record, RSI.complianceStatus)
+    verb = _VERBS.get(str(status).rsplit("/", 1)[-1], ("udtaler sig om", "states on"))
+    short: Callable[[Node | None], str] = lambda t: str(t).rsplit("/", 1)[-1] if t is not None else "?"  # noqa: E731
+    graph.add(
+        (record, SKOS.prefLabel, rdflib.Literal(f"{short(region)} {verb[0]} {short(decision)}", lang="da"))
+    )
+    graph.add(
+        (record, SKOS.prefLabel, rdflib.Literal(f"{short(region)} {verb[1]} {short(decision)}", lang="en"))
+    )
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """What differs between a decision record and a comply-or-explain statement: one row of
+    :data:`KINDS`, chosen by the caller (the route or command the record was sent to)."""
+
+    name: str
+    """The IRI segment (``…/id/<name>/<slug>``), and the word for the kind in messages."""
+    rdf_class: URIRef
+    keys: Mapping[str, Key]
+    sections: Mapping[URIRef, tuple[str, ...]]
+    sections_required: bool
+    describe: Callable[[rdflib.Graph, URIRef, madr.Document, str], None]
+    """Adds the record's labels once its class, keys and sections are in the graph."""
+    folder: str
+    """The folder of an adopted record's named graph: ``…/graph/<folder>/<slug>``."""
+    source_label: str
+    """The Danish label of the source document a record is, before its slug."""
+    illustrative: tuple[str, str]
+    """The note on a record marked ``illustrative: true``, in Danish and in English."""
+    admits: Callable[[Candidate], bool]
+    """Whether RDF input holds what this kind takes; else :attr:`wrong_input` refuses it."""
+    wrong_input: str
+    id_from: tuple[str, ...] = ()
+    """Keys whose slugs, joined by '-', are the id of a record whose front matter has none."""
+
+
+DECISION = RecordKind(
+    name="decision",
+    rdf_class=RSI.ArchitectureDecision,
+    keys=DECISION_KEYS,
+    sections=DECISION_SECTIONS,
+    sections_required=True,
+    describe=_describe_decision,
+    folder="decisions",
+    source_label="Beslutningsoplæg",
+    illustrative=(
+        "Illustrativt eksempel – ikke en faktisk beslutning",
+        "Illustrative example – not an actual decision",
+    ),
+    # statements may come along with the decisions they are on
+    admits=lambda candidate: bool(candidate.decisions),
+    wrong_input="this takes decisions (rsi:ArchitectureDecision); send comply-or-explain "
+    "statements to /compliance",
+)
+STATEMENT = RecordKind(
+    name="compliance",
+    rdf_class=RSI.ComplianceStatement,
+    keys=STATEMENT_KEYS,
+    sections=STATEMENT_SECTIONS,
+    sections_required=False,
+    describe=_describe_statement,
+    folder="compliance",
+    source_label="Følg-eller-forklar-erklæring",
+    illustrative=(
+        "Illustrativt eksempel – ikke en faktisk erklæring",
+        "Illustrative example – not an actual statement",
+    ),
+    admits=lambda candidate: not candidate.decisions,
+    wrong_input="this takes comply-or-explain statements (rsi:ComplianceStatement), but the input "
+    "describes a decision; send decisions to /decisions",
+    id_from=("decision", "region"),
+)
+KINDS = {kind.name: kind for kind in (DECISION, STATEMENT)}
+"""The kinds by name, the IRI segment of their records."""
+
+
+# --------------------------------------------------------------------------------------------
 # Entry points
 # --------------------------------------------------------------------------------------------
 
@@ -167,21 +306,42 @@ def media_type_for_path(path: Path) -> str:
     return rdf_format_for_path(path).media_type
 
 
-def read_files(paths: Sequence[Path], *, statements: bool = False) -> Candidate:
+def read_files(
+    paths: Sequence[Path], *, kind: RecordKind | None = None, statements: bool = False
+) -> Candidate:
     """Read record files (Markdown by extension .md, else RDF by extension) as one candidate."""
     candidate = Candidate(rdflib.Graph())
     for path in paths:
         if not path.is_file():
             raise InputError("no such file", Location(display_path(path)))
-        data = path.read_bytes()
-        part = read_record(data, media_type_for_path(path), display_path(path), statements=statements)
-        _merge(candidate, part)
+        media_type, name = media_type_for_path(path), display_path(path)
+        _merge(candidate, read_record(path.read_bytes(), media_type, name, kind=kind, statements=statements))
     return candidate
 
 
-def read_record(data: bytes, media_type: str, name: str, *, statements: bool = False) -> Candidate:
-    """Read one record from bytes of the given media type (parameters such as charset ignored)."""
+def read_record(
+    data: bytes, media_type: str, name: str, *, kind: RecordKind | None = None, statements: bool = False
+) -> Candidate:
+    """Read one record of ``kind`` (a decision unless said) from bytes of the given media type
+    (parameters such as charset ignored). ``statements=True`` says ``kind=STATEMENT`` the way the
+    CLI, the service and the routes still do."""
+    kind = kind or (STATEMENT if statements else DECISION)
     base = media_type.split(";", 1)[0].strip().lower()
+    text = _decoded(data, name)
+    if base in MARKDOWN_TYPES:
+        graph, record = _read_markdown(text, name, kind)
+        candidate = Candidate(graph)
+        candidate.records_of(kind).append(record)
+    else:
+        candidate = _read_rdf(data, base, name)
+        if not kind.admits(candidate):
+            raise InputError(kind.wrong_input, Location(name))
+    candidate.inputs.append(RecordInput(name, base, text))
+    return candidate
+
+
+def _decoded(data: bytes, name: str) -> str:
+    """The record's text, once it is known to be within the limit, not empty, and UTF-8."""
     if len(data) > MAX_RECORD_BYTES:
         raise InputError(
             f"the record is {len(data)} bytes, more than the limit of {MAX_RECORD_BYTES} bytes (1 MiB) "
@@ -191,48 +351,11 @@ def read_record(data: bytes, media_type: str, name: str, *, statements: bool = F
     if not data.strip():
         raise InputError("the record is empty", Location(name))
     try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise InputError(
             f"the record is not UTF-8 ({err.reason} at byte {err.start})", Location(name)
         ) from None
-    if base in MARKDOWN_TYPES:
-        _refuse_control_characters(text, name)
-        graph, record = _read_markdown(text, name, statements=statements)
-        candidate = Candidate(graph)
-        (candidate.statements if statements else candidate.decisions).append(record)
-    else:
-        candidate = _read_rdf(data, base, name)
-        if statements and candidate.decisions:
-            raise InputError(
-                "this takes comply-or-explain statements (rsi:ComplianceStatement), but the input "
-                "describes a decision; send decisions to /decisions",
-                Location(name),
-            )
-        if not statements and candidate.statements and not candidate.decisions:
-            raise InputError(
-                "this takes decisions (rsi:ArchitectureDecision); send comply-or-explain "
-                "statements to /compliance",
-                Location(name),
-            )
-    candidate.inputs.append(RecordInput(name, base, text))
-    return candidate
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _refuse_control_characters(text: str, name: str) -> None:
-    """A record is text: a NUL or another control character would be turned into U+FFFD by
-    the Markdown reader and stored as something the author did not write."""
-    found = _CONTROL.search(text)
-    if found is not None:
-        line = text.count("\n", 0, found.start()) + 1
-        column = found.start() - (text.rfind("\n", 0, found.start()) + 1) + 1
-        raise InputError(
-            f"the record holds the control character U+{ord(found.group()):04X}, which a text record may not",
-            Location(name, line, column),
-        )
 
 
 def _merge(into: Candidate, part: Candidate) -> None:
@@ -284,258 +407,75 @@ def _typed(graph: rdflib.Graph, cls: URIRef, name: str) -> list[URIRef]:
 
 
 # --------------------------------------------------------------------------------------------
-# Limits: what a record may be, checked before any work is done on it
-# --------------------------------------------------------------------------------------------
-
-MAX_RECORD_BYTES = 1 << 20
-"""1 MiB per record. The largest example record is 1.5 KB and a long real one a few tens of KB;
-within 1 MiB the YAML reader (pure Python, about 1 s per MiB of scalars) and the Markdown
-parser stay around a second. The HTTP body limit (10 MiB) is for the Graph Store's graphs."""
-
-MAX_LIST_ITEMS = 1000
-"""Items in one front-matter list (``affects:``, ``applies-to:``, ...), and keys in one
-mapping. A decision names a handful of systems or regions; 1,000 is far beyond any real one,
-yet bounds the triples a record adds, and so the SHACL check of the candidate (200,000 items
-ran over 300 s before this limit). A decision touching more systems names a group of them."""
-
-MAX_FRONT_MATTER_VALUES = 10_000
-"""Values in the whole front matter (every key, list item and scalar): about 0.3 s of YAML."""
-
-MAX_FRONT_MATTER_DEPTH = 10
-"""Nesting of lists and mappings; a record needs two (keys → a list). The YAML composer
-recurses per level, so a deep nesting would otherwise exhaust the stack."""
-
-
-class _Refused(yaml.MarkedYAMLError):
-    """Front matter that parses but is refused (a limit, an alias, a duplicate key)."""
-
-    def __init__(
-        self,
-        problem: str,
-        mark: yaml.Mark | None,
-        *,
-        field: str | None = None,
-        first: yaml.Mark | None = None,
-    ) -> None:
-        super().__init__(problem=problem, problem_mark=mark, context_mark=first)
-        self.field = field
-
-
-class _RecordLoader(yaml.SafeLoader):
-    """YAML for a record's front matter: the safe loader, refusing anchors and aliases (a record
-    needs none, and seven levels of them made a 1.7 KB record a 702 MB answer), duplicate keys
-    (the last one would silently win), and lists, mappings and nesting past the limits above.
-    The checks run while the document is composed, so an oversized list stops at its limit."""
-
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self._values = 0
-        self._keys: list[str] = []  # per level being composed, the top-level key it is under
-        self._under: dict[int, str] = {}  # id of each mapping node → the top-level key it is under
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        try:
-            return super().construct_object(node, deep=deep)
-        except ValueError as err:  # e.g. an integer of more than 4,300 digits, a date out of range
-            raise _Refused(f"the value cannot be read ({err})", node.start_mark) from None
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        # index: a list item's position, a mapping value's key node, or None for a key
-        # errors name the top-level key a value is under (the root and its keys have none)
-        if len(self._keys) == 1 and isinstance(index, yaml.ScalarNode):
-            field = str(index.value)
-        else:
-            field = self._keys[-1] if self._keys else ""
-        event = self.peek_event()
-        problem = self._refusal(event, parent, index)
-        if problem:
-            raise _Refused(problem, event.start_mark, field=field or None)
-        self._keys.append(field)
-        try:
-            node = super().compose_node(parent, index)
-        finally:
-            self._keys.pop()
-        if isinstance(node, yaml.MappingNode):
-            self._under[id(node)] = field
-        return node
-
-    def _refusal(self, event: yaml.Event, parent: yaml.Node | None, index: Any) -> str:
-        """Why the node ``event`` starts is refused, or ""."""
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            return "anchors and aliases (&name, *name) are not allowed in a record"
-        self._values += 1
-        if self._values > MAX_FRONT_MATTER_VALUES:
-            return f"more than {MAX_FRONT_MATTER_VALUES} values (the limit)"
-        if len(self._keys) >= MAX_FRONT_MATTER_DEPTH:
-            return f"nested deeper than {MAX_FRONT_MATTER_DEPTH} levels (the limit)"
-        if isinstance(parent, yaml.SequenceNode) and isinstance(index, int) and index >= MAX_LIST_ITEMS:
-            return f"a list of more than {MAX_LIST_ITEMS} items (the limit)"
-        if isinstance(parent, yaml.MappingNode) and index is None and len(parent.value) >= MAX_LIST_ITEMS:
-            return f"more than {MAX_LIST_ITEMS} keys in one mapping (the limit)"
-        return ""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Hashable, Any]:
-        seen: dict[Hashable, yaml.Node] = {}
-        for key_node, _value in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue
-            key = self.construct_object(key_node, deep=True)
-            try:
-                first = seen.setdefault(key, key_node)
-            except TypeError:
-                continue  # an unhashable key: the safe constructor says so
-            if first is not key_node:
-                raise _Refused(
-                    f"duplicate key {key!r}: a key may be given once",
-                    key_node.start_mark,
-                    field=self._under.get(id(node)) or str(key),
-                    first=first.start_mark,
-                )
-        return super().construct_mapping(node, deep)
-
-
-# --------------------------------------------------------------------------------------------
 # MADR Markdown
 # --------------------------------------------------------------------------------------------
 
-_MARKDOWN = MarkdownIt("commonmark").use(front_matter_plugin)
 
-
-@dataclass
-class _Section:
-    title: str
-    line: int  # 1-based line of the heading
-    level: int
-    text: str
-
-
-def _read_markdown(text: str, name: str, *, statements: bool) -> tuple[rdflib.Graph, URIRef]:
-    tokens = _MARKDOWN.parse(text)
-    lines = text.splitlines()
+def _read_markdown(text: str, name: str, kind: RecordKind) -> tuple[rdflib.Graph, URIRef]:
+    document = madr.read(text, name)
     problems: list[InputError] = []
-    front = next((t for t in tokens if t.type == "front_matter"), None)
-    if front is None:
-        raise RecordError(
-            [
-                InputError(
-                    "no YAML front matter: a record starts with a line '---', its keys "
-                    "(id, title, status, ...), and another '---'",
-                    Location(name, line=1),
-                )
-            ]
-        )
-    fields = _front_matter(front.content, name, problems)
-    headings = [(i, t) for i, t in enumerate(tokens) if t.type == "heading_open" and t.map is not None]
-    sections: list[_Section] = []
-    for n, (i, token) in enumerate(headings):
-        assert token.map is not None
-        start = token.map[1]
-        end = headings[n + 1][1].map[0] if n + 1 < len(headings) else len(lines)  # type: ignore[index]
-        body = "\n".join(lines[start:end]).strip()
-        sections.append(_Section(tokens[i + 1].content.strip(), token.map[0] + 1, int(token.tag[1:]), body))
-
-    keys = STATEMENT_KEYS if statements else DECISION_KEYS
-    kind = "compliance" if statements else "decision"
-    for key, (_value, line) in fields.items():
-        if key not in keys:
+    for key, (_value, line) in document.fields.items():
+        if key not in kind.keys:
             problems.append(
                 InputError(
-                    f"unknown front-matter key {key!r}; the keys of a {kind} record are {', '.join(keys)}",
+                    f"unknown front-matter key {key!r}; the keys of a {kind.name} record are "
+                    f"{', '.join(kind.keys)}",
                     Location(name, line=line, field=key),
                 )
             )
-    lang = _language(fields, name, problems)
-    record = _record_iri(fields, name, problems, statements=statements)
-
-    graph = rdflib.Graph()
-    wanted = STATEMENT_SECTIONS if statements else DECISION_SECTIONS
-    found: dict[URIRef, _Section] = {}
-    for predicate, names in wanted.items():
-        section = next((s for s in sections if s.title.lower() in {n.lower() for n in names}), None)
-        if section is None:
-            if not statements:
-                problems.append(
-                    InputError(
-                        f"missing section {names[0]!r}: add a heading '## {names[0]}' with its text "
-                        f"(or {', '.join(repr(n) for n in names[1:])})",
-                        Location(name, line=len(lines) + 1, field=names[0]),
-                    )
-                )
-            continue
-        if not section.text:
-            problems.append(
-                InputError(
-                    f"section {section.title!r} is empty",
-                    Location(name, line=section.line, field=section.title),
-                )
-            )
-            continue
-        found[predicate] = section
+    lang = _language(document.fields, name, problems)
+    record = _record_iri(document.fields, name, problems, kind)
+    sections = _sections(document, name, problems, kind)
     if problems or record is None:
         raise RecordError(problems)
 
-    for key, (value, line) in fields.items():
-        spec = keys[key]
+    graph = rdflib.Graph()
+    for key, (value, line) in document.fields.items():
+        spec = kind.keys[key]
         if spec.predicate is None:
             continue
         for obj in _values(spec, value, lang, Location(name, line=line, field=key), problems):
             graph.add((record, spec.predicate, obj))
     if problems:
         raise RecordError(problems)
-    for predicate, section in found.items():
+    for predicate, section in sections.items():
         graph.add((record, predicate, rdflib.Literal(section.text, lang=lang)))
-
-    if statements:
-        _describe_statement(graph, record, fields, lang)
-    else:
-        title = next(
-            (t for t in graph.objects(record, DCTERMS.title) if getattr(t, "language", None) == lang), None
-        )
-        if title is None:  # MADR puts the title in the first heading
-            h1 = next((s for s in sections if s.level == 1), None)
-            if h1 is not None:
-                title = rdflib.Literal(h1.title, lang=lang)
-                graph.add((record, DCTERMS.title, title))
-        graph.add((record, RDF.type, RSI.ArchitectureDecision))
-        for label in graph.objects(record, DCTERMS.title):  # a label per language, as the shapes ask
-            if isinstance(label, rdflib.Literal):
-                graph.add((record, SKOS.prefLabel, label))
-    _add_record_source(graph, record, fields, statements=statements)
+    graph.add((record, RDF.type, kind.rdf_class))
+    kind.describe(graph, record, document, lang)
+    _add_record_source(graph, record, document.fields, kind)
     return graph, record
 
 
-def _front_matter(content: str, name: str, problems: list[InputError]) -> dict[str, tuple[object, int]]:
-    """The front matter's top-level keys, each with its value and 1-based line in the file."""
-    loader = _RecordLoader(content)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as err:
-        raise RecordError([_yaml_problem(err, name)]) from None
-    finally:
-        loader.dispose()
-    if not isinstance(node, yaml.MappingNode) or not isinstance(data, dict):
-        raise RecordError(
-            [InputError("the front matter must be YAML keys and values (key: value)", Location(name, line=2))]
-        )
-    lines = {k.value: k.start_mark.line + 2 for k, _v in node.value if isinstance(k, yaml.ScalarNode)}
-    return {str(k): (v, lines.get(str(k), 2)) for k, v in data.items()}
+def _sections(
+    document: madr.Document, name: str, problems: list[InputError], kind: RecordKind
+) -> dict[URIRef, madr.Section]:
+    """The sections of ``kind`` the record has, by the property each fills; a missing one
+    (where the kind requires it) or an empty one is a problem."""
+    found: dict[URIRef, madr.Section] = {}
+    for predicate, names in kind.sections.items():
+        section = document.section(names)
+        if section is None:
+            if kind.sections_required:
+                problems.append(
+                    InputError(
+                        f"missing section {names[0]!r}: add a heading '## {names[0]}' with its text "
+                        f"(or {', '.join(repr(n) for n in names[1:])})",
+                        Location(name, line=document.end, field=names[0]),
+                    )
+                )
+        elif not section.text:
+            problems.append(
+                InputError(
+                    f"section {section.title!r} is empty",
+                    Location(name, line=section.line, field=section.title),
+                )
+            )
+        else:
+            found[predicate] = section
+    return found
 
 
-def _yaml_problem(err: yaml.MarkedYAMLError, name: str) -> InputError:
-    """A YAML error as a located problem; lines count the file's, past the opening '---'."""
-    mark = err.problem_mark or err.context_mark
-    line = mark.line + 2 if mark is not None else 2  # +1 for the opening '---', +1 to count from 1
-    column = mark.column + 1 if mark is not None else None
-    if isinstance(err, _Refused):
-        first = f" (first at line {err.context_mark.line + 2})" if err.context_mark is not None else ""
-        return InputError(
-            f"the front matter is refused: {err.problem}{first}", Location(name, line, column, err.field)
-        )
-    return InputError(f"the YAML front matter does not parse: {err.problem}", Location(name, line, column))
-
-
-def _language(fields: dict[str, tuple[object, int]], name: str, problems: list[InputError]) -> str:
+def _language(fields: madr.Fields, name: str, problems: list[InputError]) -> str:
     value, line = fields.get("lang", ("da", 0))
     if value not in ("da", "en"):
         problems.append(
@@ -546,15 +486,12 @@ def _language(fields: dict[str, tuple[object, int]], name: str, problems: list[I
 
 
 def _record_iri(
-    fields: dict[str, tuple[object, int]], name: str, problems: list[InputError], *, statements: bool
+    fields: madr.Fields, name: str, problems: list[InputError], kind: RecordKind
 ) -> URIRef | None:
-    kind = "compliance" if statements else "decision"
     if "id" not in fields:
-        if statements and "decision" in fields and "region" in fields:
-            decision, region = (
-                str(fields[k][0]).rsplit("/", 1)[-1].rsplit(":", 1)[-1] for k in ("decision", "region")
-            )
-            return ID[f"{kind}/{decision}-{region}"]
+        if kind.id_from and all(k in fields for k in kind.id_from):
+            parts = (str(fields[k][0]).rsplit("/", 1)[-1].rsplit(":", 1)[-1] for k in kind.id_from)
+            return ID[f"{kind.name}/{'-'.join(parts)}"]
         problems.append(
             InputError(
                 "the front matter has no id (e.g. id: adr-0007-fhir-til-nye-snitflader)",
@@ -563,60 +500,84 @@ def _record_iri(
         )
         return None
     value, line = fields["id"]
-    slug = str(value)
-    if not _SLUG.match(slug):
+    ident = str(value)
+    if not _SLUG.match(ident):
         problems.append(
             InputError(
-                f"id {slug!r} must be a slug: letters, digits, '.', '_' and '-', "
+                f"id {ident!r} must be a slug: letters, digits, '.', '_' and '-', "
                 "starting with a letter or digit",
                 Location(name, line=line, field="id"),
             )
         )
         return None
-    return ID[f"{kind}/{slug}"]
+    return ID[f"{kind.name}/{ident}"]
+
+
+class _Refusal(Exception):
+    """A value that cannot be read as its key's kind: the message for the record's problems."""
+
+
+def _text_values(spec: Key, value: object, lang: str) -> list[Node]:
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        raise _Refusal("must be a text")
+    return [rdflib.Literal(str(value), lang="en" if spec.read == "text-en" else lang)]
+
+
+def _date_values(spec: Key, value: object, lang: str) -> list[Node]:
+    if isinstance(value, dt.date):
+        return [rdflib.Literal(value.isoformat(), datatype=XSD.date)]
+    # not a date: kept as it is, so that the shapes report it (rsish:DecisionDateShape)
+    return [rdflib.Literal(str(value))]
+
+
+def _bool_values(spec: Key, value: object, lang: str) -> list[Node]:
+    if not isinstance(value, bool):
+        raise _Refusal("must be true or false")
+    return [rdflib.Literal(value)]
+
+
+def _vocab_values(spec: Key, value: object, lang: str) -> list[Node]:
+    # Checked here, not left to the shapes: the word becomes an IRI that queries are built
+    # from, so only the vocabulary's own words get that far.
+    allowed = ", ".join(vocabulary.words(spec.namespace))
+    if not isinstance(value, str) or not value.strip():
+        raise _Refusal(f"must be a word from its vocabulary: one of {allowed}")
+    concept = vocabulary.concept(spec.namespace, re.sub(r"\s+", "-", value.strip().lower()))
+    if concept is None:
+        raise _Refusal(f"{value[:80]!r} is not a word of its vocabulary; use {allowed}")
+    return [concept]
+
+
+def _ref_values(spec: Key, value: object, lang: str) -> list[Node]:
+    refs: list[Node] = []
+    for item in value if isinstance(value, list) else [value]:
+        ref = _reference(item, spec.kind)
+        if ref is None:
+            raise _Refusal(f"{item!r} is not an IRI, a kind:slug or a slug (e.g. {spec.kind}:some-name)")
+        refs.append(ref)
+    return refs
+
+
+_READERS: dict[str, Callable[[Key, object, str], list[Node]]] = {
+    "text": _text_values,
+    "text-en": _text_values,
+    "date": _date_values,
+    "bool": _bool_values,
+    "vocab": _vocab_values,
+    "refs": _ref_values,
+}
 
 
 def _values(spec: Key, value: object, lang: str, where: Location, problems: list[InputError]) -> list[Node]:
-    def fail(message: str) -> list[Node]:
-        problems.append(InputError(message, where))
+    """The RDF values of one key's value, read as the key's kind; a value that cannot be read
+    adds a problem naming the field and gives none."""
+    try:
+        return _READERS[spec.read](spec, value, lang)
+    except _Refusal as refusal:
+        message = str(refusal)
+        joiner = " " if message.startswith("must") else ": "
+        problems.append(InputError(f"{where.field}{joiner}{message}", where))
         return []
-
-    if spec.read in ("text", "text-en"):
-        if not isinstance(value, str | int | float) or isinstance(value, bool):
-            return fail(f"{where.field} must be a text")
-        return [rdflib.Literal(str(value), lang="en" if spec.read == "text-en" else lang)]
-    if spec.read == "date":
-        if isinstance(value, dt.date):
-            return [rdflib.Literal(value.isoformat(), datatype=XSD.date)]
-        # not a date: kept as it is, so that the shapes report it (rsish:DecisionDateShape)
-        return [rdflib.Literal(str(value))]
-    if spec.read == "bool":
-        if not isinstance(value, bool):
-            return fail(f"{where.field} must be true or false")
-        return [rdflib.Literal(value)]
-    if spec.read == "vocab":
-        # Checked here, not left to the shapes: the word becomes an IRI that queries are built
-        # from, so only the vocabulary's own words get that far.
-        allowed = ", ".join(vocabulary.words(spec.namespace))
-        if not isinstance(value, str) or not value.strip():
-            return fail(f"{where.field} must be a word from its vocabulary: one of {allowed}")
-        concept = vocabulary.concept(spec.namespace, re.sub(r"\s+", "-", value.strip().lower()))
-        if concept is None:
-            return fail(f"{where.field}: {value[:80]!r} is not a word of its vocabulary; use {allowed}")
-        return [concept]
-    if spec.read == "refs":
-        items = value if isinstance(value, list) else [value]
-        refs: list[Node] = []
-        for item in items:
-            ref = _reference(item, spec.kind)
-            if ref is None:
-                return fail(
-                    f"{where.field}: {item!r} is not an IRI, a kind:slug or a slug "
-                    f"(e.g. {spec.kind}:some-name)"
-                )
-            refs.append(ref)
-        return refs
-    raise AssertionError(spec.read)
 
 
 def _reference(item: object, kind: str) -> URIRef | None:
@@ -633,50 +594,14 @@ def _reference(item: object, kind: str) -> URIRef | None:
     return None
 
 
-def _describe_statement(
-    graph: rdflib.Graph, record: URIRef, fields: dict[str, tuple[object, int]], lang: str
-) -> None:
-    graph.add((record, RDF.type, RSI.ComplianceStatement))
-    decision = graph.value(record, RSI.complianceOf)
-    region = graph.value(record, RSI.statedBy)
-    status = graph.value(record, RSI.complianceStatus)
-    verb = {"complies": ("følger", "complies with"), "deviates": ("afviger fra", "deviates from")}.get(
-        str(status).rsplit("/", 1)[-1], ("udtaler sig om", "states on")
-    )
-    short: Callable[[Node | None], str] = lambda t: str(t).rsplit("/", 1)[-1] if t is not None else "?"  # noqa: E731
-    graph.add(
-        (record, SKOS.prefLabel, rdflib.Literal(f"{short(region)} {verb[0]} {short(decision)}", lang="da"))
-    )
-    graph.add(
-        (record, SKOS.prefLabel, rdflib.Literal(f"{short(region)} {verb[1]} {short(decision)}", lang="en"))
-    )
-
-
-_ILLUSTRATIVE = {
-    "decision": (
-        "Illustrativt eksempel – ikke en faktisk beslutning",
-        "Illustrative example – not an actual decision",
-    ),
-    "compliance": (
-        "Illustrativt eksempel – ikke en faktisk erklæring",
-        "Illustrative example – not an actual statement",
-    ),
-}
-
-
-def _add_record_source(
-    graph: rdflib.Graph, record: URIRef, fields: dict[str, tuple[object, int]], *, statements: bool
-) -> None:
+def _add_record_source(graph: rdflib.Graph, record: URIRef, fields: madr.Fields, kind: RecordKind) -> None:
     """The record is the source of its own facts: a rsi:SourceDocument that names it."""
-    kind = "compliance" if statements else "decision"
-    slug = str(record).rsplit("/", 1)[-1]
-    source = ID[f"source/{kind}-record/{slug}"]
+    source = ID[f"source/{kind.name}-record/{slug(record)}"]
     graph.add((record, DCTERMS.source, source))
     graph.add((source, RDF.type, RSI.SourceDocument))
-    label = f"Beslutningsoplæg {slug}" if not statements else f"Følg-eller-forklar-erklæring {slug}"
-    graph.add((source, SKOS.prefLabel, rdflib.Literal(label, lang="da")))
+    graph.add((source, SKOS.prefLabel, rdflib.Literal(f"{kind.source_label} {slug(record)}", lang="da")))
     if fields.get("illustrative", (False, 0))[0] is True:
-        da, en = _ILLUSTRATIVE[kind]
+        da, en = kind.illustrative
         for node in (record, source):
             graph.add((node, RDFS.comment, rdflib.Literal(da, lang="da")))
             graph.add((node, RDFS.comment, rdflib.Literal(en, lang="en")))
@@ -684,13 +609,21 @@ def _add_record_source(
 
 
 __all__ = [
+    "DECISION",
     "DECISION_KEYS",
+    "KINDS",
     "MEDIA_TYPES",
+    "STATEMENT",
     "STATEMENT_KEYS",
     "Candidate",
     "RecordError",
     "RecordInput",
+    "RecordKind",
     "media_type_for_path",
+    "provenance_graph",
     "read_files",
     "read_record",
+    "record_graph",
+    "record_iri",
+    "slug",
 ]

@@ -13,6 +13,9 @@ from enum import StrEnum
 from rdflib.term import URIRef
 
 VOCAB = "https://w3id.org/rsikg/id/vocab/"
+DECISION_STATUS = VOCAB + "decision-status/"
+DECISION_KIND = VOCAB + "decision-kinds/"
+COMPLIANCE_STATUS = VOCAB + "compliance-status/"
 
 
 class DecisionStatus(StrEnum):
@@ -42,9 +45,9 @@ class ComplianceStatus(StrEnum):
 
 
 SCHEMES: dict[str, type[StrEnum]] = {
-    VOCAB + "decision-status/": DecisionStatus,
-    VOCAB + "decision-kinds/": DecisionKind,
-    VOCAB + "compliance-status/": ComplianceStatus,
+    DECISION_STATUS: DecisionStatus,
+    DECISION_KIND: DecisionKind,
+    COMPLIANCE_STATUS: ComplianceStatus,
 }
 """Each scheme's namespace (the concepts' IRIs are namespace + word), with its words."""
 

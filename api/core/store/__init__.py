@@ -1,11 +1,23 @@
-"""The graph store: the one package that knows pyoxigraph.
+"""The graph store: the one package that imports pyoxigraph.
 
 Everything else talks to :class:`GraphStore` (and, for the SPARQL service, the
 :class:`~api.core.store.engine.QueryEngine`) and sees rdflib terms, bytes and plain Python
-values, so that a remote SPARQL 1.1 store can be put behind the same interface later.
+values, so that a remote SPARQL 1.1 store can be put behind the same interface later
+(tests/test_architecture.py holds every other module to it). The modules:
+
+- :mod:`.base`: the :class:`GraphStore` interface and the values that cross it (no pyoxigraph);
+  a second backend imports this, not :mod:`.oxigraph`.
+- :mod:`.oxigraph`: the embedded Oxigraph store; :mod:`.journal` and :mod:`.diffs` make its
+  writes all or nothing.
+- :mod:`.terms`: the one term codec (pyoxigraph ↔ rdflib ↔ the SPARQL JSON form).
+- :mod:`.formats`: the format registry's (:mod:`api.core.formats`) formats as pyoxigraph's.
+- :mod:`.parsing`, :mod:`.xml_check`: reading RDF, in a worker.
+- :mod:`.worker`, :mod:`.sandbox`, :mod:`.engine`, :mod:`.results`: the isolated processes
+  that parse and query client text, and the answers they write.
 
 The names below are imported on first use, so that a worker process importing
 :mod:`api.core.store.worker` does not pay for rdflib (100 ms of a one-shot worker's start).
+The format names are the registry's, kept here so that callers need not change.
 """
 
 from __future__ import annotations
@@ -14,40 +26,45 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from api.core.store.formats import (
-        DEFAULT_GRAPH,
+    from api.core.formats import (
         RDF_FORMATS,
         RESULT_FORMATS,
-        RdfFormatInfo,
-        Source,
-        iri_problem,
         rdf_format,
         rdf_format_for_path,
     )
-    from api.core.store.oxigraph import (
+    from api.core.formats import Format as RdfFormatInfo
+    from api.core.store.base import (
+        DEFAULT_GRAPH,
         GraphStore,
-        OxigraphStore,
         ProgressCallback,
         QueryResult,
         SelectResult,
-        open_store,
+        Source,
     )
+    from api.core.store.oxigraph import OxigraphStore, open_store
+    from api.core.store.parsing import iri_problem
 
-_HOMES = {
-    "DEFAULT_GRAPH": "formats",
-    "RDF_FORMATS": "formats",
-    "RESULT_FORMATS": "formats",
-    "RdfFormatInfo": "formats",
-    "Source": "formats",
-    "iri_problem": "formats",
-    "rdf_format": "formats",
-    "rdf_format_for_path": "formats",
-    "GraphStore": "oxigraph",
-    "OxigraphStore": "oxigraph",
-    "ProgressCallback": "oxigraph",
-    "QueryResult": "oxigraph",
-    "SelectResult": "oxigraph",
-    "open_store": "oxigraph",
+_REGISTRY = "api.core.formats"
+_HOMES: dict[str, tuple[str, str]] = {
+    "RDF_FORMATS": (_REGISTRY, "RDF_FORMATS"),
+    "RESULT_FORMATS": (_REGISTRY, "RESULT_FORMATS"),
+    "RdfFormatInfo": (_REGISTRY, "Format"),
+    "rdf_format": (_REGISTRY, "rdf_format"),
+    "rdf_format_for_path": (_REGISTRY, "rdf_format_for_path"),
+    **{
+        name: (f"{__name__}.base", name)
+        for name in (
+            "DEFAULT_GRAPH",
+            "GraphStore",
+            "ProgressCallback",
+            "QueryResult",
+            "SelectResult",
+            "Source",
+        )
+    },
+    "OxigraphStore": (f"{__name__}.oxigraph", "OxigraphStore"),
+    "open_store": (f"{__name__}.oxigraph", "open_store"),
+    "iri_problem": (f"{__name__}.parsing", "iri_problem"),
 }
 
 
@@ -55,7 +72,8 @@ def __getattr__(name: str) -> Any:
     home = _HOMES.get(name)
     if home is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    module, attribute = home
+    return getattr(importlib.import_module(module), attribute)
 
 
 __all__ = [

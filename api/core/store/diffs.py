@@ -11,14 +11,13 @@ import pyoxigraph as ox
 import rdflib
 
 from api.core.sparql_terms import iri, triples_block
+from api.core.store.terms import to_rdflib
 from api.errors import InputError, Location
 
 MAX_TERM_BYTES = 16 * 2**20
 """The longest RDF term Oxigraph's N-Quads (and Turtle) reader accepts: its buffer
 (pyoxigraph 0.5 says "Reached the buffer maximal size of 16777216"). Diffs and journals are
 N-Quads, so a term beyond it could be written but never read back: it is refused up front."""
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
 
 def _too_long(where: Location) -> InputError:
@@ -46,7 +45,8 @@ def to_nquads(quads: Sequence[ox.Quad], where: Location) -> bytes:
     """Quads as N-Quads (one per line, blank-node labels kept), after checking that each line
     can be read back: a journal that cannot be replayed would be worse than none."""
     data = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-    assert data is not None  # no output file: pyoxigraph returns the bytes
+    if data is None:  # no output file: pyoxigraph returns the bytes
+        raise TypeError("pyoxigraph wrote the quads nowhere")
     if len(data) > MAX_TERM_BYTES:  # only then can one line be too long: look at those
         for line in data.split(b"\n"):
             if len(line) > MAX_TERM_BYTES:
@@ -65,13 +65,8 @@ def has_blank_nodes(quads: Iterable[ox.Quad]) -> bool:
 def _rdflib(term: object) -> rdflib.term.Node:
     """An IRI or a literal, as the SPARQL builder takes it (lexical form as it is: rdflib's
     normalisation could spell a literal differently from the quad to delete)."""
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.Literal) and not term.direction:  # SPARQL 1.1 has no direction
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language, normalize=False)
-        datatype = None if term.datatype.value == _XSD_STRING else rdflib.URIRef(term.datatype.value)
-        return rdflib.Literal(term.value, datatype=datatype, normalize=False)
+    if isinstance(term, ox.NamedNode) or (isinstance(term, ox.Literal) and not term.direction):
+        return to_rdflib(term, normalize=False)  # a direction, which SPARQL 1.1 lacks, is refused
     raise ValueError(f"{term} cannot be written as SPARQL data here")
 
 

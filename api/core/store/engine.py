@@ -24,14 +24,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-import rdflib
 from rdflib.term import Node
 
 from api.core.store.oxigraph import OxigraphStore
 from api.core.store.sandbox import Limits, answer_error, crash_error
+from api.core.store.terms import to_json
 from api.core.store.worker import MEMORY_ENV, request_frames
 from api.errors import (
-    InputError,
     Location,
     QueryDeadlineError,
     QueryEngineError,
@@ -52,7 +51,7 @@ class QueryRequest:
     default_graphs: list[str] | None = None
     named_graphs: list[str] | None = None
     bindings: dict[str, Node] = field(default_factory=dict)
-    plan: str | None = None  # how the row cap can be left to Oxigraph (sparql_guard.row_cap_plan)
+    plan: str | None = None  # how the row cap can be left to Oxigraph (sparql_plan.row_cap_plan)
     own_dataset: bool = False  # the query names its dataset (FROM, FROM NAMED)
 
 
@@ -62,20 +61,6 @@ class QueryAnswer:
     format: str
     truncated: bool
     rows: int | None  # None where the answer was serialised natively and not counted
-
-
-def _json_term(term: Node) -> dict[str, str]:
-    if isinstance(term, rdflib.URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, rdflib.BNode):
-        return {"type": "bnode", "value": str(term)}
-    if isinstance(term, rdflib.Literal):
-        if term.language:
-            return {"type": "literal", "value": str(term), "xml:lang": term.language}
-        if term.datatype is not None:
-            return {"type": "literal", "value": str(term), "datatype": str(term.datatype)}
-        return {"type": "literal", "value": str(term)}
-    raise InputError(f"cannot bind {term!r}")
 
 
 class _Worker:
@@ -283,7 +268,7 @@ class QueryEngine:
             "graph_format": request.graph_format,
             "default_graphs": request.default_graphs,
             "named_graphs": request.named_graphs,
-            "bindings": {k: _json_term(v) for k, v in request.bindings.items()},
+            "bindings": {k: to_json(v) for k, v in request.bindings.items()},
             "max_rows": self.max_rows,
             "plan": request.plan,
             "own_dataset": request.own_dataset,

@@ -1,8 +1,8 @@
-"""The graph store: the one module that knows pyoxigraph.
+"""The embedded Oxigraph store: the :class:`~api.core.store.base.GraphStore` rsikg runs on.
 
-Everything else talks to :class:`GraphStore` and sees rdflib terms, bytes and plain Python
-values, so that a remote SPARQL 1.1 store (Fuseki, GraphDB, Virtuoso, ...) can be put behind
-the same interface later.
+Everything outside :mod:`api.core.store` talks to the interface in :mod:`.base` and sees rdflib
+terms, bytes and plain Python values, so that a remote SPARQL 1.1 store (Fuseki, GraphDB,
+Virtuoso, ...) can be put behind the same interface later; terms are converted by :mod:`.terms`.
 
 Each loaded source goes into a named graph of its own; queries see the union of all graphs as
 their default graph. Loading parses every source before writing anything, and replaces each
@@ -19,156 +19,24 @@ import io
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
+from api.core.formats import rdf_format
 from api.core.namespaces import PREFIXES
+from api.core.store.base import DEFAULT_GRAPH, ProgressCallback, QueryResult, SelectResult, Source
 from api.core.store.diffs import diff_update, has_blank_nodes, read_nquads, to_nquads
-from api.core.store.formats import (
-    DEFAULT_GRAPH,
-    Source,
-    graph_node,
-    located_query_error,
-    parse_quads,
-    rdf_format,
-)
+from api.core.store.formats import OX_RDF
 from api.core.store.journal import Journal
+from api.core.store.parsing import graph_node, located_query_error, parse_quads
+from api.core.store.terms import substitutions, to_json, to_rdflib
 from api.errors import InputError, Location, StoreUnavailableError
 
-# --------------------------------------------------------------------------------------------
-# Values crossing the interface
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class SelectResult:
-    variables: list[str]
-    rows: list[tuple[Node | None, ...]]
-
-    def dicts(self) -> list[dict[str, Node]]:
-        """The rows as {variable: term}, unbound variables left out."""
-        return [
-            {v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows
-        ]
-
-
-QueryResult = SelectResult | bool | rdflib.Graph
-
 _Method = TypeVar("_Method", bound=Callable[..., Any])
-
-ProgressCallback = Callable[[str, int, int], None]
-"""Called as (phase, done, total) while loading; phase is 'parse' or 'write'."""
-
-
-class GraphStore(Protocol):
-    """What rsikg needs of a store. Terms are rdflib terms; serialised results are bytes."""
-
-    revision: int
-    """Moves on after every write through this object: caches built from the graph compare it."""
-
-    def load(self, sources: Sequence[Source], progress: ProgressCallback | None = None) -> int:
-        """Replace each source's graph with the source's triples; all or nothing per source,
-        and nothing at all if any source is malformed. Returns the number of quads written."""
-        ...
-
-    def query(
-        self,
-        sparql: str,
-        *,
-        bindings: Mapping[str, Node] | None = None,
-        default_graphs: Sequence[str] | None = None,
-    ) -> QueryResult: ...
-
-    def client_query(
-        self,
-        sparql: str,
-        *,
-        results_format: str | None,
-        graph_format: str | None,
-        bindings: Mapping[str, Node] | None = None,
-        own_dataset: bool = False,
-    ) -> tuple[str, bytes]:
-        """A client's query, run isolated: (the format used, the serialised answer)."""
-        ...
-
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL 1.1 Update."""
-        ...
-
-    def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
-        """A SELECT's rows as plain strings (IRI text, literal lexical form)."""
-        ...
-
-    def select(self, sparql: str, *, default_graphs: Sequence[str] | None = None) -> SelectResult:
-        """A SELECT query's solutions (as :meth:`query`, for a query known to be a SELECT)."""
-        ...
-
-    def named_graphs(self) -> list[str]: ...
-
-    def export(self, fmt: str) -> bytes: ...
-
-    def to_rdflib(self, *, exclude_graphs: Iterable[str] = ()) -> rdflib.Graph: ...
-
-    def remove_graph(self, graph: str) -> None: ...
-
-    def flush(self) -> None:
-        """Make every write durable."""
-        ...
-
-    def __len__(self) -> int: ...
-
-
-# --------------------------------------------------------------------------------------------
-# Term conversion
-# --------------------------------------------------------------------------------------------
-
-_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-
-
-OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
-
-
-def _to_rdflib(term: object) -> Node:
-    if isinstance(term, ox.NamedNode):
-        return rdflib.URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return rdflib.BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return rdflib.Literal(term.value, lang=term.language)
-        datatype = term.datatype.value
-        if datatype == _XSD_STRING:
-            return rdflib.Literal(term.value)
-        return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
-    raise InputError(f"RDF-star triple terms are not supported here: {term}")
-
-
-def _to_ox(term: Node) -> OxTerm:
-    if isinstance(term, rdflib.URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, rdflib.BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, rdflib.Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None and str(term.datatype) != _RDF_LANG_STRING:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise InputError(f"cannot use {term!r} as an RDF term")
-
-
-def _substitutions(
-    bindings: Mapping[str, Node] | None,
-) -> dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] | None:
-    if not bindings:
-        return None
-    return {ox.Variable(name): _to_ox(value) for name, value in bindings.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -316,7 +184,9 @@ class OxigraphStore:
         if graph == DEFAULT_GRAPH:
             return self.export(fmt)
         return _bytes(
-            self._store.dump(format=info._ox, from_graph=ox.NamedNode(graph), prefixes=dict(PREFIXES))
+            self._store.dump(
+                format=OX_RDF[info.name], from_graph=ox.NamedNode(graph), prefixes=dict(PREFIXES)
+            )
         )
 
     @_writes
@@ -425,18 +295,18 @@ class OxigraphStore:
 
     def _execute(
         self, sparql: str, bindings: Mapping[str, Node] | None, default_graphs: Sequence[str] | None = None
-    ):
+    ) -> ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples:
         try:
             if default_graphs is not None:  # the protocol's default-graph-uri: these graphs, merged
                 return self._store.query(
                     sparql,
                     default_graph=[graph_node(g) for g in default_graphs],
-                    substitutions=_substitutions(bindings),
+                    substitutions=substitutions(bindings),
                 )
             return self._store.query(
                 sparql,
                 use_default_graph_as_union=True,
-                substitutions=_substitutions(bindings),
+                substitutions=substitutions(bindings),
             )
         except SyntaxError as err:
             raise located_query_error(str(err)) from None
@@ -454,11 +324,11 @@ class OxigraphStore:
             return bool(result)
         if isinstance(result, ox.QuerySolutions):
             variables = [v.value for v in result.variables]
-            rows = [tuple(None if s[v] is None else _to_rdflib(s[v]) for v in variables) for s in result]
+            rows = [tuple(None if s[v] is None else to_rdflib(s[v]) for v in variables) for s in result]
             return SelectResult(variables, rows)
         graph = rdflib.Graph()
         for t in result:
-            graph.add((_to_rdflib(t.subject), _to_rdflib(t.predicate), _to_rdflib(t.object)))
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
         return graph
 
     def select(self, sparql: str, *, default_graphs: Sequence[str] | None = None) -> SelectResult:
@@ -508,14 +378,11 @@ class OxigraphStore:
             "own_dataset": own_dataset,  # FROM / FROM NAMED: not the union
         }
         if bindings:  # a named query's parameters, bound as terms (SEP-0007) in the worker
-            from api.core.store.engine import _json_term
-
-            request["bindings"] = {name: _json_term(term) for name, term in bindings.items()}
+            request["bindings"] = {name: to_json(term) for name, term in bindings.items()}
         if self.path is not None:
             self.flush()
             header, body = sandbox.run(request, what="query", where=Location("query"))
         else:
-            worker._load_formats()
             header, body = worker.respond(worker.execute, self._store, request)
             if not header.get("ok"):
                 raise sandbox.answer_error(header, "query", Location("query"))
@@ -530,13 +397,14 @@ class OxigraphStore:
         """All of the store: a dataset format keeps the graphs, a graph format gets the union."""
         info = rdf_format(fmt)
         if info.dataset and info.name != "jsonld":
-            return _bytes(self._store.dump(format=info._ox))
+            return _bytes(self._store.dump(format=OX_RDF[info.name]))
         union = self._store.query(
             "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
         )
-        assert isinstance(union, ox.QueryTriples)  # a CONSTRUCT query
+        if not isinstance(union, ox.QueryTriples):
+            raise TypeError("a CONSTRUCT query answers triples")
         triples: Iterable[ox.Triple] = union  # QueryTriples iterates Triples
-        return _bytes(ox.serialize(triples, format=info._ox, prefixes=dict(PREFIXES)))
+        return _bytes(ox.serialize(triples, format=OX_RDF[info.name], prefixes=dict(PREFIXES)))
 
     def to_rdflib(self, *, exclude_graphs: Iterable[str] = ()) -> rdflib.Graph:
         """The union of the store's graphs, but those excluded, as an in-memory rdflib graph
@@ -548,7 +416,7 @@ class OxigraphStore:
         def conv(term: object) -> Node:
             node = cache.get(term)
             if node is None:
-                node = cache[term] = _to_rdflib(term)
+                node = cache[term] = to_rdflib(term)
             return node
 
         for q in self._store.quads_for_pattern(None, None, None, None):

@@ -33,7 +33,7 @@ from api.errors import (
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-    from api.core.store.formats import Source
+    from api.core.store.base import Source
 
 log = logging.getLogger("rsikg.worker")
 
@@ -68,7 +68,7 @@ def crash_error(returncode: int, limits: Limits, what: str, where: Location) -> 
 
 def answer_error(answer: dict[str, Any], what: str, where: Location) -> Exception:
     """The error a worker's failed answer stands for (internal text is not passed on)."""
-    from api.core.store.formats import located_query_error
+    from api.core.store.parsing import located_query_error
 
     kind = answer.get("kind")
     if kind == "not-acceptable":

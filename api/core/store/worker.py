@@ -131,21 +131,6 @@ def request_frames(job: dict[str, Any], data: bytes = b"") -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
-def _term(spec: dict[str, str]) -> Any:
-    import pyoxigraph as ox
-
-    kind = spec["type"]
-    if kind == "uri":
-        return ox.NamedNode(spec["value"])
-    if kind == "bnode":
-        return ox.BlankNode(spec["value"])
-    if "xml:lang" in spec:
-        return ox.Literal(spec["value"], language=spec["xml:lang"])
-    if "datatype" in spec:
-        return ox.Literal(spec["value"], datatype=ox.NamedNode(spec["datatype"]))
-    return ox.Literal(spec["value"])
-
-
 def _dataset_options(request: dict[str, Any]) -> dict[str, Any]:
     import pyoxigraph as ox
 
@@ -157,7 +142,9 @@ def _dataset_options(request: dict[str, Any]) -> dict[str, Any]:
     if request.get("named_graphs") is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
     if request.get("bindings"):
-        options["substitutions"] = {ox.Variable(k): _term(v) for k, v in request["bindings"].items()}
+        from api.core.store.terms import json_substitutions
+
+        options["substitutions"] = json_substitutions(request["bindings"])
     return options
 
 
@@ -166,7 +153,7 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
     import pyoxigraph as ox
 
     from api.core.namespaces import PREFIXES
-    from api.core.store.formats import RDF_FORMATS
+    from api.core.store.formats import OX_RDF, OX_RESULTS
     from api.core.store.results import WRITERS, take, trim, write_boolean
 
     options = _dataset_options(request)
@@ -188,7 +175,7 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
             body = write_boolean(bool(result), results_format)
             return {"ok": True, "format": results_format, "truncated": False, "rows": 1}, body
         if plan is not None:
-            native = result.serialize(format=_RESULT_FORMATS[results_format]) or b""
+            native = result.serialize(format=OX_RESULTS[results_format]) or b""
             native, truncated = trim(native, results_format, limit)
             return {"ok": True, "format": results_format, "truncated": truncated, "rows": None}, native
         variables = [v.value for v in result.variables]
@@ -199,7 +186,7 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
         return {"ok": False, "kind": "not-acceptable", "form": "graph"}, b""
     triples = list(islice(result, limit + 1))
     truncated = len(triples) > limit
-    rdf = ox.serialize(triples[:limit], format=RDF_FORMATS[graph_format]._ox, prefixes=dict(PREFIXES))
+    rdf = ox.serialize(triples[:limit], format=OX_RDF[graph_format], prefixes=dict(PREFIXES))
     count = min(len(triples), limit)
     return {"ok": True, "format": graph_format, "truncated": truncated, "rows": count}, rdf or b""
 
@@ -207,7 +194,8 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
 def _source(request: dict[str, Any], data: bytes) -> Any:
     from pathlib import Path
 
-    from api.core.store.formats import Source, rdf_format
+    from api.core.formats import rdf_format
+    from api.core.store.base import Source
 
     path = request.get("path")
     return Source(
@@ -226,7 +214,7 @@ def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
     process is spared rdflib's import."""
     import pyoxigraph as ox
 
-    from api.core.store.formats import graph_node, parse_quads
+    from api.core.store.parsing import graph_node, parse_quads
 
     store = ox.Store(request["scratch"])
     try:
@@ -258,27 +246,13 @@ def parse(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
     A source without a path is ``data`` (one at most)."""
     import pyoxigraph as ox
 
-    from api.core.store.formats import parse_quads
+    from api.core.store.parsing import parse_quads
 
     frames = [
         frame(ox.serialize(parse_quads(_source(spec, data)), format=ox.RdfFormat.N_QUADS) or b"")
         for spec in request["sources"]
     ]
     return {"ok": True}, b"".join(frames)
-
-
-_RESULT_FORMATS: dict[str, Any] = {}
-
-
-def _load_formats() -> None:
-    import pyoxigraph as ox
-
-    _RESULT_FORMATS.update(
-        json=ox.QueryResultsFormat.JSON,
-        xml=ox.QueryResultsFormat.XML,
-        csv=ox.QueryResultsFormat.CSV,
-        tsv=ox.QueryResultsFormat.TSV,
-    )
 
 
 def respond(run: Any, *args: Any) -> tuple[dict[str, Any], bytes]:
@@ -305,7 +279,6 @@ def serve(sock: socket.socket, isolation: list[str]) -> None:
     """The pool worker's loop: queries over the checkpoint each request names."""
     import pyoxigraph as ox
 
-    _load_formats()
     stream = sock.makefile("rb")
     sock.sendall(frame(json.dumps({"hello": True, "isolation": isolation}).encode()))
     store, opened = None, None
@@ -328,7 +301,6 @@ def serve_once(isolation: list[str]) -> None:
     if job == "query":
         import pyoxigraph as ox
 
-        _load_formats()
         answer, body = respond(execute, ox.Store.read_only(request["checkpoint"]), request)
     elif job == "write":
         answer, body = respond(write, request, data)

@@ -17,14 +17,20 @@ from api.core import changes as change_briefing
 from api.web.conneg import choose
 from api.web.deps import ServiceDep
 from api.web.errors import HttpError
+from api.web.models import Changes, errors
 
 router = APIRouter(tags=["time"])
 
 _OFFERS = [("application/json", "json"), ("text/csv", "csv"), ("text/markdown", "markdown")]
 _RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {media: {} for media, _ in _OFFERS}},
-    400: {"description": "A date missing or not YYYY-MM-DD, or to before from"},
-    406: {"description": "Accept names none of JSON, CSV, Markdown"},
+    # the JSON answer's schema is the model; CSV (a row per change) and Markdown are text
+    200: {"model": Changes, "content": {media: {} for media, _ in _OFFERS}},
+    **errors(
+        {
+            400: "A date missing or not YYYY-MM-DD, or to before from",
+            406: "Accept names none of JSON, CSV, Markdown",
+        }
+    ),
 }
 
 

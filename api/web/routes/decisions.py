@@ -15,15 +15,24 @@ import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from api.core import decisions as adoption
 from api.core import periods
-from api.core.decisions import adoption
-from api.core.decisions.check import Check, to_text
+from api.core.decisions.dry_run import Check, to_text
 from api.core.decisions.records import MEDIA_TYPES
 from api.core.decisions.vocabulary import DecisionStatus
 from api.web.auth import require_token
 from api.web.conneg import choose
 from api.web.deps import ServiceDep, StateDep, read_body
 from api.web.errors import HttpError
+from api.web.models import (
+    Adoption,
+    Compliance,
+    Decision,
+    DecisionHistory,
+    DecisionList,
+    DryRun,
+    errors,
+)
 
 router = APIRouter(tags=["decisions"])
 
@@ -81,7 +90,18 @@ def _answer(found: Check, accept: str | None, status: int = 200) -> Response:
     "/decisions/validate",
     summary="Dry-run a proposed decision: SHACL report on what it concerns, and its impact",
     openapi_extra={"requestBody": _RECORD_BODY},
-    responses={400: {"description": "The record cannot be read"}, 415: {"description": "Unknown type"}},
+    responses={
+        # JSON is the model; Turtle is the sh:ValidationReport, text the report for a terminal
+        200: {"model": DryRun, "content": {"text/turtle": {}, "text/plain": {}}},
+        **errors(
+            {
+                400: "The record cannot be read",
+                406: "Accept names none of JSON, Turtle, text",
+                413: "Body too large",
+                415: "Unknown type",
+            }
+        ),
+    },
 )
 async def validate_decision(
     request: Request, state: StateDep, service: ServiceDep, accept: Annotated[str | None, Header()] = None
@@ -118,12 +138,18 @@ async def _adopt(
 
 
 _ADOPT_RESPONSES: dict[int | str, dict[str, Any]] = {
-    201: {"description": "Adopted (a new record)"},
-    400: {"description": "The record cannot be read"},
-    401: {"description": "No token"},
-    403: {"description": "Wrong token, or writes are off"},
-    415: {"description": "Unknown type"},
-    422: {"description": "The record has SHACL Violations; nothing was written"},
+    200: {"model": Adoption, "description": "Adopted (a revision of a record)"},
+    201: {"model": Adoption, "description": "Adopted (a new record)"},
+    **errors(
+        {
+            400: "The record cannot be read",
+            401: "No token",
+            403: "Wrong token, or writes are off",
+            413: "Body too large",
+            415: "Unknown type",
+            422: "The record has SHACL Violations (the report); nothing was written",
+        }
+    ),
 }
 
 
@@ -155,7 +181,7 @@ for _path, _statements, _summary in (
     )
 
 
-@router.get("/decisions", summary="The decisions in the graph, newest first")
+@router.get("/decisions", summary="The decisions in the graph, newest first", response_model=DecisionList)
 async def list_decisions(service: ServiceDep) -> JSONResponse:
     rows = await anyio.to_thread.run_sync(adoption.list_decisions, service.store)
     return JSONResponse({"decisions": rows})
@@ -169,7 +195,14 @@ def _record(service: ServiceDep, ident: str) -> Any:
     return record, description
 
 
-@router.get("/decisions/{ident}", summary="One decision (JSON, or its RDF by Accept) with its history")
+@router.get(
+    "/decisions/{ident}",
+    summary="One decision (JSON, or its RDF by Accept) with its history",
+    responses={
+        200: {"model": Decision, "content": {"text/turtle": {}, "application/ld+json": {}}},
+        **errors({404: "No such decision", 406: "Accept names none of JSON, Turtle, JSON-LD"}),
+    },
+)
 async def get_decision(
     service: ServiceDep, ident: str, accept: Annotated[str | None, Header()] = None
 ) -> Response:
@@ -196,14 +229,26 @@ async def get_decision(
     )
 
 
-@router.get("/decisions/{ident}/history", summary="A decision's adopted versions, with their provenance")
+@router.get(
+    "/decisions/{ident}/history",
+    summary="A decision's adopted versions, with their provenance",
+    response_model=DecisionHistory,
+    responses=errors({404: "No such decision"}),
+)
 async def decision_history(service: ServiceDep, ident: str) -> JSONResponse:
     record, _ = await anyio.to_thread.run_sync(_record, service, ident)
     versions = await anyio.to_thread.run_sync(adoption.history, service.store, record)
     return JSONResponse({"iri": str(record), "history": versions})
 
 
-@router.get("/compliance", summary="Comply or explain: the decision × region matrix (JSON or CSV)")
+@router.get(
+    "/compliance",
+    summary="Comply or explain: the decision × region matrix (JSON or CSV)",
+    responses={
+        200: {"model": Compliance, "content": {"text/csv": {}}},
+        **errors({400: "A bad asOf, status or format", 406: "Accept names neither JSON nor CSV"}),
+    },
+)
 async def compliance(
     service: ServiceDep,
     state: StateDep,

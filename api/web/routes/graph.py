@@ -32,6 +32,7 @@ from api.core.service import GraphService
 from api.web.conneg import choose
 from api.web.deps import ServiceDep, StateDep
 from api.web.errors import HttpError
+from api.web.models import Critical, Cycles, CytoscapeGraph, Impact, NodeLinkGraph, errors, inline_schema
 from api.web.state import AppState
 
 router = APIRouter(prefix="/graph", tags=["dependency graphs"])
@@ -52,11 +53,29 @@ AsOfParam = Annotated[
 T = TypeVar("T")
 _DISCONNECT_POLL = 0.25
 """Seconds between checks that the client of a long computation is still there."""
-_GRAPH_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"content": {media: {} for media in FORMATS.values()}},
-    400: {"description": "A parameter out of bounds"},
-    404: {"description": "No such node (the answer suggests the closest names), or no path"},
-}
+
+
+def _other_formats() -> dict[str, object]:
+    """The 200 contents beside application/json (whose schema is the route's model): Cytoscape.js
+    JSON with its schema, and GraphML, GEXF, DOT and Mermaid, text with none. A new dict for each
+    route, as FastAPI writes the model's schema into the one it is given."""
+    return {
+        **{media: {} for name, media in FORMATS.items() if name != "node-link"},
+        FORMATS["cytoscape"]: {"schema": inline_schema(CytoscapeGraph)},
+    }
+
+
+def _graph_responses() -> dict[int | str, dict[str, object]]:
+    return {
+        200: {"model": NodeLinkGraph, "content": _other_formats()},
+        **errors(
+            {
+                400: "A parameter out of bounds",
+                404: "No such node (the answer suggests the closest names), or no path",
+                406: "Accept names no graph format",
+            }
+        ),
+    }
 
 
 def _format(fmt: str | None, accept: str | None) -> str:
@@ -84,7 +103,7 @@ def _relations(value: str | None) -> list[str]:
     return list(RELATIONS) if value is None else value.split(",")
 
 
-@router.get("/dependencies", summary="The neighbourhood of a node", responses=_GRAPH_RESPONSES)
+@router.get("/dependencies", summary="The neighbourhood of a node", responses=_graph_responses())
 async def dependencies(
     service: ServiceDep,
     state: StateDep,
@@ -112,7 +131,13 @@ async def dependencies(
 @router.get(
     "/impact/{ident:path}",
     summary="Everything that depends on a node, transitively, and who uses it",
-    responses={404: {"description": "No such node"}},
+    description="The impact as JSON by default; with ?format= the impact as a graph (the root, its "
+    "dependents and the regions using them) in that format: node-link (application/json), Cytoscape.js, "
+    "GraphML, GEXF, DOT or Mermaid.",
+    responses={
+        200: {"model": Impact | NodeLinkGraph, "content": _other_formats()},
+        **errors({400: "A bad asOf or format", 404: "No such node"}),
+    },
 )
 async def impact(
     service: ServiceDep, state: StateDep, ident: str, format: FormatParam = None, as_of: AsOfParam = None
@@ -123,7 +148,12 @@ async def impact(
     return JSONResponse(found.as_json())
 
 
-@router.get("/cycles", summary="Groups of nodes that depend on each other, with one cycle each")
+@router.get(
+    "/cycles",
+    summary="Groups of nodes that depend on each other, with one cycle each",
+    response_model=Cycles,
+    responses=errors({400: "An unknown relation or a bad asOf"}),
+)
 async def cycles(
     service: ServiceDep, state: StateDep, relations: RelationsParam = None, as_of: AsOfParam = None
 ) -> JSONResponse:
@@ -135,10 +165,8 @@ async def cycles(
 @router.get(
     "/critical",
     summary="Articulation points and betweenness centrality of the dependency graph",
-    responses={
-        400: {"description": "top or samples out of bounds"},
-        503: {"description": "Stopped at the query deadline"},
-    },
+    response_model=Critical,
+    responses=errors({400: "top or samples out of bounds", 503: "Stopped at the query deadline"}),
 )
 async def critical(
     request: Request,
@@ -193,7 +221,7 @@ async def _unless_disconnected(request: Request, cancel: threading.Event, work: 
     return found  # type: ignore[return-value]
 
 
-@router.get("/path", summary="A shortest path between two nodes", responses=_GRAPH_RESPONSES)
+@router.get("/path", summary="A shortest path between two nodes", responses=_graph_responses())
 async def path(
     service: ServiceDep,
     state: StateDep,

@@ -12,6 +12,7 @@ from api.core import periods
 from api.core.named_queries import TODAY, NamedQuery, bind, paged
 from api.web.conneg import RESULT_OFFERS, answer_formats, media_type_of
 from api.web.deps import ServiceDep, StateDep
+from api.web.models import NamedQueryInfo, SparqlResults, errors, inline_schema
 
 _OPENAPI_TYPES = {
     "iri": ("string", "iri-reference"),
@@ -71,10 +72,23 @@ def _runner(query: NamedQuery) -> Callable[[Request, ServiceDep, StateDep], Awai
     return run
 
 
+def _results_content() -> dict[str, Any]:
+    """The result formats of a named query; SPARQL JSON results with their schema."""
+    content: dict[str, Any] = {m: {} for m, _ in RESULT_OFFERS[:4]}
+    content["application/sparql-results+json"] = {"schema": inline_schema(SparqlResults)}
+    return content
+
+
 def router_for(queries: dict[str, NamedQuery]) -> APIRouter:
     router = APIRouter(tags=["named queries"])
 
-    @router.get("/queries", summary="List the named queries and their parameters")
+    # The list is sent as the core builds it (response_model=None); the model is its schema only.
+    @router.get(
+        "/queries",
+        summary="List the named queries and their parameters",
+        response_model=None,
+        responses={200: {"model": list[NamedQueryInfo]}},
+    )
     async def list_queries() -> list[dict[str, Any]]:
         return [q.as_json() for q in queries.values()]
 
@@ -91,8 +105,9 @@ def router_for(queries: dict[str, NamedQuery]) -> APIRouter:
             responses={
                 200: {
                     "description": "SPARQL results (JSON, XML, CSV, TSV by Accept)",
-                    "content": {m: {} for m, _ in RESULT_OFFERS[:4]},
-                }
+                    "content": _results_content(),
+                },
+                **errors({400: "A parameter missing or of the wrong type", 406: "No acceptable format"}),
             },
         )
     return router

@@ -12,8 +12,9 @@ from typing import Annotated, Any
 import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 
+from api.core.formats import RDF_FORMATS, media_type, readable
 from api.core.sparql_terms import checked_iri
-from api.core.store import DEFAULT_GRAPH, RDF_FORMATS, iri_problem
+from api.core.store import DEFAULT_GRAPH, iri_problem
 from api.errors import InputError, Location
 from api.web.auth import require_token
 from api.web.conneg import GRAPH_OFFERS, choose
@@ -24,8 +25,8 @@ router = APIRouter(tags=["graph store"])
 
 GraphParam = Annotated[str | None, Query(description="The graph's IRI.")]
 DefaultParam = Annotated[str | None, Query(description="Present (no value): the default graph.")]
-_BODY_FORMATS = {info.media_type: name for name, info in RDF_FORMATS.items() if not info.dataset}
-_BODY_FORMATS["application/x-turtle"] = "turtle"
+_BODY_FORMATS = readable(name for name, info in RDF_FORMATS.items() if not info.dataset)
+"""What a graph may be written in: the graph (not dataset) formats, by media type and alias."""
 
 
 def _target(graph: str | None, default: str | None) -> str:
@@ -52,7 +53,12 @@ def _body_format(content_type: str | None) -> str:
     return _BODY_FORMATS[media_type]
 
 
-@router.get("/store", summary="Read a graph")
+@router.get(
+    "/store",
+    summary="Read a graph",
+    response_class=Response,  # RDF by Accept, not JSON (the OpenAPI document would say JSON)
+    responses={200: {"content": {media_type(fmt): {} for _, fmt in GRAPH_OFFERS}}},
+)
 async def get_graph(
     service: ServiceDep,
     graph: GraphParam = None,
@@ -66,7 +72,7 @@ async def get_graph(
     if not service.has_graph(target):
         raise HttpError(404, f"the store has no graph <{target}>")
     body = await anyio.to_thread.run_sync(service.store.graph_serialized, target, fmt)
-    return Response(body, media_type=RDF_FORMATS[fmt].media_type, headers={"Vary": "Accept"})
+    return Response(body, media_type=media_type(fmt), headers={"Vary": "Accept"})
 
 
 async def write_graph(

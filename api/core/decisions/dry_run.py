@@ -7,7 +7,8 @@ descriptions, plus what the cross-decision rules read: the supersession chains t
 the other decisions on the same systems, the regions and their periods, the change events that
 ended the organisations the candidate names (for "does not exist on the decision's date; its
 successor is ..."), the other statements on the same decision and region, and the class
-hierarchy. pySHACL validates that small graph, and the results on the concerned nodes are kept.
+hierarchy. pySHACL validates that small graph against :class:`FocusedShapes`, and the results on
+the concerned nodes are kept.
 
 The result is the one validating the whole merged graph would give for the same focus nodes
 (tests/decisions compares the two, and :func:`check_full` is the slow reference), at a cost
@@ -18,14 +19,19 @@ along supersession chains, which the extract follows to their ends.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node, URIRef
 
 from api.core import dependencies
-from api.core.decisions.records import DECISION_STATUS, Candidate
+from api.core.decisions.impact import DecisionImpact, assess_impact
+from api.core.decisions.records import Candidate
+from api.core.decisions.vocabulary import DECISION_STATUS
 from api.core.loading import data_extract, data_graphs
 from api.core.namespaces import RSI, SPARQL_PREFIXES, compact
 from api.core.sparql_terms import term, values
@@ -57,7 +63,7 @@ class Check:
     concerned: list[URIRef]
     revised: list[URIRef]
     changes: list[StatusChange]
-    impact: Impact | None = None
+    impact: DecisionImpact | None = None
 
     @property
     def conforms(self) -> bool:
@@ -74,14 +80,21 @@ class Check:
         }
 
 
+def to_text(found: Check, lang: str = "en") -> str:
+    """The dry run for a terminal: the report, the implied changes, the impact."""
+    lines = [found.report.to_text(lang)]
+    for change in found.changes:
+        lines.append(
+            f"Change    {compact(change.decision)}: status {compact(change.before)} → {compact(change.after)}"
+        )
+    if found.impact is not None:
+        lines += found.impact.to_lines(lang)
+    return "\n".join(lines)
+
+
 # --------------------------------------------------------------------------------------------
 # What the candidate touches
 # --------------------------------------------------------------------------------------------
-
-
-def _iri_objects(graph: rdflib.Graph, predicate: URIRef, subjects: list[URIRef]) -> list[URIRef]:
-    found = {o for s in subjects for o in graph.objects(s, predicate) if isinstance(o, URIRef)}
-    return sorted(found)
 
 
 def _existing(store: GraphStore, nodes: set[URIRef], graphs: list[str]) -> set[URIRef]:
@@ -115,11 +128,7 @@ def _status_changes(store: GraphStore, candidate: Candidate, graphs: list[str]) 
 
 def concern_set(candidate: Candidate) -> list[URIRef]:
     """The candidate's nodes and what it touches: the focus nodes of the report."""
-    decisions = candidate.decisions
-    touched = {
-        *_iri_objects(candidate.graph, RSI.supersedes, decisions),
-        *_iri_objects(candidate.graph, RSI.affects, decisions),
-    }
+    touched = {*candidate.named(RSI.supersedes), *candidate.named(RSI.affects)}
     return sorted(candidate.subjects() | touched)
 
 
@@ -139,7 +148,7 @@ _DECISION_LINKS = "rdf:type, rsi:status, rsi:decisionKind, rsi:affects, rsi:supe
 
 def _extract_query(concerned: list[URIRef], candidate: Candidate) -> str:
     objects = {o for o in candidate.graph.objects() if isinstance(o, URIRef)}
-    systems = _iri_objects(candidate.graph, RSI.affects, candidate.decisions)
+    systems = candidate.named(RSI.affects)
     pairs = [
         (d, r)
         for s in candidate.statements
@@ -222,7 +231,7 @@ def _situation(
 def check(
     store: GraphStore,
     candidate: Candidate,
-    shapes: rdflib.Graph,
+    shapes: rdflib.Graph | FocusedShapes,
     *,
     impact: bool = True,
     graph: dependencies.DependencyGraph | None = None,
@@ -230,9 +239,11 @@ def check(
     """Validate the candidate against the shapes and the graph, on the extract."""
     graphs, concerned, revised, changes = _situation(store, candidate)
     extract = store.query(_extract_query(concerned, candidate), default_graphs=graphs)
-    assert isinstance(extract, rdflib.Graph)
+    if not isinstance(extract, rdflib.Graph):
+        raise TypeError("a CONSTRUCT query answers a graph")
     data = _merge(extract, candidate, revised, changes)
-    report = _validate(data, shapes, concerned)
+    with FocusedShapes.of(shapes).run(data, concerned) as focused:
+        report = validate_graph(data, focused).restricted_to(concerned)
     found = Check(candidate, report, concerned, sorted(revised), changes)
     if impact:
         found.impact = assess_impact(store, candidate, graphs, graph)
@@ -244,31 +255,55 @@ def check_full(store: GraphStore, candidate: Candidate, shapes: rdflib.Graph) ->
     nodes. Slow on a large graph (minutes at 700k triples); for tests and ``--full``."""
     _graphs, concerned, revised, changes = _situation(store, candidate)
     data = _merge(data_extract(store), candidate, revised, changes)
-    report = _validate(data, shapes, concerned, focused=False)
+    report = validate_graph(data, shapes).restricted_to(concerned)
     return Check(candidate, report, concerned, sorted(revised), changes)
 
 
 _TARGETS = (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
 
+Triple = tuple[Node, Node, Node]
 
-class _FocusedShapes:
+
+class FocusedShapes:
     """The shapes with their targets replaced, for one run, by ``sh:targetNode`` on the concerned
     nodes each would target in the data: standard SHACL, so only those nodes are validated.
 
     Not pySHACL's ``focus_nodes`` option: pySHACL 0.40 applies that filter to the value nodes of
     nested shapes too (sh:qualifiedValueShape, sh:node), so a literal checked by a value shape is
     skipped and counted as conforming, and a missing @da or @en label went unreported.
+
+    Each run gets a copy of the untargeted shapes that no other run is using, taken from a pool
+    and given back, its targets removed, when the run ends. A copy per run would cost too much:
+    copying the shapes (966 triples) took 10-20 ms here, against a dry run's target of 50 ms
+    (benchmarks/decisions.py), while adding and removing a run's targets takes well under one.
+    Runs on several threads share nothing but the pool, which grows to the most runs at once.
     """
 
     def __init__(self, shapes: rdflib.Graph) -> None:
-        self.graph = rdflib.Graph()
-        self.graph += shapes
-        self.targets = [(s, p, o) for p in _TARGETS for s, o in shapes.subject_objects(p)]
-        for triple in self.targets:
-            self.graph.remove(triple)
-        self.lock = threading.Lock()  # the graph is changed for each run
+        self._targets = [(s, p, o) for p in _TARGETS for s, o in shapes.subject_objects(p)]
+        self._untargeted = rdflib.Graph()
+        self._untargeted += shapes
+        for triple in self._targets:
+            self._untargeted.remove(triple)
+        self._idle: list[rdflib.Graph] = []  # list.pop and list.append are atomic
 
-    def targeting(self, data: rdflib.Graph, concerned: list[URIRef]) -> list[tuple[Node, Node, Node]]:
+    @staticmethod
+    def of(shapes: rdflib.Graph | FocusedShapes) -> FocusedShapes:
+        """The focused shapes of a shapes graph: made on its first dry run, and kept for as long
+        as the graph is (the service reads its shapes once, at start)."""
+        if isinstance(shapes, FocusedShapes):
+            return shapes
+        with _OWNED_LOCK:
+            owned = _OWNED.get(shapes)
+            # a weak dictionary compares keys by rdflib's equality, the graph's identifier: the
+            # entry must also be this very graph
+            if owned is None or owned[0]() is not shapes:
+                owned = (weakref.ref(shapes), FocusedShapes(shapes))
+                _OWNED[shapes] = owned
+            return owned[1]
+
+    def targeting(self, data: rdflib.Graph, concerned: list[URIRef]) -> list[Triple]:
+        """``sh:targetNode`` for each shape and each concerned node it targets in ``data``."""
         classes = {
             node: {
                 c for t in data.objects(node, RDF.type) for c in data.transitive_objects(t, RDFS.subClassOf)
@@ -276,7 +311,7 @@ class _FocusedShapes:
             for node in concerned
         }
         chosen = set()
-        for shape, kind, value in self.targets:
+        for shape, kind, value in self._targets:
             for node in concerned:
                 if (
                     (kind == SH.targetClass and value in classes[node])
@@ -287,179 +322,38 @@ class _FocusedShapes:
                     chosen.add((shape, SH.targetNode, node))
         return sorted(chosen)
 
-
-_FOCUSED: dict[int, tuple[rdflib.Graph, _FocusedShapes]] = {}
-
-
-def _focused(shapes: rdflib.Graph) -> _FocusedShapes:
-    entry = _FOCUSED.get(id(shapes))
-    if entry is None or entry[0] is not shapes:
-        entry = _FOCUSED[id(shapes)] = (shapes, _FocusedShapes(shapes))
-    return entry[1]
-
-
-def _validate(
-    data: rdflib.Graph, shapes: rdflib.Graph, concerned: list[URIRef], *, focused: bool = True
-) -> ValidationReport:
-    """The results on the concerned nodes: validated alone (``focused``) or with the whole
-    data graph, the results on other nodes then dropped."""
-    if not focused:
-        return validate_graph(data, shapes).restricted_to(concerned)
-    focus = _focused(shapes)
-    with focus.lock:
-        targets = focus.targeting(data, concerned)
-        for triple in targets:
-            focus.graph.add(triple)
+    @contextmanager
+    def run(self, data: rdflib.Graph, concerned: list[URIRef]) -> Iterator[rdflib.Graph]:
+        """The shapes targeting the concerned nodes of ``data``, this run's alone."""
         try:
-            return validate_graph(data, focus.graph).restricted_to(concerned)
+            graph = self._idle.pop()
+        except IndexError:
+            graph = rdflib.Graph()
+            graph += self._untargeted
+        targets = self.targeting(data, concerned)
+        for triple in targets:
+            graph.add(triple)
+        try:
+            yield graph
         finally:
             for triple in targets:
-                focus.graph.remove(triple)
+                graph.remove(triple)
+            self._idle.append(graph)
 
 
-def to_text(found: Check, lang: str = "en") -> str:
-    """The dry run for a terminal: the report, the implied changes, the impact."""
-    lines = [found.report.to_text(lang)]
-    for change in found.changes:
-        lines.append(
-            f"Change    {compact(change.decision)}: status {compact(change.before)} → {compact(change.after)}"
-        )
-    impact = found.impact
-    if impact is not None:
-
-        def name(node: object) -> str:
-            label = impact.label(str(node), lang)
-            return label if label != str(node) else compact(URIRef(str(node)))
-
-        reach = impact.reach
-        lines.append("Impact")
-        lines.append(f"  affects:     {', '.join(name(s) for s in impact.systems) or '(no systems)'}")
-        if reach.dependents:
-            lines.append(f"  depended on by {len(reach.dependents)} system(s):")
-            for d in reach.dependents[:20]:
-                route = " → ".join(name(p) for p in d.path) if d.path else f"via {name(d.via)}"
-                lines.append(f"    {name(d.node)} (distance {d.distance}: {route})")
-            if len(reach.dependents) > 20:
-                lines.append(f"    … and {len(reach.dependents) - 20} more (--format json lists all)")
-        lines.append(f"  used by:     {', '.join(name(r) for r in reach.regions) or '(no regions recorded)'}")
-        sectors = ", ".join(name(s) for s in reach.sectors) or "(none recorded)"
-        lines.append(f"  sectors:     {sectors}")
-        if impact.comply_or_explain:
-            lines.append("  comply or explain:")
-            for row in impact.comply_or_explain:
-                state = compact(URIRef(str(row["status"]))) if row["status"] else "no statement yet"
-                lines.append(f"    {name(row['region'])}: {state}")
-    return "\n".join(lines)
+_OWNED: weakref.WeakKeyDictionary[rdflib.Graph, tuple[weakref.ref[rdflib.Graph], FocusedShapes]] = (
+    weakref.WeakKeyDictionary()
+)
+_OWNED_LOCK = threading.Lock()
 
 
-# --------------------------------------------------------------------------------------------
-# Impact
-# --------------------------------------------------------------------------------------------
-
-
-MAX_PATH_ENTRIES = 200_000
-"""Full paths are listed while their lengths add up to no more than this; beyond, each dependent
-keeps only ``via``, the next step of its path (deep chains would give gigabytes otherwise)."""
-
-
-@dataclass
-class Impact:
-    """Who and what the candidate touches: the dependency graph's impact of the systems it
-    affects, and the regions that must comply or explain."""
-
-    systems: list[URIRef]
-    reach: dependencies.Impact
-    comply_or_explain: list[dict[str, str | None]]
-    labels: dict[str, dict[str, str]] = field(default_factory=dict)  # for nodes outside the graph
-
-    def label(self, node: str, lang: str = "da") -> str:
-        data = self.reach.source.graph.nodes.get(node) or {}
-        own = self.labels.get(node, {})
-        return str(data.get(f"label_{lang}") or data.get("label") or own.get(lang) or own.get("da") or node)
-
-    def _node(self, node: str) -> dict[str, object]:
-        return {"iri": node, "label": {lang: self.label(node, lang) for lang in ("da", "en")}}
-
-    def as_json(self) -> dict[str, object]:
-        reach = self.reach.as_json()
-        return {
-            "systems": [self._node(str(s)) for s in self.systems],
-            "dependents": reach["dependents"],
-            "pathsOmitted": reach["pathsOmitted"],
-            "regions": reach["regions"],
-            "sectors": reach["sectors"],
-            "complyOrExplain": [
-                {**row, "label": self.label(str(row["region"]))} for row in self.comply_or_explain
-            ],
-        }
-
-
-def _select(store: GraphStore, query: str, graphs: list[str]) -> list[dict[str, Node]]:
-    return store.select(SPARQL_PREFIXES + query, default_graphs=graphs).dicts()
-
-
-def assess_impact(
-    store: GraphStore,
-    candidate: Candidate,
-    graphs: list[str],
-    graph: dependencies.DependencyGraph | None = None,
-) -> Impact:
-    """The candidate's impact, on ``graph`` (the server's cached dependency graph), or on one
-    built now from the store."""
-    systems = _iri_objects(candidate.graph, RSI.affects, candidate.decisions)
-    graph = graph if graph is not None else dependencies.build(store)
-    impact = Impact(
-        systems, graph.impact_of([str(s) for s in systems]), _comply_or_explain(store, candidate, graphs)
-    )
-    outside = {
-        str(row["region"]) for row in impact.comply_or_explain if str(row["region"]) not in graph.graph
-    }
-    impact.labels = _labels(store, {URIRef(n) for n in outside}, graphs)
-    return impact
-
-
-def _comply_or_explain(
-    store: GraphStore, candidate: Candidate, graphs: list[str]
-) -> list[dict[str, str | None]]:
-    """Each region a candidate decision applies to, with its statement if it has made one."""
-    statements: dict[tuple[str, str], tuple[str, str]] = {}
-    if candidate.decisions:
-        rows = _select(
-            store,
-            f"""SELECT ?decision ?region ?statement ?status WHERE {{
-                {values("decision", sorted(set(candidate.decisions)))}
-                ?statement rsi:complianceOf ?decision ; rsi:statedBy ?region ;
-                           rsi:complianceStatus ?status .
-            }}""",
-            graphs,
-        )
-        statements = {
-            (str(r["decision"]), str(r["region"])): (str(r["statement"]), str(r["status"])) for r in rows
-        }
-    out: list[dict[str, str | None]] = []
-    for decision in candidate.decisions:
-        for region in sorted(candidate.graph.objects(decision, RSI.appliesTo), key=str):
-            statement, status = statements.get((str(decision), str(region)), (None, None))
-            out.append(
-                {"decision": str(decision), "region": str(region), "statement": statement, "status": status}
-            )
-    return out
-
-
-def _labels(store: GraphStore, nodes: set[URIRef], graphs: list[str]) -> dict[str, dict[str, str]]:
-    if not nodes:
-        return {}
-    rows = _select(
-        store,
-        f"""SELECT ?s ?label WHERE {{
-            {values("s", sorted(nodes))}
-            ?s skos:prefLabel ?label .
-        }}""",
-        graphs,
-    )
-    labels: dict[str, dict[str, str]] = {}
-    for row in rows:
-        node, label = row["s"], row["label"]
-        if isinstance(node, URIRef) and isinstance(label, rdflib.Literal):
-            labels.setdefault(str(node), {}).setdefault(label.language or "und", str(label))
-    return labels
+__all__ = [
+    "Check",
+    "FocusedShapes",
+    "StatusChange",
+    "assess_impact",
+    "check",
+    "check_full",
+    "concern_set",
+    "to_text",
+]

@@ -1,0 +1,115 @@
+"""What rsikg needs of a store: the :class:`GraphStore` interface and the values that cross it.
+
+A backend (the embedded Oxigraph store in :mod:`.oxigraph` today; a remote SPARQL 1.1 store
+later) implements :class:`GraphStore` and imports this module, never another backend. Terms
+crossing the interface are rdflib terms, serialised answers are bytes, graphs are named by IRI
+strings (:data:`DEFAULT_GRAPH` for the default graph).
+
+Neither pyoxigraph nor rdflib is imported here at run time, so that a worker process that only
+parses (it builds :class:`Source` values) starts without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeAlias
+
+from api.core.formats import Format
+
+if TYPE_CHECKING:
+    import rdflib
+    from rdflib.term import Node
+
+DEFAULT_GRAPH = ""
+"""The graph name that stands for the store's default graph (the Graph Store protocol's
+``default``), as opposed to the named graphs files are loaded into."""
+
+
+@dataclass(frozen=True)
+class Source:
+    """One RDF input to load: a file, or bytes with a name to report errors against."""
+
+    name: str
+    graph: str
+    format: Format
+    path: Path | None = None
+    data: bytes | None = None
+
+
+@dataclass(frozen=True)
+class SelectResult:
+    variables: list[str]
+    rows: list[tuple[Node | None, ...]]
+
+    def dicts(self) -> list[dict[str, Node]]:
+        """The rows as {variable: term}, unbound variables left out."""
+        return [
+            {v: t for v, t in zip(self.variables, row, strict=True) if t is not None} for row in self.rows
+        ]
+
+
+QueryResult: TypeAlias = "SelectResult | bool | rdflib.Graph"
+"""A SELECT's solutions, an ASK's answer, or a CONSTRUCT's or DESCRIBE's graph."""
+
+ProgressCallback = Callable[[str, int, int], None]
+"""Called as (phase, done, total) while loading; phase is 'parse' or 'write'."""
+
+
+class GraphStore(Protocol):
+    """What rsikg needs of a store. Terms are rdflib terms; serialised results are bytes."""
+
+    revision: int
+    """Moves on after every write through this object: caches built from the graph compare it."""
+
+    def load(self, sources: Sequence[Source], progress: ProgressCallback | None = None) -> int:
+        """Replace each source's graph with the source's triples; all or nothing per source,
+        and nothing at all if any source is malformed. Returns the number of quads written."""
+        ...
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        default_graphs: Sequence[str] | None = None,
+    ) -> QueryResult: ...
+
+    def client_query(
+        self,
+        sparql: str,
+        *,
+        results_format: str | None,
+        graph_format: str | None,
+        bindings: Mapping[str, Node] | None = None,
+        own_dataset: bool = False,
+    ) -> tuple[str, bytes]:
+        """A client's query, run isolated: (the format used, the serialised answer)."""
+        ...
+
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL 1.1 Update."""
+        ...
+
+    def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """A SELECT's rows as plain strings (IRI text, literal lexical form)."""
+        ...
+
+    def select(self, sparql: str, *, default_graphs: Sequence[str] | None = None) -> SelectResult:
+        """A SELECT query's solutions (as :meth:`query`, for a query known to be a SELECT)."""
+        ...
+
+    def named_graphs(self) -> list[str]: ...
+
+    def export(self, fmt: str) -> bytes: ...
+
+    def to_rdflib(self, *, exclude_graphs: Iterable[str] = ()) -> rdflib.Graph: ...
+
+    def remove_graph(self, graph: str) -> None: ...
+
+    def flush(self) -> None:
+        """Make every write durable."""
+        ...
+
+    def __len__(self) -> int: ...

@@ -1,0 +1,114 @@
+"""The one term codec: pyoxigraph terms ↔ rdflib terms, and both ↔ the SPARQL 1.1 JSON form
+(``{"type": "uri", "value": ...}``) that carries terms between processes and into results.
+
+rdflib terms are what the rest of rsikg sees (:mod:`.base`); pyoxigraph terms are what the
+store holds; the JSON form is how a query's bindings reach a worker process and how a capped
+SELECT answer is written (:mod:`.results`). A plain-string form, an IRI's text or a literal's
+lexical form, is read in bulk by :meth:`.OxigraphStore.select_values` from Oxigraph's own CSV,
+which is faster than converting term by term.
+
+Imported by a worker only to answer a query (where :mod:`api.core.namespaces` has loaded rdflib
+already), never by one that only parses: that one keeps to :mod:`.parsing`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.term import Node
+
+from api.errors import InputError
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
+Substitutions = dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple]
+"""What pyoxigraph's ``query(substitutions=...)`` takes (a triple term too, which rsikg never binds)."""
+JsonTerm = dict[str, str]
+"""A term in the SPARQL 1.1 Query Results JSON form."""
+
+
+class UnsupportedTermError(ValueError):
+    """An RDF-star triple term, which rsikg does not write in SPARQL results."""
+
+
+def to_rdflib(term: object, normalize: bool | None = None) -> Node:
+    """A pyoxigraph term as an rdflib term. ``normalize=False`` keeps a literal's lexical form
+    exactly as stored (rdflib would spell "01"^^xsd:integer as "1"); None: rdflib's default.
+    A literal's base direction (RDF 1.2) has no rdflib form and is dropped."""
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language, normalize=normalize)
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return rdflib.Literal(term.value, normalize=normalize)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype), normalize=normalize)
+    raise InputError(f"RDF-star triple terms are not supported here: {term}")
+
+
+def to_json(term: Node) -> JsonTerm:
+    """An rdflib term in the SPARQL JSON form (a binding on its way to a worker)."""
+    if isinstance(term, rdflib.URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, rdflib.BNode):
+        return {"type": "bnode", "value": str(term)}
+    if isinstance(term, rdflib.Literal):
+        if term.language:
+            return {"type": "literal", "value": str(term), "xml:lang": term.language}
+        if term.datatype is not None and str(term.datatype) != RDF_LANG_STRING:
+            return {"type": "literal", "value": str(term), "datatype": str(term.datatype)}
+        return {"type": "literal", "value": str(term)}
+    raise InputError(f"cannot use {term!r} as an RDF term")
+
+
+def from_json(spec: Mapping[str, str]) -> OxTerm:
+    """A term in the SPARQL JSON form as a pyoxigraph term."""
+    kind = spec["type"]
+    if kind == "uri":
+        return ox.NamedNode(spec["value"])
+    if kind == "bnode":
+        return ox.BlankNode(spec["value"])
+    if "xml:lang" in spec:
+        return ox.Literal(spec["value"], language=spec["xml:lang"])
+    if "datatype" in spec:
+        return ox.Literal(spec["value"], datatype=ox.NamedNode(spec["datatype"]))
+    return ox.Literal(spec["value"])
+
+
+def to_ox(term: Node) -> OxTerm:
+    """An rdflib term as a pyoxigraph term (a binding used in this process)."""
+    return from_json(to_json(term))
+
+
+def ox_json(term: object) -> JsonTerm:
+    """A pyoxigraph term in the SPARQL JSON form (a cell of a SELECT answer)."""
+    if isinstance(term, ox.NamedNode):
+        return {"type": "uri", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return {"type": "literal", "value": term.value, "xml:lang": term.language}
+        if term.datatype.value == XSD_STRING:
+            return {"type": "literal", "value": term.value}
+        return {"type": "literal", "value": term.value, "datatype": term.datatype.value}
+    raise UnsupportedTermError(f"cannot write {term!r} in SPARQL results")
+
+
+def substitutions(bindings: Mapping[str, Node] | None) -> Substitutions | None:
+    """Query bindings as pyoxigraph substitutions (SEP-0007), None for none."""
+    if not bindings:
+        return None
+    return {ox.Variable(name): to_ox(value) for name, value in bindings.items()}
+
+
+def json_substitutions(bindings: Mapping[str, Mapping[str, str]]) -> Substitutions:
+    """Bindings that came from another process in the SPARQL JSON form, as substitutions."""
+    return {ox.Variable(name): from_json(spec) for name, spec in bindings.items()}
