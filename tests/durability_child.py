@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from api.core.service import GraphService
 from api.core.store import OxigraphStore
 from api.settings import Settings
@@ -33,7 +35,7 @@ def main(graph: str, data_file: str, store_dir: str) -> None:
 
     store.apply_diff = announced  # type: ignore[method-assign]
     print("ready", flush=True)
-    service.put_graph(graph, Path(data_file).read_bytes(), "turtle")
+    anyio.run(service.put_graph, graph, Path(data_file).read_bytes(), "turtle")
     store.flush()
     print("done", flush=True)
 

@@ -148,7 +148,6 @@ def test_nothing_outside_api_core_store_imports_pyoxigraph():
     assert _problems(only_the_store_imports_pyoxigraph) == []
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11 step 2: routes still import core modules")
 def test_api_web_reaches_api_core_only_through_the_service():
     assert _problems(web_calls_core_only_through_the_service) == []
 

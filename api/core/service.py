@@ -1,5 +1,11 @@
 """The graph as the SPARQL service serves it: guarded queries through the engine, and writes
-that are checked against the shapes before they are committed."""
+that are checked against the shapes before they are committed.
+
+:class:`GraphService` is the one way the web layer (and the CLI's commands on a served graph)
+call the domain: routes import this module and :mod:`api.core.formats`, nothing else of
+``api.core``. The types, limits and pure helpers a route needs to state its parameters and shape
+its answers are named here too (see ``__all__``), so that a route never learns which module of
+the core owns them."""
 
 from __future__ import annotations
 
@@ -11,15 +17,45 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TypeVar
 
-from rdflib.term import Node
+import anyio.to_thread
+import networkx as nx
+import rdflib
+from rdflib.term import Node, URIRef
 
 from api.core import changes as change_briefing
-from api.core import dependencies, sparql_guard, sparql_plan
-from api.core.decisions import adoption, records
+from api.core import dependencies, graph_formats, periods, sparql_guard, sparql_plan
+from api.core.decisions import adoption, catalogue, compliance, records
 from api.core.decisions import dry_run as checking
+from api.core.decisions.dry_run import Check
+from api.core.decisions.records import MEDIA_TYPES as RECORD_MEDIA_TYPES
+from api.core.decisions.vocabulary import DecisionStatus
+from api.core.dependencies import (
+    DIRECTIONS,
+    MAX_DEPTH,
+    MAX_NODES,
+    MAX_SAMPLES,
+    MIN_SAMPLES,
+    RELATIONS,
+    DependencyGraph,
+    NoPathError,
+    NotInGraphError,
+)
+from api.core.graph_formats import FORMATS as GRAPH_FORMATS
 from api.core.loading import load_project, shapes_files
-from api.core.store import DEFAULT_GRAPH, OxigraphStore, rdf_format, sandbox
+from api.core.named_queries import TODAY, NamedQuery, load_named_queries, paged
+from api.core.named_queries import bind as bind_named
+from api.core.sparql_terms import checked_iri
+from api.core.store import (
+    DEFAULT_GRAPH,
+    GraphStore,
+    OxigraphStore,
+    iri_problem,
+    open_store,
+    rdf_format,
+    sandbox,
+)
 from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
 from api.core.validation import (
     ValidationReport,
@@ -34,6 +70,7 @@ from api.settings import Settings
 log = logging.getLogger("rsikg.service")
 
 ViolationKey = tuple[Node | None, Node | None, Node | None, Node | None]
+T = TypeVar("T")
 
 
 def _key(result: ValidationResult) -> ViolationKey:
@@ -61,10 +98,17 @@ def is_loopback(host: str) -> bool:
 
 class GraphService:
     """Queries and writes over one store. Writes are serialised; each is validated on a
-    scratch copy of the store and committed only if it adds no SHACL Violation."""
+    scratch copy of the store and committed only if it adds no SHACL Violation, then published
+    to the query workers by the write method itself.
+
+    Reads go through :class:`GraphStore` (``self.store``). The writes and the query engine still
+    need the on-disk Oxigraph store (``self._disk``): a checkpoint for the workers and for the
+    scratch copy a write is validated on, the quad-level diff, and the journaled commit are not
+    part of the interface yet."""
 
     def __init__(self, store: OxigraphStore, settings: Settings) -> None:
-        self.store = store
+        self._disk = store
+        self.store: GraphStore = store
         self.settings = settings
         self.engine = QueryEngine(
             store,
@@ -79,9 +123,20 @@ class GraphService:
         self._baseline: set[ViolationKey] | None = None
         self.known_graphs: frozenset[str] = frozenset(store.named_graphs())
         self.generation = 0  # counts committed writes; caches built from the graph compare it
-        self._dependencies: tuple[int, dependencies.DependencyGraph] | None = None
+        self._dependencies: tuple[int, DependencyGraph] | None = None
         self._dependencies_lock = threading.Lock()
         self.triples = len(store)  # counted once per write, not per request
+        self._started = False
+
+    @classmethod
+    def opened(cls, path: Path, settings: Settings) -> GraphService:
+        """The service over the on-disk store at ``path`` (created if need be)."""
+        return cls(open_store(path), settings)
+
+    @staticmethod
+    def named_queries(settings: Settings) -> dict[str, NamedQuery]:
+        """The project's named queries (read once, when the app is made)."""
+        return load_named_queries(settings.project_dir / "queries")
 
     async def start(self) -> None:
         """Load the project's graph into an empty store, then start the query workers."""
@@ -90,6 +145,7 @@ class GraphService:
             self.known_graphs = frozenset(self.store.named_graphs())
             self.triples = len(self.store)
         await self.engine.start()
+        self._started = True
         if not self.engine.isolation:
             self._unisolated()
 
@@ -108,6 +164,22 @@ class GraphService:
     async def close(self) -> None:
         await self.engine.close()
         self.store.flush()
+
+    @property
+    def isolation(self) -> list[str]:
+        """What cuts the query workers off the network (namespace, seccomp); empty if nothing."""
+        return self.engine.isolation
+
+    # -- the clock and "as of" -----------------------------------------------------------------
+
+    def clock(self) -> periods.Clock:
+        """Today as the service reads it: the setting ``RSIKG_TODAY`` or the date in Denmark."""
+        return periods.clock(self.settings.today)
+
+    def as_of(self, value: str | None, name: str) -> date | None:
+        """The day of a request's ``name`` parameter (YYYY-MM-DD; today when not given), or None
+        for ``all`` (every period, as stored). A bad value is an InputError naming ``name``."""
+        return periods.as_of_or_every(value, name, self.clock())
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -151,26 +223,71 @@ class GraphService:
         )
         return await self.engine.run(request)
 
-    # -- writes (blocking: the web layer runs them in a thread, then calls published()) -------
+    def bind_named(self, query: NamedQuery, given: Mapping[str, str]) -> tuple[str, dict[str, Node]]:
+        """A named query's text for the page asked for, and the given parameters bound as RDF
+        terms (a ``today`` date default read from the service's clock). Bad parameters are
+        InputErrors naming them; run the text with :meth:`query`."""
+        bindings, page = bind_named(query, given, self.clock())
+        return paged(query, page), bindings
 
-    def update(self, sparql: str) -> WriteOutcome:
+    # -- the Graph Store protocol ----------------------------------------------------------------
+
+    @staticmethod
+    def graph_name(iri: str) -> str:
+        """``iri`` itself if it may name a graph: absolute (RFC 3987), no character SPARQL
+        forbids; an InputError on the query string's ``graph`` field otherwise."""
+        where = Location("query string", field="graph")
+        checked_iri(iri, where)  # a scheme, and no character SPARQL forbids in an IRI
+        problem = iri_problem(iri)  # the finer grammar (escapes, host, port), as the store reads it
+        if problem is not None:
+            raise InputError(f"{iri[:200]!r} is not an absolute IRI (RFC 3987): {problem}", where)
+        return iri
+
+    def has_graph(self, graph: str) -> bool:
+        return self._disk.has_graph(graph)  # not in GraphStore yet: the Oxigraph store's own
+
+    def graph_serialized(self, graph: str, fmt: str) -> bytes:
+        """A graph (the union for the default graph) in format ``fmt`` (blocking)."""
+        return self._disk.graph_serialized(graph, fmt)  # not in GraphStore yet
+
+    # -- writes: each commits, then publishes, so no write can leave queries on the old state ---
+
+    async def update(self, sparql: str) -> WriteOutcome:
+        """Run a SPARQL Update, checked against the shapes, and publish it."""
+        return await self._published_after(self._update, sparql)
+
+    async def put_graph(self, graph: str, data: bytes, fmt: str) -> WriteOutcome:
+        """Replace ``graph`` with the RDF document ``data`` in ``fmt``, and publish it."""
+        return await self._published_after(self._graph_write, "replace", graph, data, fmt)
+
+    async def post_graph(self, graph: str, data: bytes, fmt: str) -> WriteOutcome:
+        """Add the RDF document ``data`` in ``fmt`` to ``graph``, and publish it."""
+        return await self._published_after(self._graph_write, "add", graph, data, fmt)
+
+    async def delete_graph(self, graph: str) -> WriteOutcome:
+        """Drop ``graph``, and publish it."""
+        return await self._published_after(self._delete_graph, graph)
+
+    async def _published_after(self, write: Callable[..., T], *args: object) -> T:
+        """Run a blocking write in a thread, then publish it on the event loop's thread. The
+        thread is not abandoned when the request is cancelled, so a write that committed is
+        always published."""
+        outcome = await anyio.to_thread.run_sync(write, *args)
+        self._published()
+        return outcome
+
+    def _update(self, sparql: str) -> WriteOutcome:
         features = sparql_guard.inspect(sparql)
         sparql_guard.check(features, known_graphs=self.known_graphs, allowed=self.settings.allowed_iris)
         return self._write(self._in_worker({"operation": "update"}, sparql.encode(), "update"))
 
-    def put_graph(self, graph: str, data: bytes, fmt: str) -> WriteOutcome:
-        created = not self.store.has_graph(graph)
-        job = {"operation": "replace", "name": "request body", "graph": graph, "format": rdf_format(fmt).name}
+    def _graph_write(self, operation: str, graph: str, data: bytes, fmt: str) -> WriteOutcome:
+        created = not self.has_graph(graph)
+        job = {"operation": operation, "name": "request body", "graph": graph, "format": rdf_format(fmt).name}
         outcome = self._write(self._in_worker(job, data, f"{fmt} document"))
         return WriteOutcome(outcome.removed, outcome.added, created)
 
-    def post_graph(self, graph: str, data: bytes, fmt: str) -> WriteOutcome:
-        created = not self.store.has_graph(graph)
-        job = {"operation": "add", "name": "request body", "graph": graph, "format": rdf_format(fmt).name}
-        outcome = self._write(self._in_worker(job, data, f"{fmt} document"))
-        return WriteOutcome(outcome.removed, outcome.added, created)
-
-    def delete_graph(self, graph: str) -> WriteOutcome:
+    def _delete_graph(self, graph: str) -> WriteOutcome:
         def drop(path: Path) -> None:
             OxigraphStore(path).remove_graph(graph)  # no client text to parse: done here
 
@@ -191,6 +308,16 @@ class GraphService:
 
         return apply
 
+    def _published(self) -> None:
+        """After a committed write: new queries see it. On the event loop's thread, as the
+        engine's checkpoints are handed to workers there. Before :meth:`start` there are no
+        workers, and start takes the first checkpoint itself."""
+        self.known_graphs = frozenset(self.store.named_graphs())
+        self.triples = len(self.store)
+        self.generation += 1
+        if self._started:
+            self.engine.publish()
+
     # -- decisions and statements --------------------------------------------------------------
 
     def check_record(self, data: bytes, media_type: str, *, statements: bool = False) -> checking.Check:
@@ -198,10 +325,20 @@ class GraphService:
         candidate = records.read_record(data, media_type, "request body", statements=statements)
         return checking.check(self.store, candidate, self._shapes, graph=self.dependencies())
 
-    def adopt_record(
+    async def adopt_record(
         self, data: bytes, media_type: str, agent: str, *, statements: bool = False
     ) -> tuple[checking.Check, list[adoption.Adopted]]:
-        """Check a record, then commit it with its provenance; refused on any Violation."""
+        """Check a record, then commit it with its provenance and publish it; refused on any
+        Violation."""
+
+        def adopt() -> tuple[checking.Check, list[adoption.Adopted]]:
+            return self._adopt_record(data, media_type, agent, statements=statements)
+
+        return await self._published_after(adopt)
+
+    def _adopt_record(
+        self, data: bytes, media_type: str, agent: str, *, statements: bool
+    ) -> tuple[checking.Check, list[adoption.Adopted]]:
         candidate = records.read_record(data, media_type, "request body", statements=statements)
         # Checked and committed under the write lock, so no other write comes between. The check
         # is the dry run's, on the extract: the whole-graph check of _write would take minutes on a
@@ -216,17 +353,37 @@ class GraphService:
             self._baseline = None  # the graph changed: the next write recomputes it
         return found, adopted
 
-    def has_graph(self, graph: str) -> bool:
-        return self.store.has_graph(graph)
+    @staticmethod
+    def report_text(found: checking.Check) -> str:
+        """A dry run's report for a terminal."""
+        return checking.to_text(found)
 
-    def published(self) -> None:
-        """After a committed write: new queries see it. Call on the event loop's thread."""
-        self.known_graphs = frozenset(self.store.named_graphs())
-        self.triples = len(self.store)
-        self.generation += 1
-        self.engine.publish()
+    def decisions(self) -> list[dict[str, object]]:
+        """The decisions in the graph, newest first (blocking)."""
+        return catalogue.list_decisions(self.store)
 
-    def dependencies(self, as_of: date | None = None) -> dependencies.DependencyGraph:
+    def decision(self, ident: str) -> tuple[URIRef, rdflib.Graph]:
+        """The decision ``ident``'s IRI and its description (empty if the graph has none; blocking)."""
+        record = records.record_iri("decision", ident)
+        return record, catalogue.describe_record(self.store, record)
+
+    def decision_history(self, record: URIRef) -> list[dict[str, object]]:
+        """A record's adopted versions with their provenance (blocking)."""
+        return catalogue.history(self.store, record)
+
+    @staticmethod
+    def record_graph(record: URIRef) -> str:
+        """The named graph an adopted record lives in."""
+        return records.record_graph(record)
+
+    def compliance(self, status: DecisionStatus | None, as_of: date | None) -> compliance.ComplianceMatrix:
+        """The comply-or-explain matrix of decisions of ``status`` (None: all) on a day (None:
+        every region and statement ever; blocking)."""
+        return compliance.compliance_matrix(self.store, status=status, as_of=as_of)
+
+    # -- dependencies and changes --------------------------------------------------------------
+
+    def dependencies(self, as_of: date | None = None) -> DependencyGraph:
         """The dependency graph, built on first use and again after every committed write, so
         no answer is stale; as of a day when one is given (every period, as stored, when None).
         Blocking: the web layer calls it in a thread."""
@@ -237,42 +394,90 @@ class GraphService:
             graph = self._dependencies[1]
             return graph if as_of is None else graph.as_of(as_of)
 
+    def dependencies_as_of(self, value: str | None, name: str = "asOf") -> DependencyGraph:
+        """The dependency graph on the day a request's ``name`` parameter gives (blocking)."""
+        return self.dependencies(self.as_of(value, name))
+
+    @staticmethod
+    def serialize_graph(graph: nx.MultiDiGraph, fmt: str) -> str:
+        """A dependency graph (or part of one) in the format named ``fmt`` (of GRAPH_FORMATS)."""
+        return graph_formats.serialize(graph, fmt)
+
+    @staticmethod
+    def changes_window(start: str | None, end: str | None, names: tuple[str, str]) -> tuple[date, date]:
+        """The window (start, end] of a changes request, its parameters named as the caller's."""
+        return change_briefing.window(start, end, names)
+
     def changes(self, start: date, end: date) -> change_briefing.Report:
         """What changes between two dates (blocking: the web layer calls it in a thread)."""
         return change_briefing.changes(self.store, start, end)
 
-    def _violations(self, store: OxigraphStore) -> ValidationReport:
+    @staticmethod
+    def changes_csv(report: change_briefing.Report) -> str:
+        return change_briefing.to_csv(report)
+
+    @staticmethod
+    def changes_text(report: change_briefing.Report, *, markdown: bool = False) -> str:
+        return change_briefing.to_text(report, markdown=markdown)
+
+    # -- the checked write ---------------------------------------------------------------------
+
+    def _violations(self, store: GraphStore) -> ValidationReport:
         return validate_graph(validation_data(store, self.settings), self._shapes)
 
     def _write(self, operation: Callable[[Path], None]) -> WriteOutcome:
-        """Apply ``operation`` to a scratch copy, validate it, and commit its difference."""
-        if self.store.path is None:
+        """Apply ``operation`` to a scratch copy, validate it, and commit its difference.
+
+        On the Oxigraph store itself, not the interface: the scratch copy is a checkpoint of
+        the on-disk store, and the commit a journaled diff of N-Quads lines."""
+        disk = self._disk
+        if disk.path is None:
             raise RuntimeError("writes need the on-disk store the service runs on")
         # The scratch copy goes in the store's scratch folder, which opening the store empties:
         # a copy a crash leaves behind lasts until the next start, not forever.
-        with self._write_lock, tempfile.TemporaryDirectory(dir=self.store.scratch_dir()) as tmp:
+        with self._write_lock, tempfile.TemporaryDirectory(dir=disk.scratch_dir()) as tmp:
             if self._baseline is None:
                 self._baseline = {
-                    _key(r) for r in self._violations(self.store).results if r.severity == "Violation"
+                    _key(r) for r in self._violations(disk).results if r.severity == "Violation"
                 }
-            self.store.checkpoint(Path(tmp) / "scratch")
+            disk.checkpoint(Path(tmp) / "scratch")
             operation(Path(tmp) / "scratch")  # the worker closes the scratch store before this goes on
             scratch = OxigraphStore(Path(tmp) / "scratch")
             after = self._violations(scratch)
             new = [r for r in after.results if r.severity == "Violation" and _key(r) not in self._baseline]
             if new:
                 raise ShapeViolationError(ValidationReport(new, after.graph), len(new))
-            before, now = set(self.store.quads_nquads()), set(scratch.quads_nquads())
+            before, now = set(disk.quads_nquads()), set(scratch.quads_nquads())
             removed, added = sorted(before - now), sorted(now - before)
-            graphs_before, graphs_now = set(self.store.named_graphs()), set(scratch.named_graphs())
+            graphs_before, graphs_now = set(disk.named_graphs()), set(scratch.named_graphs())
             del scratch  # releases the scratch store before its directory goes
             # all of it or none: graphs dropped (not merely emptied), created (perhaps empty)
-            self.store.apply_diff(
+            disk.apply_diff(
                 removed, added, dropped=graphs_before - graphs_now, created=graphs_now - graphs_before
             )
-            self.store.flush()
+            disk.flush()
             self._baseline = {_key(r) for r in after.results if r.severity == "Violation"}
             return WriteOutcome(removed=len(removed), added=len(added))
 
 
-__all__ = ["DEFAULT_GRAPH", "GraphService", "WriteOutcome"]
+__all__ = [
+    "DEFAULT_GRAPH",
+    "DIRECTIONS",
+    "GRAPH_FORMATS",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "MAX_SAMPLES",
+    "MIN_SAMPLES",
+    "RECORD_MEDIA_TYPES",
+    "RELATIONS",
+    "TODAY",
+    "Check",
+    "DecisionStatus",
+    "DependencyGraph",
+    "GraphService",
+    "NamedQuery",
+    "NoPathError",
+    "NotInGraphError",
+    "ValidationReport",
+    "WriteOutcome",
+]

@@ -19,9 +19,7 @@ from fastapi.responses import JSONResponse
 
 from api import __version__
 from api.core.formats import ANSWER_GRAPH_FORMATS, RESULT_FORMATS, media_type
-from api.core.named_queries import load_named_queries
 from api.core.service import GraphService
-from api.core.store import open_store
 from api.errors import RsikgError
 from api.settings import Settings
 from api.web.errors import answer_for, log, request_id_of
@@ -175,7 +173,7 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
     """The rsikg web app. The store opens, and is loaded if empty, when the app starts."""
     settings = settings or Settings()
     state = AppState(settings, token=settings.read_token())
-    named = load_named_queries(settings.project_dir / "queries")
+    named = GraphService.named_queries(settings)
     api = FastAPI(
         title="rsikg", version=__version__, description=DESCRIPTION, lifespan=_lifespan(settings, state)
     )
@@ -199,7 +197,7 @@ def _lifespan(settings: Settings, state: AppState) -> Callable[[FastAPI], Abstra
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         scratch = Path(tempfile.mkdtemp(prefix="rsikg-")) if settings.in_memory else None
         path = scratch / "store" if scratch else Path(settings.store)
-        service = GraphService(open_store(path), settings)
+        service = GraphService.opened(path, settings)
         await service.start()
         state.service = service
         try:
@@ -250,8 +248,8 @@ def _add_health(api: FastAPI, state: AppState) -> None:
             "triples": service.triples,
             "graphs": len(service.known_graphs),
             "writes": state.token is not None,
-            "workers_network_isolated": bool(service.engine.isolation),
-            "isolation": service.engine.isolation,
+            "workers_network_isolated": bool(service.isolation),
+            "isolation": service.isolation,
         }
 
 

@@ -7,8 +7,7 @@ import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
-from api.core.dependencies import NoPathError, NotInGraphError
-from api.core.validation import ValidationReport
+from api.core.service import NoPathError, NotInGraphError, ValidationReport
 from api.errors import (
     InputError,
     NotAcceptableError,

@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import parse_qs
 
-import anyio.to_thread
 import rdflib
 
 from api.core.formats import ANSWER_GRAPH_FORMATS, BY_NAME, RESULT_FORMATS
@@ -171,9 +170,7 @@ class SparqlEndpoint:
 
     async def _update(self, update: str, headers: dict[str, str], send: Send) -> None:
         require_token(headers.get("authorization"), self.state.token)
-        service = self.state.graph
-        await anyio.to_thread.run_sync(service.update, update)
-        service.published()
+        await self.state.graph.update(update)  # committed and published
         await _send(send, 204, b"", CORS)
 
     async def _describe(self, headers: dict[str, str], send: Send) -> None:

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import anyio
 import pytest
 
 from api.core.loading import load_project
@@ -378,7 +379,7 @@ def test_an_over_long_literal_put_through_the_service_is_refused_and_changes_not
     shutil.copytree(base, path)
     store = OxigraphStore(path)
     service = GraphService(store, Settings(store=str(path), project_dir=ROOT))
-    service.put_graph(PUT_GRAPH, "".join(_triples("a", 100, blank=True)).encode(), "turtle")
+    anyio.run(service.put_graph, PUT_GRAPH, "".join(_triples("a", 100, blank=True)).encode(), "turtle")
     before = list(store.quads_nquads())
     literal = "x" * (MAX_TERM_BYTES + 2**20)
     body = (
@@ -386,7 +387,7 @@ def test_an_over_long_literal_put_through_the_service_is_refused_and_changes_not
         f'<rdf:Description rdf:about="urn:x-durability:s"><x:p>{literal}</x:p></rdf:Description></rdf:RDF>'
     )
     with pytest.raises(InputError, match="16 MiB"):
-        service.put_graph(PUT_GRAPH, body.encode(), "rdfxml")
+        anyio.run(service.put_graph, PUT_GRAPH, body.encode(), "rdfxml")
     assert list(store.quads_nquads()) == before
     assert not (tmp_path / ".store.journal").exists()
     assert list((tmp_path / ".store.scratch").iterdir()) == []  # the scratch copy went at once

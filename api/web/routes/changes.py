@@ -13,7 +13,6 @@ import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.core import changes as change_briefing
 from api.web.conneg import choose
 from api.web.deps import ServiceDep
 from api.web.errors import HttpError
@@ -48,15 +47,15 @@ async def changes(
     accept: Annotated[str | None, Header()] = None,
 ) -> Response:
     # Optional in the signature so that a missing date is our 400 naming it, like a bad one.
-    first, last = change_briefing.window(start, end, ("from", "to"))
+    first, last = service.changes_window(start, end, ("from", "to"))
     fmt = choose(accept, _OFFERS)
     if fmt is None:
         raise HttpError(406, f"the changes are answered as JSON, CSV or Markdown; not {accept}")
     report = await anyio.to_thread.run_sync(lambda: service.changes(first, last))
     headers = {"Vary": "Accept"}
     if fmt == "csv":
-        return Response(change_briefing.to_csv(report), media_type="text/csv; charset=utf-8", headers=headers)
+        return Response(service.changes_csv(report), media_type="text/csv; charset=utf-8", headers=headers)
     if fmt == "markdown":
-        text = change_briefing.to_text(report, markdown=True)
+        text = service.changes_text(report, markdown=True)
         return Response(text, media_type="text/markdown; charset=utf-8", headers=headers)
     return JSONResponse(report.as_json(), headers=headers)

@@ -15,11 +15,8 @@ import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.core import decisions as adoption
-from api.core import periods
-from api.core.decisions.dry_run import Check, to_text
-from api.core.decisions.records import MEDIA_TYPES
-from api.core.decisions.vocabulary import DecisionStatus
+from api.core.service import RECORD_MEDIA_TYPES as MEDIA_TYPES
+from api.core.service import Check, DecisionStatus, GraphService
 from api.web.auth import require_token
 from api.web.conneg import choose
 from api.web.deps import ServiceDep, StateDep, read_body
@@ -82,7 +79,9 @@ def _answer(found: Check, accept: str | None, status: int = 200) -> Response:
     if fmt == "turtle":
         return Response(found.report.to_turtle(), status, media_type="text/turtle", headers=headers)
     if fmt == "text":
-        return Response(to_text(found), status, media_type="text/plain; charset=utf-8", headers=headers)
+        return Response(
+            GraphService.report_text(found), status, media_type="text/plain; charset=utf-8", headers=headers
+        )
     return JSONResponse(found.as_json(), status, headers=headers)
 
 
@@ -123,10 +122,8 @@ async def _adopt(
     require_token(authorization, state.token)
     media_type = _media_type(request)
     body = await read_body(request, state.settings.max_body_bytes)
-    found, adopted = await anyio.to_thread.run_sync(
-        lambda: service.adopt_record(body, media_type, agent, statements=statements)
-    )
-    service.published()
+    # committed and published
+    found, adopted = await service.adopt_record(body, media_type, agent, statements=statements)
     created = any(not a.revised for a in adopted)
     kind = "compliance" if statements else "decisions"
     first = adopted[0].record.rsplit("/", 1)[-1]
@@ -183,13 +180,12 @@ for _path, _statements, _summary in (
 
 @router.get("/decisions", summary="The decisions in the graph, newest first", response_model=DecisionList)
 async def list_decisions(service: ServiceDep) -> JSONResponse:
-    rows = await anyio.to_thread.run_sync(adoption.list_decisions, service.store)
+    rows = await anyio.to_thread.run_sync(service.decisions)
     return JSONResponse({"decisions": rows})
 
 
 def _record(service: ServiceDep, ident: str) -> Any:
-    record = adoption.record_iri("decision", ident)
-    description = adoption.describe_record(service.store, record)
+    record, description = service.decision(ident)
     if not len(description):
         raise HttpError(404, f"the graph has no decision {ident!r}; GET /decisions lists them")
     return record, description
@@ -218,11 +214,11 @@ async def get_decision(
     properties: dict[str, list[str]] = {}
     for _s, p, o in sorted(description):
         properties.setdefault(str(p), []).append(str(o))
-    versions = await anyio.to_thread.run_sync(adoption.history, service.store, record)
+    versions = await anyio.to_thread.run_sync(service.decision_history, record)
     return JSONResponse(
         {
             "iri": str(record),
-            "graph": adoption.record_graph(record),
+            "graph": service.record_graph(record),
             "properties": properties,
             "history": versions,
         }
@@ -237,7 +233,7 @@ async def get_decision(
 )
 async def decision_history(service: ServiceDep, ident: str) -> JSONResponse:
     record, _ = await anyio.to_thread.run_sync(_record, service, ident)
-    versions = await anyio.to_thread.run_sync(adoption.history, service.store, record)
+    versions = await anyio.to_thread.run_sync(service.decision_history, record)
     return JSONResponse({"iri": str(record), "history": versions})
 
 
@@ -266,16 +262,14 @@ async def compliance(
         ),
     ] = None,
 ) -> Response:
-    day = periods.as_of_or_every(as_of, "asOf", periods.clock(state.settings.today))
+    day = service.as_of(as_of, "asOf")
     fmt = format or choose(accept, [("application/json", "json"), ("text/csv", "csv")])
     if fmt not in ("json", "csv"):
         raise HttpError(
             406 if format is None else 400, "the matrix is answered as application/json or text/csv"
         )
     chosen = None if status is StatusParam.ALL else DecisionStatus(status.value)
-    matrix = await anyio.to_thread.run_sync(
-        lambda: adoption.compliance_matrix(service.store, status=chosen, as_of=day)
-    )
+    matrix = await anyio.to_thread.run_sync(lambda: service.compliance(status=chosen, as_of=day))
     if fmt == "csv":
         return Response(matrix.to_csv(), media_type="text/csv; charset=utf-8", headers={"Vary": "Accept"})
     return JSONResponse(matrix.as_json(), headers={"Vary": "Accept"})

@@ -17,23 +17,20 @@ import networkx as nx
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.core import periods
-from api.core.dependencies import (
+from api.core.service import (
     DIRECTIONS,
     MAX_DEPTH,
     MAX_NODES,
     MAX_SAMPLES,
     MIN_SAMPLES,
     RELATIONS,
-    DependencyGraph,
+    GraphService,
 )
-from api.core.graph_formats import FORMATS, serialize
-from api.core.service import GraphService
+from api.core.service import GRAPH_FORMATS as FORMATS
 from api.web.conneg import choose
 from api.web.deps import ServiceDep, StateDep
 from api.web.errors import HttpError
 from api.web.models import Critical, Cycles, CytoscapeGraph, Impact, NodeLinkGraph, errors, inline_schema
-from api.web.state import AppState
 
 router = APIRouter(prefix="/graph", tags=["dependency graphs"])
 
@@ -90,13 +87,9 @@ def _format(fmt: str | None, accept: str | None) -> str:
 
 
 def _graph_answer(graph: nx.MultiDiGraph, fmt: str) -> Response:
-    return Response(serialize(graph, fmt), media_type=FORMATS[fmt], headers={"Vary": "Accept"})
-
-
-def _graph_as_of(service: GraphService, state: AppState, as_of: str | None) -> DependencyGraph:
-    """The dependency graph on the day asked for (blocking: call it in a thread)."""
-    day = periods.as_of_or_every(as_of, "asOf", periods.clock(state.settings.today))
-    return service.dependencies(day)
+    return Response(
+        GraphService.serialize_graph(graph, fmt), media_type=FORMATS[fmt], headers={"Vary": "Accept"}
+    )
 
 
 def _relations(value: str | None) -> list[str]:
@@ -106,7 +99,6 @@ def _relations(value: str | None) -> list[str]:
 @router.get("/dependencies", summary="The neighbourhood of a node", responses=_graph_responses())
 async def dependencies(
     service: ServiceDep,
-    state: StateDep,
     root: Annotated[str, Query(description="A full IRI, a local id (fmk, system/fmk) or a label.")],
     depth: Annotated[int, Query(description=f"0 to {MAX_DEPTH}")] = 1,
     direction: Annotated[str, Query(description=f"{', '.join(DIRECTIONS)}")] = "down",
@@ -121,7 +113,7 @@ async def dependencies(
         raise HttpError(400, f"max_nodes must be between 1 and {MAX_NODES}, not {max_nodes}")
 
     def run() -> nx.MultiDiGraph:
-        return _graph_as_of(service, state, as_of).neighbourhood(
+        return service.dependencies_as_of(as_of, "asOf").neighbourhood(
             root, depth=depth, direction=direction, relations=_relations(relations), max_nodes=max_nodes
         )
 
@@ -140,9 +132,9 @@ async def dependencies(
     },
 )
 async def impact(
-    service: ServiceDep, state: StateDep, ident: str, format: FormatParam = None, as_of: AsOfParam = None
+    service: ServiceDep, ident: str, format: FormatParam = None, as_of: AsOfParam = None
 ) -> Response:
-    found = await anyio.to_thread.run_sync(lambda: _graph_as_of(service, state, as_of).impact(ident))
+    found = await anyio.to_thread.run_sync(lambda: service.dependencies_as_of(as_of, "asOf").impact(ident))
     if format is not None:  # the impact as a graph, for a tool to draw
         return _graph_answer(found.as_graph(), _format(format, None))
     return JSONResponse(found.as_json())
@@ -155,10 +147,10 @@ async def impact(
     responses=errors({400: "An unknown relation or a bad asOf"}),
 )
 async def cycles(
-    service: ServiceDep, state: StateDep, relations: RelationsParam = None, as_of: AsOfParam = None
+    service: ServiceDep, relations: RelationsParam = None, as_of: AsOfParam = None
 ) -> JSONResponse:
     chosen = _relations(relations) if relations is not None else ["dependsOn"]
-    found = await anyio.to_thread.run_sync(lambda: _graph_as_of(service, state, as_of).cycles(chosen))
+    found = await anyio.to_thread.run_sync(lambda: service.dependencies_as_of(as_of, "asOf").cycles(chosen))
     return JSONResponse({"cycles": found})
 
 
@@ -182,7 +174,7 @@ async def critical(
     cancel = threading.Event()
 
     def run() -> dict[str, object]:
-        return _graph_as_of(service, state, as_of).critical(
+        return service.dependencies_as_of(as_of, "asOf").critical(
             top=top, samples=samples, deadline=state.settings.query_deadline, cancel=cancel
         )
 
@@ -224,7 +216,6 @@ async def _unless_disconnected(request: Request, cancel: threading.Event, work: 
 @router.get("/path", summary="A shortest path between two nodes", responses=_graph_responses())
 async def path(
     service: ServiceDep,
-    state: StateDep,
     source: Annotated[str, Query(alias="from")],
     target: Annotated[str, Query(alias="to")],
     relations: RelationsParam = None,
@@ -235,7 +226,7 @@ async def path(
 ) -> Response:
     fmt = _format(format, accept)
     found = await anyio.to_thread.run_sync(
-        lambda: _graph_as_of(service, state, as_of).path(
+        lambda: service.dependencies_as_of(as_of, "asOf").path(
             source, target, _relations(relations), directed=directed
         )
     )

@@ -8,10 +8,9 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from api.core import periods
-from api.core.named_queries import TODAY, NamedQuery, bind, paged
+from api.core.service import TODAY, NamedQuery
 from api.web.conneg import RESULT_OFFERS, answer_formats, media_type_of
-from api.web.deps import ServiceDep, StateDep
+from api.web.deps import ServiceDep
 from api.web.models import NamedQueryInfo, SparqlResults, errors, inline_schema
 
 _OPENAPI_TYPES = {
@@ -56,12 +55,12 @@ def _parameters(query: NamedQuery) -> list[dict[str, Any]]:
     return parameters
 
 
-def _runner(query: NamedQuery) -> Callable[[Request, ServiceDep, StateDep], Awaitable[Response]]:
-    async def run(request: Request, service: ServiceDep, state: StateDep) -> Response:
-        bindings, page = bind(query, dict(request.query_params), periods.clock(state.settings.today))
+def _runner(query: NamedQuery) -> Callable[[Request, ServiceDep], Awaitable[Response]]:
+    async def run(request: Request, service: ServiceDep) -> Response:
+        text, bindings = service.bind_named(query, dict(request.query_params))
         results_format, graph_format = answer_formats(request.headers.get("accept"))
         answer = await service.query(
-            paged(query, page), results_format=results_format, graph_format=graph_format, bindings=bindings
+            text, results_format=results_format, graph_format=graph_format, bindings=bindings
         )
         headers = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
         if answer.truncated:
