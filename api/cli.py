@@ -400,12 +400,22 @@ def serve(
     except (RsikgError, OSError, ValueError) as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False)
         raise typer.Exit(2) from None
-    err.print(
-        f"rsikg serving {settings.store} at http://{settings.host}:{settings.port}/sparql "
-        f"(writes {'on' if settings.token_file else 'off'})",
-        highlight=False,
-    )
     _run_server(web_app, settings, access_log=access_log)
+
+
+def _announce(settings: Settings) -> None:
+    """The first line of the server's log: what it serves, where, and whether it takes writes."""
+    import logging
+
+    text = (
+        f"rsikg serving {settings.store} at http://{settings.host}:{settings.port}/sparql "
+        f"(writes {'on' if settings.token_file else 'off'})"
+    )
+    if settings.log_format == "json":  # every line of a JSON log is an object
+        extra = {"event": "serve.start", "store": settings.store, "writes": settings.token_file is not None}
+        logging.getLogger("rsikg.web").info(text, extra=extra)
+    else:
+        err.print(text, highlight=False)
 
 
 # Requests still running this long after SIGTERM are cancelled (uvicorn's graceful shutdown)...
@@ -415,14 +425,14 @@ STOP_DEADLINE_SECONDS = STOP_GRACE_SECONDS + 3.0
 
 
 def _run_server(web_app: Any, settings: Settings, *, access_log: bool) -> None:
-    import copy
-
     import uvicorn
 
-    # uvicorn's own logging, plus rsikg's loggers (internal errors with their request id and
-    # traceback) on the same stream and format
-    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
-    log_config["loggers"]["rsikg"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    from api import logs
+
+    # uvicorn's own logging, plus rsikg's loggers (refused requests and writes, deadline kills,
+    # worker respawns, internal errors with their traceback) on the same stream and format;
+    # uvicorn applies it once, here
+    log_config = logs.server_config(uvicorn.config.LOGGING_CONFIG, settings.log_format, settings.log_level)
     config = uvicorn.Config(
         web_app,
         host=settings.host,
@@ -430,10 +440,11 @@ def _run_server(web_app: Any, settings: Settings, *, access_log: bool) -> None:
         http="httptools",
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         access_log=access_log,
-        log_level="info",
+        log_level=settings.log_level.lower(),
         log_config=log_config,
         timeout_graceful_shutdown=STOP_GRACE_SECONDS,
     )
+    _announce(settings)  # after uvicorn.Config, which applied the logging configuration
     server = uvicorn.Server(config)
     _end_when_stuck(lambda: server.should_exit)
     server.run()

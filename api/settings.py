@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator, model_validator
@@ -79,6 +80,25 @@ class Settings(BaseSettings):
         description="Serve writes, or on a non-loopback address, even where workers cannot be cut off "
         "from the network (neither a network namespace nor seccomp is available).",
     )
+
+    # -- logging (applied by rsikg serve) ---------------------------------------------------
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="How rsikg serve writes its log: text for a person, json for one JSON object a line.",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="The least severe level rsikg's loggers write."
+    )
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value  # RSIKG_LOG_FORMAT=JSON
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value  # RSIKG_LOG_LEVEL=info
 
     @field_validator("worker_memory_mb")
     @classmethod

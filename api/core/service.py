@@ -87,6 +87,23 @@ class WriteOutcome:
     created: bool = False
 
 
+def _log_commit(removed: list[str], added: list[str], dropped: set[str], created: set[str]) -> None:
+    """A committed write's trace: how many quads it removed and added, which graphs it made or
+    dropped (counts and graph names only: the quads may be the client's private data)."""
+    log.info(
+        "write committed: %d quad(s) removed, %d added",
+        len(removed),
+        len(added),
+        extra={
+            "event": "write.committed",
+            "removed": len(removed),
+            "added": len(added),
+            "graphs_created": sorted(created),
+            "graphs_dropped": sorted(dropped),
+        },
+    )
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -348,8 +365,19 @@ class GraphService:
                 self.store, candidate, self._shapes, agent, graph=self.dependencies()
             )
             if adopted is None:
-                raise ShapeViolationError(found.report, found.report.counts["Violation"])
+                violations = found.report.counts["Violation"]
+                log.info(
+                    "record refused: %d violation(s) of the shapes",
+                    violations,
+                    extra={"event": "write.refused", "write": "record", "violations": violations},
+                )
+                raise ShapeViolationError(found.report, violations)
             self.store.flush()
+            log.info(
+                "record adopted: %d graph(s) written",
+                len(adopted),
+                extra={"event": "write.committed", "write": "record", "graphs": [a.graph for a in adopted]},
+            )
             self._baseline = None  # the graph changed: the next write recomputes it
         return found, adopted
 
@@ -446,6 +474,11 @@ class GraphService:
             after = self._violations(scratch)
             new = [r for r in after.results if r.severity == "Violation" and _key(r) not in self._baseline]
             if new:
+                log.info(
+                    "write refused: %d new violation(s) of the shapes",
+                    len(new),
+                    extra={"event": "write.refused", "violations": len(new)},
+                )
                 raise ShapeViolationError(ValidationReport(new, after.graph), len(new))
             before, now = set(disk.quads_nquads()), set(scratch.quads_nquads())
             removed, added = sorted(before - now), sorted(now - before)
@@ -457,6 +490,7 @@ class GraphService:
             )
             disk.flush()
             self._baseline = {_key(r) for r in after.results if r.severity == "Violation"}
+            _log_commit(removed, added, graphs_before - graphs_now, graphs_now - graphs_before)
             return WriteOutcome(removed=len(removed), added=len(added))
 
 

@@ -22,7 +22,7 @@ from api.core.formats import ANSWER_GRAPH_FORMATS, RESULT_FORMATS, media_type
 from api.core.service import GraphService
 from api.errors import RsikgError
 from api.settings import Settings
-from api.web.errors import answer_for, log, request_id_of
+from api.web.errors import answer_for, log, log_refused, request_id_of
 from api.web.models import Health
 from api.web.routes import changes, decisions, graph, queries, store
 from api.web.sparql import Receive, Scope, Send, SparqlEndpoint
@@ -215,12 +215,13 @@ def _answer_errors(api: FastAPI) -> None:
     """FastAPI's exception handlers: every error answered in rsikg's one JSON shape."""
 
     @api.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
         """A parameter of the wrong type or missing: 400 naming it, in the same shape as every
         other rsikg error (not FastAPI's 422 list)."""
         first = error.errors()[0] if error.errors() else {}
         field = ".".join(str(part) for part in first.get("loc", ()) if part not in ("query", "path", "body"))
         detail = f"{field or 'request'}: {first.get('msg', 'invalid')}"
+        log_refused(request.scope, 400, "RequestValidationError")
         return JSONResponse({"detail": detail, "location": {"field": field}}, status_code=400)
 
     @api.exception_handler(RsikgError)

@@ -101,6 +101,35 @@ def request_id_of(scope: MutableMapping[str, Any]) -> str:
     return request_id
 
 
+def log_refused(scope: MutableMapping[str, Any], status: int, reason: str) -> None:
+    """A trace of a request answered with an error of the client's (its text is the client's
+    answer, not logged: it may quote the request). 503s (a deadline, a full queue, the
+    memory cap) are a warning: many of them mean the service is short of something."""
+    level = logging.WARNING if status >= 500 else logging.INFO
+    log.log(
+        level,
+        "request %s: %s %r refused with %d (%s)",
+        request_id_of(scope),
+        scope.get("method"),
+        scope.get("path"),
+        status,
+        reason,
+        extra=_facts(scope, "request.refused", status, reason),
+    )
+
+
+def _facts(scope: MutableMapping[str, Any], event: str, status: int, reason: str) -> dict[str, object]:
+    """A log record's fields for a request: never its body, query string or credentials."""
+    return {
+        "event": event,
+        "request_id": request_id_of(scope),
+        "method": scope.get("method"),
+        "path": scope.get("path"),
+        "status": status,
+        "error": reason,
+    }
+
+
 def answer_for(
     error: BaseException, scope: MutableMapping[str, Any]
 ) -> tuple[int, dict[str, Any], dict[str, str]]:
@@ -110,8 +139,11 @@ def answer_for(
     traceback and the request id, and the client gets only that id to quote.
     """
     if isinstance(error, RsikgError) and not is_internal(error):
-        return status_for(error), body_for(error), headers_for(error)
+        status = status_for(error)
+        log_refused(scope, status, type(error).__name__)
+        return status, body_for(error), headers_for(error)
     request_id = request_id_of(scope)
+    status = status_for(error) if isinstance(error, RsikgError) else 500
     # %r: the path is the client's text; a newline in it must not forge a log line
     log.error(
         "request %s: %s %r failed",
@@ -119,6 +151,6 @@ def answer_for(
         scope.get("method"),
         scope.get("path"),
         exc_info=(type(error), error, error.__traceback__),
+        extra=_facts(scope, "request.failed", status, type(error).__name__),
     )
-    status = status_for(error) if isinstance(error, RsikgError) else 500
     return status, {"detail": INTERNAL, "request_id": request_id}, {}

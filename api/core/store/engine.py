@@ -37,6 +37,7 @@ from api.errors import (
     QuerySyntaxError,
     ResourceLimitError,
 )
+from api.logs import excerpt
 
 log = logging.getLogger("rsikg.engine")
 
@@ -176,17 +177,19 @@ class QueryEngine:
 
         async def renew() -> None:
             await worker.kill()
-            self._idle.put_nowait(await self._spawn())
+            await self._renew(worker)
 
         self._background(renew())
 
-    def _replace_in_background(self) -> None:
+    def _replace_in_background(self, worker: _Worker) -> None:
         """Start a worker in place of one that is gone already."""
+        self._background(self._renew(worker))
 
-        async def renew() -> None:
-            self._idle.put_nowait(await self._spawn())
-
-        self._background(renew())
+    async def _renew(self, old: _Worker) -> None:
+        new = await self._spawn()
+        self._idle.put_nowait(new)
+        pids = {"worker_pid": old.process.pid, "new_worker_pid": new.process.pid}
+        log.info("query worker %d replaced by %d", *pids.values(), extra={"event": "worker.replaced", **pids})
 
     def _background(self, work: Any) -> None:
         if self._closing:  # no new workers while the service stops
@@ -211,11 +214,20 @@ class QueryEngine:
                 answer, body = await self._answer(worker)
         except TimeoutError:
             self._replace(worker)
-            log.warning("query stopped at its deadline of %g s; worker replaced", limit)
+            log.warning(
+                "query stopped at its deadline of %g s; worker %d killed",
+                limit,
+                worker.process.pid,
+                extra=self._facts("query.deadline", worker, request, time.monotonic() - started),
+            )
             raise QueryDeadlineError(limit) from None
         except asyncio.CancelledError:  # the client went away: stop its query too
             self._replace(worker)
-            log.info("query cancelled (client gone); worker replaced")
+            log.info(
+                "query cancelled (client gone); worker %d killed",
+                worker.process.pid,
+                extra=self._facts("query.cancelled", worker, request, time.monotonic() - started),
+            )
             raise
         except (asyncio.IncompleteReadError, ConnectionError):
             raise await self._died(worker) from None
@@ -226,6 +238,16 @@ class QueryEngine:
             self._collect()
         return self._result(answer, body)
 
+    @staticmethod
+    def _facts(event: str, worker: _Worker, request: QueryRequest, seconds: float) -> dict[str, object]:
+        """A log record's fields for a query stopped in ``worker`` (its text cut short)."""
+        return {
+            "event": event,
+            "worker_pid": worker.process.pid,
+            "seconds": round(seconds, 3),
+            "query": excerpt(request.query),
+        }
+
     async def _take(self, limit: float) -> _Worker:
         """An idle worker: at once, else after waiting in the bounded queue."""
         try:
@@ -233,7 +255,11 @@ class QueryEngine:
         except asyncio.QueueEmpty:
             pass
         if self._waiting >= self.max_queue:
-            log.warning("query refused: %d already waiting for a worker", self._waiting)
+            log.warning(
+                "query refused: %d already waiting for a worker",
+                self._waiting,
+                extra={"event": "query.queue_full", "waiting": self._waiting},
+            )
             raise ResourceLimitError(
                 f"the service is busy: {self.size} queries running and {self._waiting} waiting "
                 f"(the queue's limit); try again shortly"
@@ -242,6 +268,11 @@ class QueryEngine:
         try:
             return await asyncio.wait_for(self._idle.get(), timeout=limit)
         except TimeoutError:
+            log.warning(
+                "query reached its deadline of %g s waiting for a worker",
+                limit,
+                extra={"event": "query.deadline", "seconds": limit, "waiting": self._waiting},
+            )
             raise QueryDeadlineError(limit) from None
         finally:
             self._waiting -= 1
@@ -253,8 +284,14 @@ class QueryEngine:
             worker.process.kill()
         code = await worker.process.wait()
         worker.writer.close()
-        self._replace_in_background()
-        log.warning("query worker died with %s; replaced", code)
+        self._replace_in_background(worker)
+        # a negative code is the signal that ended it: SIGKILL at the memory cap, SIGSEGV ...
+        log.warning(
+            "query worker %d died with %s; replacing it",
+            worker.process.pid,
+            code,
+            extra={"event": "worker.died", "worker_pid": worker.process.pid, "exit_code": code},
+        )
         return (
             crash_error(code, self.limits, "query", Location("query"))
             if code < 0

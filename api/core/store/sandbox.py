@@ -109,8 +109,20 @@ def run(
             check=False,
         )
     except subprocess.TimeoutExpired:
+        log.warning(
+            "%s stopped at its deadline of %g s; its worker killed",
+            what,
+            limits.seconds,
+            extra={"event": "worker.deadline", "what": what, "seconds": limits.seconds},
+        )
         raise QueryDeadlineError(limits.seconds) from None
-    if done.returncode < 0:
+    if done.returncode < 0:  # a signal: SIGKILL at the memory cap, SIGSEGV on deep nesting, ...
+        log.warning(
+            "%s stopped its worker with signal %d",
+            what,
+            -done.returncode,
+            extra={"event": "worker.died", "what": what, "exit_code": done.returncode},
+        )
         raise crash_error(done.returncode, limits, what, where)
     stream = io.BytesIO(done.stdout)
     header, body = read_frame(stream), read_frame(stream)
