@@ -24,25 +24,21 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from api.core import changes as change_briefing
-from api.core import decisions as adoption
-from api.core import (
-    dependencies,
-    graph_formats,
-    loading,
-    named_queries,
-    periods,
-    reasoning,
-    sparql_guard,
-    validation,
-)
-from api.core.decisions import dry_run as checking
-from api.core.decisions import records
-from api.core.decisions.vocabulary import DecisionStatus
 from api.core.formats import ANSWER_GRAPH_FORMATS, EXPORT_FORMATS, RESULT_FORMATS
-from api.core.namespaces import compact, display
-from api.core.stats import store_stats
-from api.core.store import GraphStore, SelectResult, open_store
+from api.core.service import (
+    GRAPH_BASE,
+    GRAPH_FORMATS,
+    INFERRED_GRAPH,
+    MAX_DEPTH,
+    RELATIONS,
+    Check,
+    DecisionStatus,
+    GraphService,
+    SelectResult,
+    compact,
+    display,
+    local_id,
+)
 from api.errors import InputError, Location, NotAcceptableError, RsikgError, display_path
 from api.settings import MEMORY, Settings
 
@@ -101,13 +97,13 @@ def _settings(store: str | None) -> Settings:
 
 
 @contextmanager
-def _opened(store_option: str | None) -> Iterator[tuple[Settings, GraphStore]]:
-    """Settings and the open store; every RsikgError becomes a message and exit code 2."""
+def _opened(store_option: str | None) -> Iterator[GraphService]:
+    """The service over the store a command names; every RsikgError becomes a message and exit
+    code 2."""
     try:
-        settings = _settings(store_option)
-        store = open_store(None if settings.in_memory else Path(settings.store))
-        yield settings, store
-        store.flush()
+        service = GraphService.for_command(_settings(store_option))
+        yield service
+        service.flush()
     except RsikgError as error:
         problems = getattr(error, "problems", None)  # a record with several things wrong: each
         for problem in problems or [error]:
@@ -152,22 +148,19 @@ def load(
 ) -> None:
     """Load files into the store, each into its own named graph (a reloaded file replaces its
     graph). Every file is parsed before anything is written: one bad file, nothing changes."""
-    with _opened(store) as (settings, graph_store):
-        paths = files or loading.project_files(settings, examples=examples)
+    with _opened(store) as service:
+        paths = files or service.project_files(examples=examples)
         bar, progress = _progress()
-        with bar or nullcontext():
-            if files:
-                written = loading.load_files(graph_store, paths, settings, progress)
-            else:  # the project's files, then the graph rsikg derives from them
-                written = loading.load_project(graph_store, settings, examples=examples, progress=progress)
+        with bar or nullcontext():  # no files: the project's, then the graph rsikg derives from them
+            written = service.load(files, examples=examples, progress=progress)
         err.print(
-            f"loaded {written} triples from {len(paths)} file(s) into {settings.store}", highlight=False
+            f"loaded {written} triples from {len(paths)} file(s) into {service.settings.store}",
+            highlight=False,
         )
         if materialise:
-            added = reasoning.materialise(graph_store, loading.data_extract(graph_store), materialise.value)
+            added = service.materialise(materialise.value)
             err.print(
-                f"materialised {added} {materialise.value} triples into {loading.INFERRED_GRAPH}",
-                highlight=False,
+                f"materialised {added} {materialise.value} triples into {INFERRED_GRAPH}", highlight=False
             )
 
 
@@ -229,42 +222,36 @@ def query(
     store: StoreOption = None,
 ) -> None:
     """Run a SPARQL query over the union of all graphs (in an isolated worker, as the server does)."""
-    with _opened(store) as (settings, graph_store):
+    with _opened(store) as service:
         source = Path(query if query.endswith((".rq", ".sparql")) else "query")  # names errors
-        given = named_queries.parse_assignments(param or [])
-        text, bindings = named_queries.bound_text(
-            source, _read_query(query), given, periods.clock(settings.today), as_of=as_of
-        )
-        features = sparql_guard.inspect(text)
-        sparql_guard.check(features, known_graphs=graph_store.named_graphs())
-        own = features.has_dataset_clause
+        text, bindings = service.bound_query(source, _read_query(query), param or [], as_of)
         if format is not QueryFormat["table"]:
-            results, graph = (format.value, None) if format.value in RESULT_FORMATS else (None, format.value)
-            try:
-                _, body = graph_store.client_query(
-                    text, results_format=results, graph_format=graph, bindings=bindings, own_dataset=own
-                )
-            except NotAcceptableError as error:
-                kinds = "SELECT and ASK" if error.form == "results" else "CONSTRUCT and DESCRIBE"
-                raise InputError(
-                    f"--format {format.value} cannot carry the result of {kinds} queries",
-                    Location(field="format"),
-                ) from None
-            sys.stdout.buffer.write(body)
+            sys.stdout.buffer.write(_query_in(format.value, service, text, bindings))
             return
-        used, body = graph_store.client_query(
-            text, results_format="json", graph_format="turtle", bindings=bindings, own_dataset=own
-        )
-        if used == "turtle":
-            sys.stdout.write(body.decode())
-            return
-        result = rdflib.query.Result.parse(io.BytesIO(body), format="json")
-        if result.type == "ASK":
-            out.print("true" if result.askAnswer else "false")
-        else:
-            variables = [str(v) for v in result.vars or []]
-            rows: list[tuple[Node | None, ...]] = [tuple(cast(ResultRow, row)) for row in result]
-            _print_table(SelectResult(variables, rows))
+        used, body = service.run_query(text, results_format="json", graph_format="turtle", bindings=bindings)
+    if used == "turtle":
+        sys.stdout.write(body.decode())
+        return
+    result = rdflib.query.Result.parse(io.BytesIO(body), format="json")
+    if result.type == "ASK":
+        out.print("true" if result.askAnswer else "false")
+    else:
+        variables = [str(v) for v in result.vars or []]
+        rows: list[tuple[Node | None, ...]] = [tuple(cast(ResultRow, row)) for row in result]
+        _print_table(SelectResult(variables, rows))
+
+
+def _query_in(format: str, service: GraphService, text: str, bindings: dict[str, Node]) -> bytes:
+    """The answer in the ``--format`` asked for; an InputError naming it when the query's form
+    cannot be written in it."""
+    results, graph = (format, None) if format in RESULT_FORMATS else (None, format)
+    try:
+        return service.run_query(text, results_format=results, graph_format=graph, bindings=bindings)[1]
+    except NotAcceptableError as error:
+        kinds = "SELECT and ASK" if error.form == "results" else "CONSTRUCT and DESCRIBE"
+        raise InputError(
+            f"--format {format} cannot carry the result of {kinds} queries", Location(field="format")
+        ) from None
 
 
 @app.command()
@@ -279,8 +266,8 @@ def validate(
 ) -> None:
     """Validate the store (and --data files) against shapes/. Exit 0 conforms (Warnings
     allowed), 1 there are Violations, 2 error."""
-    with _opened(store) as (settings, graph_store):
-        report = validation.validate_store(graph_store, settings, data or [])
+    with _opened(store) as service:
+        report = service.validate(data or [])
         if format is ReportFormat.json:
             out.print_json(report.to_json())
         elif format is ReportFormat.turtle:
@@ -295,10 +282,8 @@ def validate(
 def reason(store: StoreOption = None) -> None:
     """Check ontology + data for consistency with HermiT (owlready2). Exit 0 consistent, 1
     inconsistent or unsatisfiable classes, 2 error (e.g. no Java)."""
-    with _opened(store) as (_, graph_store):
-        if not loading.data_graphs(graph_store):
-            raise InputError("the store is empty; run 'rsikg load' first")
-        report = reasoning.check_consistency(loading.data_extract(graph_store))
+    with _opened(store) as service:
+        report = service.reason()
         out.print(report.to_text(), highlight=False)
     if not report.ok:
         raise typer.Exit(1)
@@ -316,8 +301,8 @@ def export(
     store: StoreOption = None,
 ) -> None:
     """Write the whole store in an RDF format."""
-    with _opened(store) as (_, graph_store):
-        data = graph_store.export(format.value)
+    with _opened(store) as service:
+        data = service.export(format.value)
         if output:
             output.write_bytes(data)
             err.print(f"wrote {len(data)} bytes to {output}")
@@ -328,13 +313,13 @@ def export(
 @app.command()
 def stats(store: StoreOption = None) -> None:
     """Count the resources by class and the triples by graph."""
-    with _opened(store) as (settings, graph_store):
-        s = store_stats(graph_store)
-        location = "memory" if settings.store == MEMORY else settings.store
+    with _opened(store) as service:
+        s = service.stats()
+        location = "memory" if service.settings.store == MEMORY else service.settings.store
         out.print(f"{s.quads} triples in {len(s.by_graph)} graphs ({location})")
         by_graph = Table("graph", "triples")
         for graph, n in s.by_graph:
-            by_graph.add_row(graph.removeprefix(loading.GRAPH_BASE), str(n))
+            by_graph.add_row(graph.removeprefix(GRAPH_BASE), str(n))
         out.print(by_graph)
         by_class = Table("class", "resources")
         for cls, n in s.by_class:
@@ -492,7 +477,7 @@ def _print_tree(graph: Any, root: str) -> None:
     for node, data in ordered:
         indent = "  " * int(data.get("distance", 0))
         out.print(
-            f"{indent}{data.get('label')} ({dependencies.local_id(node)}, {data.get('type')})",
+            f"{indent}{data.get('label')} ({local_id(node)}, {data.get('type')})",
             highlight=False,
         )
         for _u, target, edge in sorted(
@@ -505,37 +490,29 @@ def _print_tree(graph: Any, root: str) -> None:
 @app.command()
 def deps(
     system: Annotated[str, typer.Argument(help="A full IRI, a local id (fmk, system/fmk) or a label.")],
-    depth: Annotated[int, typer.Option(min=0, max=dependencies.MAX_DEPTH)] = 1,
+    depth: Annotated[int, typer.Option(min=0, max=MAX_DEPTH)] = 1,
     direction: Annotated[
         str, typer.Option(help="down (what it depends on), up (what depends on it), both")
     ] = "down",
-    relations: Annotated[
-        str, typer.Option(help=f"Comma-separated, of {', '.join(dependencies.RELATIONS)}")
-    ] = ",".join(dependencies.RELATIONS),
+    relations: Annotated[str, typer.Option(help=f"Comma-separated, of {', '.join(RELATIONS)}")] = ",".join(
+        RELATIONS
+    ),
     format: Annotated[
-        str, typer.Option("--format", "-f", help=f"text, or one of {', '.join(graph_formats.FORMATS)}")
+        str, typer.Option("--format", "-f", help=f"text, or one of {', '.join(GRAPH_FORMATS)}")
     ] = "text",
     as_of: AsOfOption = None,
     store: StoreOption = None,
 ) -> None:
     """A node's neighbourhood in the dependency graph as of a day, as text or for a graph tool."""
-    with _opened(store) as (settings, graph_store):
-        if format != "text" and format not in graph_formats.FORMATS:
+    with _opened(store) as service:
+        if format != "text" and format not in GRAPH_FORMATS:
             raise InputError(f"unknown format {format!r}", Location(field="--format"))
-        graph = _dependencies_as_of(graph_store, settings, as_of)
+        graph = service.dependencies_as_of(as_of, "--as-of")
         sub = graph.neighbourhood(system, depth=depth, direction=direction, relations=relations.split(","))
     if format == "text":
         _print_tree(sub, graph.resolve(system))
     else:
-        sys.stdout.write(graph_formats.serialize(sub, format))
-
-
-def _dependencies_as_of(
-    store: GraphStore, settings: Settings, as_of: str | None
-) -> dependencies.DependencyGraph:
-    day = periods.as_of_or_every(as_of, "--as-of", periods.clock(settings.today))
-    graph = dependencies.build(store)
-    return graph if day is None else graph.as_of(day)
+        sys.stdout.write(service.serialize_graph(sub, format))
 
 
 @app.command()
@@ -547,16 +524,16 @@ def impact(
 ) -> None:
     """Everything that depends on a system, transitively (what an outage touches), and the
     regions and sectors that use it, as of a day."""
-    with _opened(store) as (settings, graph_store):
-        if format not in ("text", "json", *graph_formats.FORMATS):
+    with _opened(store) as service:
+        if format not in ("text", "json", *GRAPH_FORMATS):
             raise InputError(f"unknown format {format!r}", Location(field="--format"))
-        graph = _dependencies_as_of(graph_store, settings, as_of)
+        graph = service.dependencies_as_of(as_of, "--as-of")
         found = graph.impact(system)
     if format == "json":
         out.print_json(json.dumps(found.as_json(), ensure_ascii=False))
         return
-    if format in graph_formats.FORMATS:
-        sys.stdout.write(graph_formats.serialize(found.as_graph(), format))
+    if format in GRAPH_FORMATS:
+        sys.stdout.write(service.serialize_graph(found.as_graph(), format))
         return
     g = graph.graph
     out.print(
@@ -588,15 +565,15 @@ def changes(
 ) -> None:
     """What changes after --from up to and including --to: organisations founded and dissolved,
     mergers, memberships, systems that pass to a successor, open questions (derived lines marked)."""
-    with _opened(store) as (_, graph_store):
-        first, last = change_briefing.window(start, end, ("--from", "--to"))
-        report = change_briefing.changes(graph_store, first, last)
+    with _opened(store) as service:
+        first, last = service.changes_window(start, end, ("--from", "--to"))
+        report = service.changes(first, last)
     if format is ChangesFormat.json:
         sys.stdout.write(json.dumps(report.as_json(), ensure_ascii=False, indent=2) + "\n")
     elif format is ChangesFormat.csv:
-        sys.stdout.write(change_briefing.to_csv(report))
+        sys.stdout.write(service.changes_csv(report))
     else:
-        sys.stdout.write(change_briefing.to_text(report, markdown=format is ChangesFormat.markdown))
+        sys.stdout.write(service.changes_text(report, markdown=format is ChangesFormat.markdown))
 
 
 # --------------------------------------------------------------------------------------------
@@ -618,25 +595,13 @@ AgentOption = Annotated[
 ]
 
 
-def _print_check(found: checking.Check, format: ReportFormat, lang: str) -> None:
+def _print_check(found: Check, format: ReportFormat, lang: str) -> None:
     if format is ReportFormat.json:
         out.print_json(json.dumps(found.as_json(), ensure_ascii=False))
     elif format is ReportFormat.turtle:
         sys.stdout.write(found.report.to_turtle())
     else:
-        out.print(checking.to_text(found, lang), highlight=False)
-
-
-def _check_files(
-    graph_store: GraphStore, settings: Settings, files: list[Path], *, statements: bool, full: bool = False
-) -> checking.Check:
-    candidate = records.read_files(files, statements=statements)
-    shapes = validation.read_shapes(loading.shapes_files(settings))
-    if full:
-        found = checking.check_full(graph_store, candidate, shapes)
-        found.impact = checking.assess_impact(graph_store, candidate, list(loading.data_graphs(graph_store)))
-        return found
-    return checking.check(graph_store, candidate, shapes)
+        out.print(GraphService.report_text(found, lang), highlight=False)
 
 
 @decision_app.command("validate")
@@ -651,21 +616,20 @@ def decision_validate(
 ) -> None:
     """Dry-run: validate proposed decisions against the shapes and the graph, and show their
     impact. Nothing is written. Exit 0 conforms (Warnings allowed), 1 Violations, 2 bad input."""
-    with _opened(store) as (settings, graph_store):
-        found = _check_files(graph_store, settings, files, statements=False, full=full)
+    with _opened(store) as service:
+        found = service.check_files(files, statements=False, full=full)
         _print_check(found, format, lang)
     if not found.conforms:
         raise typer.Exit(1)
 
 
 def _adopt(files: list[Path], agent: str | None, store: str | None, *, statements: bool) -> None:
-    with _opened(store) as (settings, graph_store):
-        candidate = records.read_files(files, statements=statements)
-        shapes = validation.read_shapes(loading.shapes_files(settings))
+    with _opened(store) as service:
+        candidate = service.read_files(files, statements=statements)
         who = agent or os.environ.get("USER") or "rsikg-cli"
-        found, adopted = adoption.adopt(graph_store, candidate, shapes, who)
+        found, adopted = service.adopt(candidate, who)
         if adopted is None:
-            out.print(checking.to_text(found, "en"), highlight=False)
+            out.print(service.report_text(found), highlight=False)
             err.print("[bold red]refused:[/] the record has Violations; nothing was written", highlight=False)
             raise typer.Exit(1)
         for item in adopted:
@@ -694,8 +658,8 @@ def decision_add(
 @decision_app.command("list")
 def decision_list(store: StoreOption = None) -> None:
     """The decisions in the graph, newest first."""
-    with _opened(store) as (_, graph_store):
-        rows = adoption.list_decisions(graph_store)
+    with _opened(store) as service:
+        rows = service.decisions()
     table = Table("id", "status", "date", "kind", "decided by", "title")
     for row in rows:
         short = {k: str(row[k] or "").rsplit("/", 1)[-1] for k in ("status", "kind", "decidedBy")}
@@ -717,10 +681,10 @@ def decision_history(
     store: StoreOption = None,
 ) -> None:
     """The adopted versions of a decision: when, by whom, from which file."""
-    with _opened(store) as (_, graph_store):
-        record = adoption.record_iri("decision", ident)
-        versions = adoption.history(graph_store, record)
-        if not versions and not len(adoption.describe_record(graph_store, record)):
+    with _opened(store) as service:
+        record, description = service.decision(ident)
+        versions = service.decision_history(record)
+        if not versions and not len(description):
             raise InputError(f"the graph has no decision {ident!r}", Location(field="ID"))
     if format is ReportFormat.json:
         out.print_json(json.dumps(versions, ensure_ascii=False))
@@ -760,10 +724,10 @@ def compliance_matrix(
 ) -> None:
     """Decisions × regions as of a day: complies, deviates, missing (applies but no statement),
     not-applicable, or for a merged region's successor complies (derived) or needed."""
-    with _opened(store) as (settings, graph_store):
-        day = periods.as_of_or_every(as_of, "--as-of", periods.clock(settings.today))
+    with _opened(store) as service:
+        day = service.as_of(as_of, "--as-of")
         chosen = None if all_decisions else DecisionStatus.ACCEPTED
-        matrix = adoption.compliance_matrix(graph_store, status=chosen, as_of=day)
+        matrix = service.compliance(chosen, day)
     if format == "json":
         out.print_json(json.dumps(matrix.as_json(), ensure_ascii=False))
     elif format == "csv":

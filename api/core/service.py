@@ -25,7 +25,7 @@ import rdflib
 from rdflib.term import Node, URIRef
 
 from api.core import changes as change_briefing
-from api.core import dependencies, graph_formats, periods, sparql_guard, sparql_plan
+from api.core import dependencies, graph_formats, periods, reasoning, sparql_guard, sparql_plan
 from api.core.decisions import adoption, catalogue, compliance, records
 from api.core.decisions import dry_run as checking
 from api.core.decisions.dry_run import Check
@@ -41,16 +41,37 @@ from api.core.dependencies import (
     DependencyGraph,
     NoPathError,
     NotInGraphError,
+    local_id,
 )
 from api.core.graph_formats import FORMATS as GRAPH_FORMATS
-from api.core.loading import load_project, shapes_files
-from api.core.named_queries import TODAY, NamedQuery, load_named_queries, paged
+from api.core.loading import (
+    GRAPH_BASE,
+    INFERRED_GRAPH,
+    data_extract,
+    data_graphs,
+    load_files,
+    load_project,
+    project_files,
+    shapes_files,
+)
+from api.core.named_queries import (
+    TODAY,
+    NamedQuery,
+    bound_text,
+    load_named_queries,
+    paged,
+    parse_assignments,
+)
 from api.core.named_queries import bind as bind_named
+from api.core.namespaces import compact, display
 from api.core.sparql_terms import checked_iri
+from api.core.stats import Stats, store_stats
 from api.core.store import (
     DEFAULT_GRAPH,
     GraphStore,
     OxigraphStore,
+    ProgressCallback,
+    SelectResult,
     iri_problem,
     open_store,
     rdf_format,
@@ -62,6 +83,7 @@ from api.core.validation import (
     ValidationResult,
     read_shapes,
     validate_graph,
+    validate_store,
     validation_data,
 )
 from api.errors import InputError, IsolationUnavailableError, Location, ShapeViolationError
@@ -127,15 +149,8 @@ class GraphService:
         self._disk = store
         self.store: GraphStore = store
         self.settings = settings
-        self.engine = QueryEngine(
-            store,
-            workers=settings.query_workers,
-            deadline=settings.query_deadline,
-            max_rows=settings.max_rows,
-            memory_mb=settings.worker_memory_mb,
-            max_queue=settings.max_queue,
-        )
-        self._shapes = read_shapes(shapes_files(settings))
+        self._engine: QueryEngine | None = None  # made on first use: a command needs none
+        self._shapes_graph: rdflib.Graph | None = None
         self._write_lock = threading.Lock()
         self._baseline: set[ViolationKey] | None = None
         self.known_graphs: frozenset[str] = frozenset(store.named_graphs())
@@ -149,6 +164,36 @@ class GraphService:
     def opened(cls, path: Path, settings: Settings) -> GraphService:
         """The service over the on-disk store at ``path`` (created if need be)."""
         return cls(open_store(path), settings)
+
+    @classmethod
+    def for_command(cls, settings: Settings) -> GraphService:
+        """The service over the store ``settings`` names (in memory for ``:memory:``), for one
+        command of the CLI: no query workers are started; a query runs in a one-shot isolated
+        worker (:meth:`run_query`)."""
+        return cls(open_store(None if settings.in_memory else Path(settings.store)), settings)
+
+    @property
+    def engine(self) -> QueryEngine:
+        """The query workers' pool (made on first use; it needs the on-disk store)."""
+        if self._engine is None:
+            s = self.settings
+            self._engine = QueryEngine(
+                self._disk,
+                workers=s.query_workers,
+                deadline=s.query_deadline,
+                max_rows=s.max_rows,
+                memory_mb=s.worker_memory_mb,
+                max_queue=s.max_queue,
+            )
+        return self._engine
+
+    @property
+    def _shapes(self) -> rdflib.Graph:
+        """The project's shapes graph, read on first use (a command that validates nothing
+        does not parse it)."""
+        if self._shapes_graph is None:
+            self._shapes_graph = read_shapes(shapes_files(self.settings))
+        return self._shapes_graph
 
     @staticmethod
     def named_queries(settings: Settings) -> dict[str, NamedQuery]:
@@ -179,7 +224,12 @@ class GraphService:
         )
 
     async def close(self) -> None:
-        await self.engine.close()
+        if self._engine is not None:
+            await self._engine.close()
+        self.store.flush()
+
+    def flush(self) -> None:
+        """Make what was written durable (a command's last step)."""
         self.store.flush()
 
     @property
@@ -357,9 +407,20 @@ class GraphService:
         self, data: bytes, media_type: str, agent: str, *, statements: bool
     ) -> tuple[checking.Check, list[adoption.Adopted]]:
         candidate = records.read_record(data, media_type, "request body", statements=statements)
-        # Checked and committed under the write lock, so no other write comes between. The check
-        # is the dry run's, on the extract: the whole-graph check of _write would take minutes on a
-        # large graph, and the extract gives the same results on what the record concerns.
+        found, adopted = self.adopt(candidate, agent)
+        if adopted is None:
+            raise ShapeViolationError(found.report, found.report.counts["Violation"])
+        return found, adopted
+
+    def adopt(
+        self, candidate: records.Candidate, agent: str
+    ) -> tuple[checking.Check, list[adoption.Adopted] | None]:
+        """Check a candidate record, then commit it with its provenance (blocking); with a
+        Violation nothing is written and the second value is None.
+
+        Checked and committed under the write lock, so no other write comes between. The check
+        is the dry run's, on the extract: the whole-graph check of _write would take minutes on a
+        large graph, and the extract gives the same results on what the record concerns."""
         with self._write_lock:
             found, adopted = adoption.adopt(
                 self.store, candidate, self._shapes, agent, graph=self.dependencies()
@@ -371,7 +432,7 @@ class GraphService:
                     violations,
                     extra={"event": "write.refused", "write": "record", "violations": violations},
                 )
-                raise ShapeViolationError(found.report, violations)
+                return found, None
             self.store.flush()
             log.info(
                 "record adopted: %d graph(s) written",
@@ -379,12 +440,13 @@ class GraphService:
                 extra={"event": "write.committed", "write": "record", "graphs": [a.graph for a in adopted]},
             )
             self._baseline = None  # the graph changed: the next write recomputes it
+            self.generation += 1
         return found, adopted
 
     @staticmethod
-    def report_text(found: checking.Check) -> str:
-        """A dry run's report for a terminal."""
-        return checking.to_text(found)
+    def report_text(found: checking.Check, lang: str = "en") -> str:
+        """A dry run's report for a terminal, its messages in ``lang`` where the shapes have them."""
+        return checking.to_text(found, lang)
 
     def decisions(self) -> list[dict[str, object]]:
         """The decisions in the graph, newest first (blocking)."""
@@ -408,6 +470,90 @@ class GraphService:
         """The comply-or-explain matrix of decisions of ``status`` (None: all) on a day (None:
         every region and statement ever; blocking)."""
         return compliance.compliance_matrix(self.store, status=status, as_of=as_of)
+
+    def check_files(self, files: Sequence[Path], *, statements: bool, full: bool = False) -> checking.Check:
+        """Dry-run records read from files (nothing is written); ``full`` validates the whole
+        merged graph instead of the extract (the slow reference), with the impact."""
+        candidate = self.read_files(files, statements=statements)
+        if not full:
+            return checking.check(self.store, candidate, self._shapes)
+        found = checking.check_full(self.store, candidate, self._shapes)
+        found.impact = checking.assess_impact(self.store, candidate, list(data_graphs(self.store)))
+        return found
+
+    @staticmethod
+    def read_files(files: Sequence[Path], *, statements: bool) -> records.Candidate:
+        """Records (decisions, or with ``statements`` compliance statements) read from files."""
+        return records.read_files(list(files), statements=statements)
+
+    # -- what the command line does on its store -------------------------------------------------
+
+    def project_files(self, *, examples: bool = False) -> list[Path]:
+        """The project's RDF files (with ``examples``: the illustrative records too)."""
+        return project_files(self.settings, examples=examples)
+
+    def load(
+        self,
+        files: Sequence[Path] | None,
+        *,
+        examples: bool = False,
+        progress: ProgressCallback | None = None,
+    ) -> int:
+        """Load files, each into its own named graph; None: the project's files and what rsikg
+        derives from them. Every file is parsed before anything is written. Returns the triples
+        written."""
+        if files:
+            written = load_files(self.store, list(files), self.settings, progress)
+        else:
+            written = load_project(self.store, self.settings, examples=examples, progress=progress)
+        self._published()
+        return written
+
+    def materialise(self, profile: str) -> int:
+        """Store the RDFS or OWL 2 RL (``owlrl``) closure of the data in its own graph."""
+        added = reasoning.materialise(self.store, data_extract(self.store), profile)
+        self._published()
+        return added
+
+    def validate(self, extra: Sequence[Path] = ()) -> ValidationReport:
+        """The whole graph (and ``extra`` files, merged, not written) against the shapes."""
+        return validate_store(self.store, self.settings, extra)
+
+    def reason(self) -> reasoning.ReasoningReport:
+        """The ontology and data checked for consistency by HermiT; an InputError when empty."""
+        if not data_graphs(self.store):
+            raise InputError("the store is empty; run 'rsikg load' first")
+        return reasoning.check_consistency(data_extract(self.store))
+
+    def export(self, fmt: str) -> bytes:
+        """The whole store in the format named ``fmt`` (of EXPORT_FORMATS)."""
+        return self.store.export(fmt)
+
+    def stats(self) -> Stats:
+        """Triples by graph and resources by class."""
+        return store_stats(self.store)
+
+    def bound_query(
+        self, source: Path, text: str, params: Sequence[str], as_of: str | None
+    ) -> tuple[str, dict[str, Node]]:
+        """A query given on the command line and its bindings: a named query (queries/*.rq)
+        gets ``params`` (NAME=VALUE) and its date parameter from ``as_of``; plain SPARQL none."""
+        given = parse_assignments(list(params))
+        return bound_text(source, text, given, self.clock(), as_of=as_of)
+
+    def run_query(
+        self, text: str, *, results_format: str | None, graph_format: str | None, bindings: dict[str, Node]
+    ) -> tuple[str, bytes]:
+        """Run a guarded query in a one-shot isolated worker, as a command does (blocking):
+        (the format used, the answer's bytes)."""
+        features = self.check_query(text)
+        return self.store.client_query(
+            text,
+            results_format=results_format,
+            graph_format=graph_format,
+            bindings=bindings,
+            own_dataset=features.has_dataset_clause,
+        )
 
     # -- dependencies and changes --------------------------------------------------------------
 
@@ -497,7 +643,9 @@ class GraphService:
 __all__ = [
     "DEFAULT_GRAPH",
     "DIRECTIONS",
+    "GRAPH_BASE",
     "GRAPH_FORMATS",
+    "INFERRED_GRAPH",
     "MAX_DEPTH",
     "MAX_NODES",
     "MAX_SAMPLES",
@@ -512,6 +660,10 @@ __all__ = [
     "NamedQuery",
     "NoPathError",
     "NotInGraphError",
+    "SelectResult",
     "ValidationReport",
     "WriteOutcome",
+    "compact",
+    "display",
+    "local_id",
 ]

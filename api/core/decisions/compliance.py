@@ -145,6 +145,40 @@ def _inherited_cell(
     }
 
 
+def _decisions(store: GraphStore, status: DecisionStatus | None, as_of: date | None) -> list[dict[str, Node]]:
+    """The matrix's rows: decisions of ``status`` (all when None) dated by ``as_of``, with their
+    Danish title and the regions they apply to (space-separated)."""
+    # The status is a member of the vocabulary's enumeration, never a client's text, and still
+    # goes through the builder as every term does.
+    return _rows(
+        store,
+        f"""SELECT ?decision (SAMPLE(?t) AS ?title) (SAMPLE(?status) AS ?s)
+                  (GROUP_CONCAT(DISTINCT STR(?r); separator=" ") AS ?applies) WHERE {{
+            {sparql.values("status", [_status_concept(status)]) if status else ""}
+            ?decision a rsi:ArchitectureDecision ; rsi:status ?status .
+            {sparql.dated_by("decision", as_of) if as_of else ""}
+            OPTIONAL {{ ?decision dct:title ?t FILTER (LANG(?t) = "da") }}
+            OPTIONAL {{ ?decision rsi:appliesTo ?r }}
+        }} GROUP BY ?decision ORDER BY ?decision""",
+    )
+
+
+def _statements(store: GraphStore, as_of: date | None) -> dict[str, dict[str, dict[str, Node]]]:
+    """The statements dated by ``as_of``: decision → region → the statement's row."""
+    statements = _rows(
+        store,
+        f"""SELECT DISTINCT ?statement ?decision ?region ?cstatus ?explanation WHERE {{
+            ?statement rsi:complianceOf ?decision ; rsi:statedBy ?region ; rsi:complianceStatus ?cstatus .
+            {sparql.dated_by("statement", as_of) if as_of else ""}
+            OPTIONAL {{ ?statement rsi:explanation ?explanation FILTER (LANG(?explanation) = "da") }}
+        }}""",
+    )
+    stated: dict[str, dict[str, dict[str, Node]]] = {}
+    for s in statements:
+        stated.setdefault(str(s["decision"]), {})[str(s["region"])] = s
+    return stated
+
+
 def compliance_matrix(
     store: GraphStore,
     *,
@@ -162,30 +196,8 @@ def compliance_matrix(
     ``needed`` otherwise, with the originals' statements under ``inheritedFrom``."""
     regions = _matrix_regions(store, as_of)
     originals = _originals(store, regions)
-    # The status is a member of the vocabulary's enumeration, never a client's text, and still
-    # goes through the builder as every term does.
-    decisions = _rows(
-        store,
-        f"""SELECT ?decision (SAMPLE(?t) AS ?title) (SAMPLE(?status) AS ?s)
-                  (GROUP_CONCAT(DISTINCT STR(?r); separator=" ") AS ?applies) WHERE {{
-            {sparql.values("status", [_status_concept(status)]) if status else ""}
-            ?decision a rsi:ArchitectureDecision ; rsi:status ?status .
-            {sparql.dated_by("decision", as_of) if as_of else ""}
-            OPTIONAL {{ ?decision dct:title ?t FILTER (LANG(?t) = "da") }}
-            OPTIONAL {{ ?decision rsi:appliesTo ?r }}
-        }} GROUP BY ?decision ORDER BY ?decision""",
-    )
-    statements = _rows(
-        store,
-        f"""SELECT DISTINCT ?statement ?decision ?region ?cstatus ?explanation WHERE {{
-            ?statement rsi:complianceOf ?decision ; rsi:statedBy ?region ; rsi:complianceStatus ?cstatus .
-            {sparql.dated_by("statement", as_of) if as_of else ""}
-            OPTIONAL {{ ?statement rsi:explanation ?explanation FILTER (LANG(?explanation) = "da") }}
-        }}""",
-    )
-    stated: dict[str, dict[str, dict[str, Node]]] = {}
-    for s in statements:
-        stated.setdefault(str(s["decision"]), {})[str(s["region"])] = s
+    decisions = _decisions(store, status, as_of)
+    stated = _statements(store, as_of)
     rows: list[dict[str, object]] = []
     for d in decisions:
         applies = set(str(d.get("applies", "")).split())
