@@ -35,6 +35,7 @@ from api.core.service import (
     DecisionStatus,
     GraphService,
     SelectResult,
+    angled,
     compact,
     display,
     local_id,
@@ -635,7 +636,8 @@ def _adopt(files: list[Path], agent: str | None, store: str | None, *, statement
         for item in adopted:
             verb = "revised" if item.revised else "adopted"
             out.print(
-                f"{verb} {compact(item.record)} as version {item.version} in <{item.graph}>", highlight=False
+                f"{verb} {compact(item.record)} as version {item.version} in {angled(item.graph)}",
+                highlight=False,
             )
         for change in found.changes:
             out.print(

@@ -199,8 +199,7 @@ def extract_size(store: GraphStore, candidate: Candidate) -> int:
     concerned = checking.concern_set(candidate)
     revised = checking._existing(store, candidate.subjects(), graphs)
     changes = checking._status_changes(store, candidate, graphs)
-    extract = store.query(checking._extract_query(concerned, candidate), default_graphs=graphs)
-    assert isinstance(extract, rdflib.Graph)
+    extract = checking.extract(store, candidate, concerned, graphs)
     return len(checking._merge(extract, candidate, revised, changes))
 
 

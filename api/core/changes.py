@@ -34,7 +34,7 @@ from rdflib.term import Node
 from api.core.derive import DERIVED_GRAPH, RULE_MEMBERSHIP_ENDS, RULE_SECTION_126_OBLIGATIONS
 from api.core.namespaces import SPARQL_PREFIXES
 from api.core.periods import parse_day
-from api.core.sparql_terms import values
+from api.core.sparql_terms import begins_within, ends_within, values
 from api.core.store import GraphStore
 from api.errors import InputError, Location
 
@@ -54,26 +54,25 @@ KINDS = {
 
 FIELDS = ("kind", "subject", "label", "date", "text", "derived", "sources")
 
-# The window is a VALUES row (?from ?to). "Begins in the window": not yet on ?from, so on ?to;
-# "ends in the window": still on ?from, no longer on ?to; each compared at ?d's own precision
-# (the model's lexical-prefix rule), so a gYear or gYearMonth compares right too.
-_PERIODS = """SELECT ?x ?p ?d ?g ?isOrg ?isMembership
+# The window is a VALUES row (?from ?to), so that these queries stay constants. "Begins in the
+# window": not yet on ?from, so on ?to; "ends in the window": still on ?from, no longer on ?to;
+# each compared at ?d's own precision (the model's lexical-prefix rule, written in the builder).
+_FROM, _TO = rdflib.Variable("from"), rdflib.Variable("to")
+_PERIODS = f"""SELECT ?x ?p ?d ?g ?isOrg ?isMembership
   (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources)
   (GROUP_CONCAT(DISTINCT STR(?rule); separator=" ") AS ?rules)
-WHERE {
+WHERE {{
   %s
-  VALUES ?p { rsi:startDate rsi:endDate }
+  VALUES ?p {{ rsi:startDate rsi:endDate }}
   # the sources stated with the date, in its own graph (not every source of the subject)
-  GRAPH ?g { ?x ?p ?d OPTIONAL { ?x dct:source ?src } }
-  FILTER NOT EXISTS { ?x a org:ChangeEvent }
-  FILTER((?p = rsi:startDate && STR(?d) > SUBSTR(STR(?from), 1, STRLEN(STR(?d)))
-                             && STR(?d) <= SUBSTR(STR(?to), 1, STRLEN(STR(?d))))
-      || (?p = rsi:endDate && STR(?d) >= SUBSTR(STR(?from), 1, STRLEN(STR(?d)))
-                           && STR(?d) < SUBSTR(STR(?to), 1, STRLEN(STR(?d)))))
-  OPTIONAL { ?x prov:wasDerivedFrom ?rule . ?rule a rsi:DerivationRule }
-  BIND(EXISTS { ?x a/rdfs:subClassOf* org:Organization } AS ?isOrg)
-  BIND(EXISTS { ?x a org:Membership } AS ?isMembership)
-} GROUP BY ?x ?p ?d ?g ?isOrg ?isMembership ORDER BY ?p ?x"""
+  GRAPH ?g {{ ?x ?p ?d OPTIONAL {{ ?x dct:source ?src }} }}
+  FILTER NOT EXISTS {{ ?x a org:ChangeEvent }}
+  FILTER((?p = rsi:startDate && {begins_within("d", _FROM, _TO)})
+      || (?p = rsi:endDate && {ends_within("d", _FROM, _TO)}))
+  OPTIONAL {{ ?x prov:wasDerivedFrom ?rule . ?rule a rsi:DerivationRule }}
+  BIND(EXISTS {{ ?x a/rdfs:subClassOf* org:Organization }} AS ?isOrg)
+  BIND(EXISTS {{ ?x a org:Membership }} AS ?isMembership)
+}} GROUP BY ?x ?p ?d ?g ?isOrg ?isMembership ORDER BY ?p ?x"""
 
 _MEMBERSHIPS = """SELECT ?x ?member ?forum ?role WHERE {
   %s
@@ -81,17 +80,17 @@ _MEMBERSHIPS = """SELECT ?x ?member ?forum ?role WHERE {
   OPTIONAL { ?x org:role ?role }
 }"""
 
-_EVENTS = """SELECT ?event ?d ?original ?result ?part
+_EVENTS = f"""SELECT ?event ?d ?original ?result ?part
   (GROUP_CONCAT(DISTINCT STR(?src); separator=" ") AS ?sources)
-WHERE {
+WHERE {{
   %s
   ?event a org:ChangeEvent ; rsi:startDate ?d .
-  FILTER(STR(?d) > SUBSTR(STR(?from), 1, STRLEN(STR(?d))) && STR(?d) <= SUBSTR(STR(?to), 1, STRLEN(STR(?d))))
-  OPTIONAL { ?event org:originalOrganization ?original }
-  OPTIONAL { ?event org:resultingOrganization ?result }
-  OPTIONAL { ?part dct:isPartOf ?event }
-  OPTIONAL { ?event dct:source ?src }
-} GROUP BY ?event ?d ?original ?result ?part ORDER BY ?event ?original ?result ?part"""
+  FILTER({begins_within("d", _FROM, _TO)})
+  OPTIONAL {{ ?event org:originalOrganization ?original }}
+  OPTIONAL {{ ?event org:resultingOrganization ?result }}
+  OPTIONAL {{ ?part dct:isPartOf ?event }}
+  OPTIONAL {{ ?event dct:source ?src }}
+}} GROUP BY ?event ?d ?original ?result ?part ORDER BY ?event ?original ?result ?part"""
 
 # Systems tied to an original organisation of an event: who takes them over depends on the event.
 _SYSTEMS = """SELECT DISTINCT ?system ?relation ?original ?isRegion WHERE {

@@ -27,7 +27,7 @@ from typing import cast
 
 import networkx as nx
 
-from api.core import periods
+from api.core import mergers, periods
 from api.core.derive import RULE_SECTION_126_OBLIGATIONS
 from api.core.namespaces import RSI, SPARQL_PREFIXES
 from api.core.sparql_terms import values
@@ -677,16 +677,7 @@ def _read_periods(store: GraphStore, graph: nx.MultiDiGraph) -> dict[str, str]:
             # stated twice at two precisions: the earlier start, the later end
             if current is None or (d < current if key == "startDate" else d > current):
                 nodes[s][key] = d
-    successors: dict[str, str] = {}
-    for original, result in _select(
-        store,
-        "SELECT ?original ?result WHERE { ?event org:originalOrganization ?original ; "
-        "org:resultingOrganization ?result FILTER NOT EXISTS { ?event org:resultingOrganization ?other "
-        "FILTER (?other != ?result) } FILTER (?original != ?result) }",
-    ):
-        if original is not None and result is not None:
-            successors[original] = result
-    return successors
+    return mergers.successors(store)
 
 
 def _compact_class(iri: str) -> str:

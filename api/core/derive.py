@@ -33,8 +33,9 @@ import rdflib
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
+from api.core.mergers import successors
 from api.core.namespaces import ID, ORG, RSI, SPARQL_PREFIXES
-from api.core.sparql_terms import iri, triples_block, values
+from api.core.sparql_terms import iri, not_ended_before, triples_block, values
 from api.core.store import GraphStore, SelectResult
 
 DERIVED_GRAPH = "https://w3id.org/rsikg/graph/derived/reform-2027"
@@ -56,33 +57,32 @@ _ENDED_WITH_MEMBER = (
 } GROUP BY ?membership ORDER BY ?membership"""
 )
 
-# Rules 2 and 3 test whether ?org still exists on ?date the ontology's way (rsi:startDate /
-# rsi:endDate): lexical forms cut to the stored value's precision, so gYear, gYearMonth and date
-# compare alike.
-_SUCCESSIONS = """SELECT ?membership ?org ?role ?successor ?date WHERE {
+# Rules 2 and 3 keep ?org only if it has not ended before ?date, the ontology's way (the
+# builder's not_ended_before): lexical forms cut to the stored value's precision, so gYear,
+# gYearMonth and date compare alike. Rule 2's (member, successor) pairs are a VALUES block read
+# by api.core.mergers, the one reading of "the one result of a merger".
+_DATE = rdflib.Variable("date")
+_SUCCESSIONS = f"""SELECT ?membership ?org ?role ?successor ?date WHERE {{
+  %s
   %s
   ?membership org:organization ?org ; org:member ?member ; org:role ?role .
-  FILTER NOT EXISTS { ?membership org:memberDuring ?seen }
-  ?member a rsi:Region ; org:changedBy ?event .
-  ?event org:originalOrganization ?member ; org:resultingOrganization ?successor .
-  FILTER NOT EXISTS { ?event org:resultingOrganization ?other FILTER(?other != ?successor) }
+  FILTER NOT EXISTS {{ ?membership org:memberDuring ?seen }}
+  ?member a rsi:Region .
   ?successor rsi:startDate ?date .
-  OPTIONAL { ?org rsi:endDate ?orgEnd }
-  FILTER(!BOUND(?orgEnd) || STR(?orgEnd) >= SUBSTR(STR(?date), 1, STRLEN(STR(?orgEnd))))
-} ORDER BY ?org ?role ?membership"""
+  {not_ended_before("org", _DATE)}
+}} ORDER BY ?org ?role ?membership"""
 
 _SILENT = (
     SPARQL_PREFIXES
-    + """SELECT DISTINCT ?org ?event ?date WHERE {
+    + f"""SELECT DISTINCT ?org ?event ?date WHERE {{
   ?event a org:ChangeEvent ; org:originalOrganization ?original ; rsi:startDate ?date .
   ?original rsi:endDate ?originalEnd .
-  { ?org org:hasMember ?original }
-  UNION { ?m org:organization ?org ; org:member ?original FILTER NOT EXISTS { ?m org:memberDuring ?p } }
-  FILTER NOT EXISTS { ?event org:resultingOrganization ?org }
-  FILTER NOT EXISTS { ?org rsi:attestedDuring ?seen }
-  OPTIONAL { ?org rsi:endDate ?orgEnd }
-  FILTER(!BOUND(?orgEnd) || STR(?orgEnd) >= SUBSTR(STR(?date), 1, STRLEN(STR(?orgEnd))))
-} ORDER BY ?event ?org"""
+  {{ ?org org:hasMember ?original }}
+  UNION {{ ?m org:organization ?org ; org:member ?original FILTER NOT EXISTS {{ ?m org:memberDuring ?p }} }}
+  FILTER NOT EXISTS {{ ?event org:resultingOrganization ?org }}
+  FILTER NOT EXISTS {{ ?org rsi:attestedDuring ?seen }}
+  {not_ended_before("org", _DATE)}
+}} ORDER BY ?event ?org"""
 )
 
 _LABELS = """SELECT ?node ?label WHERE {
@@ -175,9 +175,14 @@ def successor_memberships(
     store: GraphStore, graphs: Sequence[str], ended: dict[Node, Node], sources: Sequence[Node]
 ) -> list[Triple]:
     """Rule 2 (§ 126): the resulting region's memberships, one per (forum, role)."""
-    if not ended:
+    merged = successors(store, graphs) if ended else {}
+    if not merged:
         return []
-    query = SPARQL_PREFIXES + _SUCCESSIONS % values("membership", sorted(ended, key=str))
+    pairs = [(rdflib.URIRef(original), rdflib.URIRef(result)) for original, result in sorted(merged.items())]
+    query = SPARQL_PREFIXES + _SUCCESSIONS % (
+        values("membership", sorted(ended, key=str)),
+        values(("member", "successor"), pairs),
+    )
     groups: dict[tuple[Node, Node, Node, Node], list[Node]] = defaultdict(list)
     for row in _select(store, query, graphs).dicts():
         groups[row["org"], row["role"], row["successor"], row["date"]].append(row["membership"])

@@ -38,6 +38,17 @@ _XSD = "http://www.w3.org/2001/XMLSchema#"
 _PLAIN_XSD = {"integer", "decimal", "double", "boolean"}
 
 
+def angled(iri: str) -> str:
+    """An IRI as messages and displays name it, whole, in angle brackets: ``<urn:x>``. For people
+    only, never query text: SPARQL gets its IRIs from :func:`api.core.sparql_terms.iri`, which
+    refuses what cannot be written.
+
+    >>> angled("https://w3id.org/rsikg/graph/reform-2027")
+    '<https://w3id.org/rsikg/graph/reform-2027>'
+    """
+    return f"<{iri}>"
+
+
 def compact(term: Node | None) -> str:
     """A term as a person reads it: ``rsi:ITSystem``, ``"tekst"@da``, ``_:b0``."""
     if term is None:
@@ -49,7 +60,7 @@ def compact(term: Node | None) -> str:
             # For display only: a slash in the local part reads well (id:region/region-sjaelland).
             if iri.startswith(namespace) and local and all(c.isalnum() or c in "-_./" for c in local):
                 return f"{prefix}:{local}"
-        return f"<{iri}>"
+        return angled(iri)
     if isinstance(term, rdflib.Literal):
         if term.language:
             return f'"{term}"@{term.language}'

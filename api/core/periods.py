@@ -13,7 +13,9 @@ The SPARQL patterns live with the other SPARQL text rsikg writes, in the one bui
 (:mod:`api.core.sparql_terms`): two ways to ask "holds on D", measured in benchmarks/as_of.py,
 row by row (``holds_on``, two OPTIONAL lookups per solution, cheapest for an answer about a few
 subjects) and set-wise (``held_set_wise`` with :func:`starting_after` here, hash anti-joins over
-the ended and the not yet started, cheapest for an answer over thousands); and ``dated_by``.
+the ended and the not yet started, cheapest for an answer over thousands); ``not_ended_before``
+(the end half, for what must still be there on a day); ``begins_within`` and ``ends_within``
+(a period that begins or ends after one day up to and including another); and ``dated_by``.
 Here: the rule in Python (:func:`holds`), the cached set of what starts after a day, and how a
 day is read from a client and what "today" is.
 """
@@ -38,7 +40,7 @@ from api.errors import InputError, Location
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def parse_day(value: str | None, name: str, where: Location) -> date:
+def parse_day(value: str | None, name: str, where: Location, *, blank_is_missing: bool = True) -> date:
     """A day given as YYYY-MM-DD for the option or parameter ``name``, or an InputError naming it.
 
     >>> parse_day("2027-01-01", "date", Location(field="date"))
@@ -52,15 +54,26 @@ def parse_day(value: str | None, name: str, where: Location) -> date:
     >>> parse_day("20270101", "asOf", Location(field="asOf"))
     Traceback (most recent call last):
     api.errors.InputError: field 'asOf': asOf must be a date (YYYY-MM-DD), not '20270101'
+
+    A blank value is a missing one, unless ``blank_is_missing`` is False (an option whose absence
+    means something else, such as today): then it is a bad date, shown as ''.
+
+    >>> parse_day(" ", "from", Location(field="from"))
+    Traceback (most recent call last):
+    api.errors.InputError: field 'from': from is required: a date (YYYY-MM-DD)
+    >>> parse_day(" ", "asOf", Location(field="asOf"), blank_is_missing=False)
+    Traceback (most recent call last):
+    api.errors.InputError: field 'asOf': asOf must be a date (YYYY-MM-DD), not ''
     """
-    if value is None or not value.strip():
+    if value is None or (blank_is_missing and not value.strip()):
         raise InputError(f"{name} is required: a date (YYYY-MM-DD)", where)
     try:
         if not _DAY.fullmatch(value):
             raise ValueError(value)
         return date.fromisoformat(value)  # a real day: not 2027-02-30
     except ValueError:
-        raise InputError(f"{name} must be a date (YYYY-MM-DD), not {value[:40]!r}", where) from None
+        shown = value if value.strip() else ""
+        raise InputError(f"{name} must be a date (YYYY-MM-DD), not {shown[:40]!r}", where) from None
 
 
 Clock = Callable[[], date]
@@ -95,9 +108,7 @@ def as_of(value: str | None, name: str, today: Clock) -> date:
     ``today()`` when it is not given. The clock is an argument so that tests choose the day."""
     if value is None:
         return today()
-    if not value.strip():
-        raise InputError(f"{name} must be a date (YYYY-MM-DD), not ''", Location(field=name))
-    return parse_day(value, name, Location(field=name))
+    return parse_day(value, name, Location(field=name), blank_is_missing=False)
 
 
 def holds(start: str | None, end: str | None, day: date) -> bool:
@@ -119,7 +130,7 @@ def holds(start: str | None, end: str | None, day: date) -> bool:
     return (start is None or start <= text) and (end is None or end >= text[: len(end)])
 
 
-_cache: dict[tuple[int, int, date], tuple[Node, ...]] = {}
+_cache: dict[tuple[object, int, date], tuple[Node, ...]] = {}
 _cache_lock = threading.Lock()
 _CACHE_SIZE = 32
 
@@ -127,8 +138,9 @@ _CACHE_SIZE = 32
 def starting_after(store: GraphStore, day: date) -> tuple[Node, ...]:
     """Everything whose period starts after ``day``, over the union of all graphs: one scan of
     the start dates (every system has one), kept per store revision and day. Few things start
-    in the future, so the set is small."""
-    key = (id(store), store.revision, day)
+    in the future, so the set is small. Keyed by the store's own token, not ``id(store)``: a new
+    store at a collected one's address, at the same revision, would read the old one's set."""
+    key = (store.identity, store.revision, day)
     with _cache_lock:
         found = _cache.get(key)
     if found is not None:

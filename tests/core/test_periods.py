@@ -10,6 +10,7 @@ import pytest
 from api.core import periods, sparql_terms
 from api.core.namespaces import SPARQL_PREFIXES
 from api.core.store import open_store
+from api.errors import InputError, Location
 
 DAYS = [date(2006, 12, 31), date(2007, 1, 1), date(2010, 6, 1), date(2026, 12, 31), date(2027, 1, 1)]
 QUESTIONS = {
@@ -89,3 +90,35 @@ def test_only_a_date_and_a_variable_name_reach_the_text():
         sparql_terms.holds_on("x } DROP ALL { ?y", date(2027, 1, 1))
     with pytest.raises(ValueError):
         sparql_terms.dated_by("x y", date(2027, 1, 1))
+
+
+_LATER = """PREFIX rsi: <https://w3id.org/rsikg/ontology#> PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+INSERT DATA { GRAPH <urn:g> { <%s> rsi:startDate "2030"^^xsd:gYear } }"""
+
+
+def test_a_new_store_never_reads_the_cached_set_of_another(monkeypatch):
+    # A store that is collected leaves its address to the next one, so id() of two stores a
+    # while apart can be equal; here id() says so of two stores at the same revision.
+    monkeypatch.setattr(periods, "id", lambda _store: 1, raising=False)
+    day = date(2027, 1, 1)
+    first, second = open_store(None), open_store(None)
+    first.update(_LATER % "urn:first")
+    second.update(_LATER % "urn:second")
+    assert first.revision == second.revision
+    assert [str(x) for x in periods.starting_after(first, day)] == ["urn:first"]
+    assert [str(x) for x in periods.starting_after(second, day)] == ["urn:second"]
+
+
+def test_a_blank_day_is_missing_unless_its_absence_means_today():
+    where = Location(field="from")
+    with pytest.raises(InputError, match=r"^field 'from': from is required: a date \(YYYY-MM-DD\)$"):
+        periods.parse_day("", "from", where)
+    with pytest.raises(InputError, match=r"^field 'from': from is required: a date \(YYYY-MM-DD\)$"):
+        periods.parse_day(None, "from", where)
+    today = periods.clock(date(2027, 1, 1))
+    assert periods.as_of(None, "asOf", today) == date(2027, 1, 1)
+    for blank in ("", "  "):
+        with pytest.raises(InputError, match=r"^field 'asOf': asOf must be a date \(YYYY-MM-DD\), not ''$"):
+            periods.as_of(blank, "asOf", today)
+    with pytest.raises(InputError, match=r"^field 'asOf': asOf must be a date \(YYYY-MM-DD\), not '2027-1'$"):
+        periods.as_of("2027-1", "asOf", today)

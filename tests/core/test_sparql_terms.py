@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from rdflib.plugins.sparql import prepareQuery
 from api.core import sparql_terms
 from api.core.decisions import vocabulary
 from api.core.decisions.records import record_iri
+from api.core.periods import holds
 from api.core.sparql_terms import integer, iri, literal, term, triples_block, values, variable
 from api.core.store import SelectResult, open_store
 from api.errors import InputError, Location
@@ -182,6 +184,79 @@ def test_the_compliance_status_parameter_is_the_decision_statuses_and_all():
     assert {p.value for p in StatusParam} == {*vocabulary.words(vocabulary.VOCAB + "decision-status/"), "all"}
 
 
+# The window and "not ended before": stored dates at every precision the sources use, read by
+# the store through the builder's patterns, against the rule in Python (periods.holds).
+STORED_DATES = [
+    ("2026", "gYear"),
+    ("2026-12", "gYearMonth"),
+    ("2026-12-30", "date"),
+    ("2026-12-31", "date"),
+    ("2027", "gYear"),
+    ("2027-01", "gYearMonth"),
+    ("2027-01-01", "date"),
+    ("2027-01-02", "date"),
+]
+WINDOWS = [
+    (date(2026, 12, 31), date(2027, 1, 1)),
+    (date(2026, 6, 1), date(2027, 1, 31)),
+    (date(2027, 1, 1),) * 2,
+]
+END_DATE = rdflib.URIRef("https://w3id.org/rsikg/ontology#endDate")
+
+
+def _dated_store():
+    """A thing per stored date, ending on it (``<urn:x:2026> rsi:endDate "2026"^^xsd:gYear``),
+    and ``<urn:open>`` with no end."""
+    rows = [
+        (rdflib.URIRef(f"urn:x:{t}"), END_DATE, rdflib.Literal(t, datatype=rdflib.XSD[k]))
+        for t, k in STORED_DATES
+    ]
+    rows.append((rdflib.URIRef("urn:open"), rdflib.RDF.type, rdflib.OWL.Thing))
+    store = open_store(None)
+    store.update(f"INSERT DATA {{ GRAPH <urn:g> {{\n{triples_block(rows)}\n}} }}")
+    return store
+
+
+def _dates_where(store, condition: str, window: tuple[date, date] | None = None) -> set[str]:
+    bound = values(["from", "to"], [tuple(rdflib.Literal(d) for d in window)]) if window else ""
+    query = f"SELECT ?d WHERE {{ {bound} ?x {iri(END_DATE)} ?d FILTER({condition}) }}"
+    return {str(row[0]) for row in store.select(query).rows}
+
+
+@pytest.mark.parametrize("window", WINDOWS, ids=str)
+def test_the_window_patterns_find_what_begins_and_ends_after_the_first_day_up_to_the_last(window):
+    first, last = window
+    store = _dated_store()
+    begins = {t for t, _ in STORED_DATES if not holds(t, None, first) and holds(t, None, last)}
+    ends = {t for t, _ in STORED_DATES if holds(None, t, first) and not holds(None, t, last)}
+    assert _dates_where(store, sparql_terms.begins_within("d", first, last)) == begins
+    assert _dates_where(store, sparql_terms.ends_within("d", first, last)) == ends
+    # the same days bound in the query (a VALUES row, as the changes briefing has them)
+    row = rdflib.Variable("from"), rdflib.Variable("to")
+    assert _dates_where(store, sparql_terms.begins_within("d", *row), window) == begins
+    assert _dates_where(store, sparql_terms.ends_within("d", *row), window) == ends
+
+
+def test_the_reform_day_window_at_each_precision():
+    store = _dated_store()
+    window = date(2026, 12, 31), date(2027, 1, 1)
+    assert _dates_where(store, sparql_terms.begins_within("d", *window)) == {"2027", "2027-01", "2027-01-01"}
+    assert _dates_where(store, sparql_terms.ends_within("d", *window)) == {"2026", "2026-12", "2026-12-31"}
+
+
+@pytest.mark.parametrize("day", [date(2026, 12, 31), date(2027, 1, 1)], ids=str)
+def test_not_ended_before_keeps_what_has_no_end_or_an_end_not_before_the_day(day):
+    store = _dated_store()
+    pattern = sparql_terms.not_ended_before("x", rdflib.Variable("day"))
+    query = (
+        "PREFIX rsi: <https://w3id.org/rsikg/ontology#> SELECT ?x WHERE { "
+        f"{values('day', [rdflib.Literal(day)])} GRAPH <urn:g> {{ ?x ?p ?o }} {pattern} }}"
+    )
+    kept = {str(row[0]) for row in store.select(query).rows}
+    assert kept == {f"urn:x:{t}" for t, _ in STORED_DATES if holds(None, t, day)} | {"urn:open"}
+    assert ("urn:x:2026" in kept) is (day.year == 2026)  # a year's end holds to its last day
+
+
 # --------------------------------------------------------------------------------------------
 # No term formatted into query text by hand
 # --------------------------------------------------------------------------------------------
@@ -192,6 +267,7 @@ BUILDERS = {
     "literal",
     "term",
     "values",
+    "one_of",
     "integer",
     "variable",
     "blank",
@@ -200,6 +276,16 @@ BUILDERS = {
     "holds_on",
     "held_set_wise",
     "dated_by",
+    "not_ended_before",
+    "begins_within",
+    "ends_within",
+    "using",
+    "delete_where_written_out",
+    "group",
+    "in_any_graph",
+    "found_in_any_graph",
+    "graph_named",
+    "default_graph_moved",
 }
 """The functions that return SPARQL text (``is_iri`` and ``checked_iri`` return a bare value)."""
 
@@ -222,6 +308,7 @@ ALLOWED_HELPERS: dict[tuple[str, str], str] = {}  # none today (oxigraph.py's _g
 
 EXEMPT_FUNCTIONS = {
     ("api/core/namespaces.py", "compact"): "display text for people (CLI tables, reports), never a query",
+    ("api/core/namespaces.py", "angled"): "an IRI as messages name it, for people, never a query",
     ("api/core/store/results.py", "_tsv_term"): "writes SPARQL TSV results, an answer, never a query",
 }
 EXEMPT_FILES = {"api/core/sparql_terms.py": "the builder itself: the one place terms are written"}

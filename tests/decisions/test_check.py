@@ -12,7 +12,7 @@ import rdflib
 
 from api.core.decisions import dry_run
 from api.core.decisions.records import RecordError, read_files, read_record
-from api.core.loading import load_project, shapes_files
+from api.core.loading import INFERRED_GRAPH, SHAPES_GRAPH_PREFIX, data_graphs, load_project, shapes_files
 from api.core.store import OxigraphStore, open_store
 from api.core.validation import read_shapes
 from api.errors import InputError
@@ -137,6 +137,35 @@ def test_impact_follows_dependencies_transitively(store, shapes):
     assert reached == {"b": (1, ["b", "a"]), "c": (2, ["c", "b", "a"]), "x": (3, ["x", "c", "b", "a"])}
     assert [str(r).rsplit("/", 1)[-1] for r in found.impact.reach.regions] == ["r1"]
     assert found.impact.comply_or_explain[0]["statement"] is None
+
+
+def test_the_extract_keeps_to_the_data_graphs(store):
+    """The extract's query walks all graphs, so the inferred graph and a shapes graph lead it
+    further, but of what it reaches it keeps only the data graphs' triples."""
+    store.update(
+        f"""PREFIX rsi: <{RSI}>
+        PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+        PREFIX sys: <https://w3id.org/rsikg/id/system/>
+        PREFIX region: <https://w3id.org/rsikg/id/region/>
+        INSERT DATA {{
+            GRAPH <urn:test> {{ sys:a a rsi:System . region:r1 a rsi:Region . }}
+            GRAPH <{INFERRED_GRAPH}> {{
+                sys:a a rsi:Region ; rsi:dependsOn sys:b . sys:b a rsi:System . region:r2 a rsi:Region .
+            }}
+            GRAPH <{SHAPES_GRAPH_PREFIX}test.ttl> {{ sys:a rsi:endDate "2020-01-01"^^xsd:date }}
+        }}"""
+    )
+    text = (
+        "---\nid: t\nstatus: proposed\ndate: 2025-01-01\ndecided-by: rita\nkind: architecture\n"
+        "affects: [a]\napplies-to: [r1]\n---\n# T\n"
+        "## Context\nk\n## Decision Outcome\nb\n## Consequences\nc\n"
+    )
+    candidate = read_record(text.encode(), "text/markdown", "t.md")
+    graphs = list(data_graphs(store))
+    assert graphs == ["urn:test"]
+    found = dry_run.extract(store, candidate, dry_run.concern_set(candidate), graphs)
+    compact = {tuple(str(t).rsplit("/", 1)[-1].rsplit("#", 1)[-1] for t in triple) for triple in found}
+    assert compact == {("a", "type", "System"), ("r1", "type", "Region")}
 
 
 GOOD = (

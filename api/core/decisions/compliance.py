@@ -11,6 +11,7 @@ from typing import cast
 
 from rdflib.term import Node, URIRef
 
+from api.core import mergers
 from api.core import sparql_terms as sparql
 from api.core.decisions import vocabulary
 from api.core.decisions.catalogue import optional_text as _text
@@ -86,23 +87,23 @@ def _matrix_regions(store: GraphStore, as_of: date | None) -> list[tuple[str, st
 def _originals(store: GraphStore, regions: list[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
     """For each region that results from a merger of regions (an org:ChangeEvent with that one
     result), the original regions with their Danish names."""
-    if not regions:
+    shown = {iri for iri, _label in regions}
+    merged = {o: s for o, s in mergers.successors(store).items() if s in shown}
+    if not merged:
         return {}
     rows = _rows(
         store,
-        f"""SELECT ?successor ?original (SAMPLE(?l) AS ?label) WHERE {{
-            {sparql.values("successor", [URIRef(iri) for iri, _l in regions])}
-            ?event org:resultingOrganization ?successor ; org:originalOrganization ?original .
+        f"""SELECT ?original (SAMPLE(?l) AS ?label) WHERE {{
+            {sparql.values("original", [URIRef(iri) for iri in sorted(merged)])}
             ?original a rsi:Region .
-            FILTER (?original != ?successor)
-            FILTER NOT EXISTS {{ ?event org:resultingOrganization ?other FILTER (?other != ?successor) }}
             OPTIONAL {{ ?original skos:prefLabel ?l FILTER (LANG(?l) = "da") }}
-        }} GROUP BY ?successor ?original ORDER BY ?successor ?original""",
+        }} GROUP BY ?original""",
     )
+    labels = {str(r["original"]): str(r.get("label", r["original"])) for r in rows}
     found: dict[str, list[tuple[str, str]]] = {}
-    for r in rows:
-        label = str(r.get("label", r["original"]))
-        found.setdefault(str(r["successor"]), []).append((str(r["original"]), label))
+    for original, successor in sorted(merged.items(), key=lambda pair: (pair[1], pair[0])):
+        if original in labels:  # a region: the matrix is of regions
+            found.setdefault(successor, []).append((original, labels[original]))
     return found
 
 

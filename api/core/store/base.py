@@ -63,6 +63,13 @@ class GraphStore(Protocol):
     revision: int
     """Moves on after every write through this object: caches built from the graph compare it."""
 
+    @property
+    def identity(self) -> object:
+        """A token made when this store object is opened, shared with no other: a cache keyed
+        by it and :attr:`revision` never serves a later store (``id()`` of a store that is gone
+        can be a new one's)."""
+        ...
+
     def load(self, sources: Sequence[Source], progress: ProgressCallback | None = None) -> int:
         """Replace each source's graph with the source's triples; all or nothing per source,
         and nothing at all if any source is malformed. Returns the number of quads written."""

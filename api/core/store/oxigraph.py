@@ -69,6 +69,7 @@ class OxigraphStore:
     def __init__(self, path: Path | None = None) -> None:
         self.path = path
         self.revision = 0  # moves on after every write (see _writes)
+        self.identity = object()  # this object's own, never equal to another's (GraphStore.identity)
         self._write_lock = threading.Lock()  # one journal entry at a time
         try:
             self._store = ox.Store(str(path)) if path is not None else ox.Store()
