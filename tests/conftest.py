@@ -17,6 +17,9 @@ from api.core.store import OxigraphStore, open_store
 from api.settings import MEMORY, Settings
 from tests.listener import Listener
 
+# The W3C suites' pass counts, printed by the xdist controller, which loads no conftest below this one.
+pytest_plugins = ["tests.w3c.summary"]
+
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures"
 TODAY = "2026-06-01"

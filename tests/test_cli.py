@@ -149,3 +149,11 @@ def test_store_in_use_is_a_clear_error(rsikg):
     assert result.returncode == 2
     assert "in use by another process" in result.stderr
     del holder
+
+
+def test_validate_without_shapes_is_an_error_not_a_report_that_conforms(rsikg, tmp_path):
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    result = rsikg("validate", env_extra={"RSIKG_PROJECT_DIR": str(empty)})
+    assert result.returncode == 2, result.stdout
+    assert f"found no shapes (*.shapes.ttl) under {empty / 'shapes'}" in result.stderr

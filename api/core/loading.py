@@ -9,6 +9,7 @@ Files outside the project are named by their ``file:`` URI.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -22,6 +23,12 @@ from api.settings import Settings
 GRAPH_BASE = "https://w3id.org/rsikg/graph/"
 INFERRED_GRAPH = GRAPH_BASE + "inferred"
 SHAPES_GRAPH_PREFIX = GRAPH_BASE + "shapes/"
+DEFAULT_DATA_GRAPH = GRAPH_BASE + "default"
+"""The named graph that holds what is written to the default graph (an update's triples outside
+GRAPH, a Graph Store write to ``?default``): the store's own default graph stays empty, so that
+the default graph an update acts on is the union a query reads (api/core/sparql_dataset.py)."""
+
+log = logging.getLogger("rsikg.loading")
 
 
 def graph_iri_for(path: Path, project_dir: Path) -> str:
@@ -46,10 +53,11 @@ def source_for(path: Path, project_dir: Path) -> Source:
     )
 
 
-def project_files(settings: Settings, *, examples: bool = False) -> list[Path]:
+def project_files(settings: Settings, *, examples: bool = False, empty_ok: bool = False) -> list[Path]:
     """The project's own RDF: ontology, vocabularies, shapes and the sourced graph data.
 
-    The illustrative records in graph_data/examples/ come only when asked for.
+    The illustrative records in graph_data/examples/ come only when asked for. No file at all is
+    an InputError (most likely the wrong RSIKG_PROJECT_DIR) unless ``empty_ok``.
     """
     files = [
         *sorted(settings.ontology_dir.glob("*.ttl")),
@@ -59,7 +67,7 @@ def project_files(settings: Settings, *, examples: bool = False) -> list[Path]:
     ]
     if examples:
         files += sorted((settings.data_dir / "examples").rglob("*.ttl"))
-    if not files:
+    if not files and not empty_ok:
         raise InputError(
             f"found no .ttl files under {settings.project_dir}; set RSIKG_PROJECT_DIR to the "
             "folder that holds ontology/, shapes/ and graph_data/"
@@ -92,11 +100,19 @@ def load_project(
     *,
     examples: bool = False,
     progress: ProgressCallback | None = None,
+    empty_ok: bool = False,
 ) -> int:
     """Load the project's own files (see :func:`project_files`), then write what rsikg derives
     from them (:mod:`api.core.derive`) into its own graph, replacing an earlier derivation.
-    Returns the number of quads written, derived ones included."""
-    written = load_files(store, project_files(settings, examples=examples), settings, progress)
+    Returns the number of quads written, derived ones included. With ``empty_ok`` a project
+    without files loads nothing: a plain store, without shapes (a Graph Store's own data)."""
+    files = project_files(settings, examples=examples, empty_ok=empty_ok)
+    if not files:
+        log.warning(
+            "no .ttl files under %s: starting with an empty store and no shapes", settings.project_dir
+        )
+        return 0
+    written = load_files(store, files, settings, progress)
     return written + derive.write_derived(store, data_graphs(store))
 
 

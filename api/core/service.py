@@ -25,7 +25,15 @@ import rdflib
 from rdflib.term import Node, URIRef
 
 from api.core import changes as change_briefing
-from api.core import dependencies, graph_formats, periods, reasoning, sparql_guard, sparql_plan
+from api.core import (
+    dependencies,
+    graph_formats,
+    periods,
+    reasoning,
+    sparql_dataset,
+    sparql_guard,
+    sparql_plan,
+)
 from api.core.decisions import adoption, catalogue, compliance, records
 from api.core.decisions import dry_run as checking
 from api.core.decisions.dry_run import Check
@@ -45,6 +53,7 @@ from api.core.dependencies import (
 )
 from api.core.graph_formats import FORMATS as GRAPH_FORMATS
 from api.core.loading import (
+    DEFAULT_DATA_GRAPH,
     GRAPH_BASE,
     INFERRED_GRAPH,
     data_extract,
@@ -63,7 +72,7 @@ from api.core.named_queries import (
     parse_assignments,
 )
 from api.core.named_queries import bind as bind_named
-from api.core.namespaces import compact, display
+from api.core.namespaces import angled, compact, display
 from api.core.sparql_terms import checked_iri
 from api.core.stats import Stats, store_stats
 from api.core.store import (
@@ -93,6 +102,7 @@ log = logging.getLogger("rsikg.service")
 
 ViolationKey = tuple[Node | None, Node | None, Node | None, Node | None]
 T = TypeVar("T")
+_BODY = "request body"  # where a write's text is, in error messages
 
 
 def _key(result: ValidationResult) -> ViolationKey:
@@ -107,6 +117,16 @@ class WriteOutcome:
     removed: int
     added: int
     created: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    """One RDF document of a Graph Store write. ``name`` is where its errors are ("request
+    body", or a part of a multipart body); ``format`` a name of :mod:`api.core.formats`."""
+
+    name: str
+    data: bytes
+    format: str
 
 
 def _log_commit(removed: list[str], added: list[str], dropped: set[str], created: set[str]) -> None:
@@ -203,7 +223,7 @@ class GraphService:
     async def start(self) -> None:
         """Load the project's graph into an empty store, then start the query workers."""
         if len(self.store) == 0:
-            load_project(self.store, self.settings)
+            load_project(self.store, self.settings, empty_ok=True)  # no files: a plain store
             self.known_graphs = frozenset(self.store.named_graphs())
             self.triples = len(self.store)
         await self.engine.start()
@@ -261,10 +281,8 @@ class GraphService:
                 Location("query"),
             )
         allowed = self.settings.allowed_iris
-        sparql_guard.check(features, known_graphs=self.known_graphs, allowed=allowed)
-        sparql_guard.check_dataset(
-            default_graphs, named_graphs, known_graphs=self.known_graphs, allowed=allowed
-        )
+        sparql_guard.check(features, allowed=allowed)
+        sparql_guard.check_dataset({"default-graph-uri": default_graphs, "named-graph-uri": named_graphs})
         return features
 
     async def query(
@@ -287,6 +305,7 @@ class GraphService:
             bindings=bindings or {},
             plan=sparql_plan.row_cap_plan(features, self.settings.max_rows),
             own_dataset=features.has_dataset_clause,
+            base_iri=self.base_iri,
         )
         return await self.engine.run(request)
 
@@ -319,17 +338,31 @@ class GraphService:
 
     # -- writes: each commits, then publishes, so no write can leave queries on the old state ---
 
-    async def update(self, sparql: str) -> WriteOutcome:
-        """Run a SPARQL Update, checked against the shapes, and publish it."""
-        return await self._published_after(self._update, sparql)
+    @property
+    def base_iri(self) -> str:
+        """What relative IRIs in a request resolve against: the endpoint's URL, from settings
+        (never the Host header, which the client chooses)."""
+        return f"{self.settings.base_url}/sparql"
+
+    async def update(
+        self, sparql: str, using: Sequence[str] = (), using_named: Sequence[str] = ()
+    ) -> WriteOutcome:
+        """Run a SPARQL Update, checked against the shapes, and publish it. ``using`` and
+        ``using_named``: the protocol's using-graph-uri and using-named-graph-uri."""
+        return await self._published_after(self._update, sparql, using, using_named)
 
     async def put_graph(self, graph: str, data: bytes, fmt: str) -> WriteOutcome:
         """Replace ``graph`` with the RDF document ``data`` in ``fmt``, and publish it."""
-        return await self._published_after(self._graph_write, "replace", graph, data, fmt)
+        return await self._published_after(self._graph_write, "replace", graph, [Document(_BODY, data, fmt)])
 
     async def post_graph(self, graph: str, data: bytes, fmt: str) -> WriteOutcome:
         """Add the RDF document ``data`` in ``fmt`` to ``graph``, and publish it."""
-        return await self._published_after(self._graph_write, "add", graph, data, fmt)
+        return await self.post_documents(graph, [Document(_BODY, data, fmt)])
+
+    async def post_documents(self, graph: str, documents: Sequence[Document]) -> WriteOutcome:
+        """Add every document (the parts of a multipart body) to ``graph`` in one write: all
+        of them or, if any fails to parse or the result to validate, none; and publish it."""
+        return await self._published_after(self._graph_write, "add", graph, documents)
 
     async def delete_graph(self, graph: str) -> WriteOutcome:
         """Drop ``graph``, and publish it."""
@@ -343,18 +376,46 @@ class GraphService:
         self._published()
         return outcome
 
-    def _update(self, sparql: str) -> WriteOutcome:
+    def _update(self, sparql: str, using: Sequence[str], using_named: Sequence[str]) -> WriteOutcome:
         features = sparql_guard.inspect(sparql)
-        sparql_guard.check(features, known_graphs=self.known_graphs, allowed=self.settings.allowed_iris)
-        return self._write(self._in_worker({"operation": "update"}, sparql.encode(), "update"))
+        sparql_guard.check(features, allowed=self.settings.allowed_iris)
+        sparql_guard.check_dataset({"using-graph-uri": using, "using-named-graph-uri": using_named})
+        # an update without a dataset of its own acts on the union a query reads: refused here,
+        # before any copy, if it cannot be written so (api/core/sparql_dataset.py)
+        graphs = self.known_graphs
+        text = sparql_dataset.rewritten(sparql, using, using_named, graphs)
+        job = {"operation": "update", "base_iri": self.base_iri, "original": sparql}
 
-    def _graph_write(self, operation: str, graph: str, data: bytes, fmt: str) -> WriteOutcome:
+        def apply(path: Path) -> None:
+            # under the write lock: a graph a write committed since is in the union too
+            now = frozenset(self._disk.named_graphs())
+            final = text if now == graphs else sparql_dataset.rewritten(sparql, using, using_named, now)
+            self._in_worker(job, final.encode(), "update")(path)
+
+        return self._write(apply)
+
+    def _graph_write(self, operation: str, graph: str, documents: Sequence[Document]) -> WriteOutcome:
         created = not self.has_graph(graph)
-        job = {"operation": operation, "name": "request body", "graph": graph, "format": rdf_format(fmt).name}
-        outcome = self._write(self._in_worker(job, data, f"{fmt} document"))
+        graph = DEFAULT_DATA_GRAPH if graph == DEFAULT_GRAPH else graph  # the store's own stays empty
+        writes = [
+            self._in_worker(
+                {"operation": operation, "name": d.name, "graph": graph, "format": rdf_format(d.format).name},
+                d.data,
+                f"{d.format} document",
+            )
+            for d in documents
+        ]
+
+        def apply(path: Path) -> None:
+            for write in writes:  # one after the other on the same scratch copy: one commit
+                write(path)
+
+        outcome = self._write(apply)
         return WriteOutcome(outcome.removed, outcome.added, created)
 
     def _delete_graph(self, graph: str) -> WriteOutcome:
+        graph = DEFAULT_DATA_GRAPH if graph == DEFAULT_GRAPH else graph  # where ?default's triples are
+
         def drop(path: Path) -> None:
             OxigraphStore(path).remove_graph(graph)  # no client text to parse: done here
 
@@ -364,7 +425,7 @@ class GraphService:
         """A write of client text, applied to the scratch store by an isolated worker."""
 
         def apply(path: Path) -> None:
-            where = Location("request body")
+            where = Location(str(job.get("name", _BODY)))
             sandbox.run(
                 {"job": "write", "scratch": str(path), **job},
                 data,
@@ -516,7 +577,13 @@ class GraphService:
         return added
 
     def validate(self, extra: Sequence[Path] = ()) -> ValidationReport:
-        """The whole graph (and ``extra`` files, merged, not written) against the shapes."""
+        """The whole graph (and ``extra`` files, merged, not written) against the shapes; an
+        InputError when the project has none (a report of "conforms" would say nothing)."""
+        if not shapes_files(self.settings):
+            raise InputError(
+                f"found no shapes (*.shapes.ttl) under {self.settings.shapes_dir}; set "
+                "RSIKG_PROJECT_DIR to the folder that holds ontology/, shapes/ and graph_data/"
+            )
         return validate_store(self.store, self.settings, extra)
 
     def reason(self) -> reasoning.ReasoningReport:
@@ -617,8 +684,18 @@ class GraphService:
             disk.checkpoint(Path(tmp) / "scratch")
             operation(Path(tmp) / "scratch")  # the worker closes the scratch store before this goes on
             scratch = OxigraphStore(Path(tmp) / "scratch")
-            after = self._violations(scratch)
-            new = [r for r in after.results if r.severity == "Violation" and _key(r) not in self._baseline]
+            try:
+                after = self._violations(scratch)
+                new = [
+                    r for r in after.results if r.severity == "Violation" and _key(r) not in self._baseline
+                ]
+                now, graphs_now = (
+                    (set(), set()) if new else (set(scratch.quads_nquads()), set(scratch.named_graphs()))
+                )
+            finally:
+                # released before its directory goes, on a refusal or an error too: a store left
+                # open keeps its files, and the directory's removal failed with a 500
+                del scratch
             if new:
                 log.info(
                     "write refused: %d new violation(s) of the shapes",
@@ -626,10 +703,8 @@ class GraphService:
                     extra={"event": "write.refused", "violations": len(new)},
                 )
                 raise ShapeViolationError(ValidationReport(new, after.graph), len(new))
-            before, now = set(disk.quads_nquads()), set(scratch.quads_nquads())
+            before, graphs_before = set(disk.quads_nquads()), set(disk.named_graphs())
             removed, added = sorted(before - now), sorted(now - before)
-            graphs_before, graphs_now = set(disk.named_graphs()), set(scratch.named_graphs())
-            del scratch  # releases the scratch store before its directory goes
             # all of it or none: graphs dropped (not merely emptied), created (perhaps empty)
             disk.apply_diff(
                 removed, added, dropped=graphs_before - graphs_now, created=graphs_now - graphs_before
@@ -656,6 +731,7 @@ __all__ = [
     "Check",
     "DecisionStatus",
     "DependencyGraph",
+    "Document",
     "GraphService",
     "NamedQuery",
     "NoPathError",
@@ -663,6 +739,7 @@ __all__ = [
     "SelectResult",
     "ValidationReport",
     "WriteOutcome",
+    "angled",
     "compact",
     "display",
     "local_id",

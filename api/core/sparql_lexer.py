@@ -99,3 +99,17 @@ def walk(found: list[Token]) -> Iterator[tuple[int, str, str]]:
         word = value.upper() if kind == "word" else ""
         yield i, value, word
         i += 3 if word == "PREFIX" and i + 2 < end and found[i + 1][0] == "pname" else 1
+
+
+Span = tuple[str, str, int, int]
+"""A token's kind, its text, and where it starts and ends in the request."""
+
+
+def spans(text: str) -> list[Span]:
+    """The request's tokens with their offsets, without white space and comments (not split
+    as :func:`tokens` splits fused keywords: for rewriting a request where it stands)."""
+    return [
+        (m.lastgroup or "other", m.group(), m.start(), m.end())
+        for m in _TOKEN.finditer(text)
+        if m.lastgroup not in ("ws", "comment")
+    ]

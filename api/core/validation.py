@@ -332,7 +332,7 @@ def validation_data(store: GraphStore, settings: Settings, extra: Sequence[Path]
         if not graphs:
             background = [
                 p
-                for p in project_files(settings)
+                for p in project_files(settings, empty_ok=True)  # an empty project: no background
                 if p.parent in (settings.ontology_dir, settings.ontology_dir / "vocab")
             ]
         load_files(scratch, [*background, *extra], settings)

@@ -6,8 +6,9 @@ hot path parses the request itself and does no more than the protocol needs.
 
 Queries: GET ?query=, POST form (query=), POST application/sparql-query; default-graph-uri and
 named-graph-uri; the answer's format by the Accept header with q-values. Updates: POST
-application/sparql-update or form (update=), with the bearer token. GET without a query: the
-service description. CORS headers on every answer.
+application/sparql-update or form (update=), with the bearer token; using-graph-uri and
+using-named-graph-uri. A graph the store does not hold is an empty graph; relative IRIs resolve
+against the endpoint's URL. GET without a query: the service description. CORS headers on every answer.
 """
 
 from __future__ import annotations
@@ -101,13 +102,13 @@ class SparqlEndpoint:
                 if "query" in form:
                     await self._query(_one(form, "query"), form, headers, send, receive)
                 elif "update" in form:
-                    await self._update(_one(form, "update"), headers, send)
+                    await self._update(_one(form, "update"), form, headers, send)
                 else:
                     raise HttpError(400, "the form has neither a query= nor an update= field")
             elif media_type == "application/sparql-query":
                 await self._query(_utf8(body), url_params, headers, send, receive)
             elif media_type == "application/sparql-update":
-                await self._update(_utf8(body), headers, send)
+                await self._update(_utf8(body), url_params, headers, send)
             else:
                 raise HttpError(
                     415,
@@ -168,9 +169,12 @@ class SparqlEndpoint:
             response_headers += [(b"x-rsikg-truncated", b"true"), (b"x-rsikg-row-limit", limit)]
         await _send(send, 200, answer.body, response_headers)
 
-    async def _update(self, update: str, headers: dict[str, str], send: Send) -> None:
+    async def _update(
+        self, update: str, params: dict[str, list[str]], headers: dict[str, str], send: Send
+    ) -> None:
         require_token(headers.get("authorization"), self.state.token)
-        await self.state.graph.update(update)  # committed and published
+        using, using_named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
+        await self.state.graph.update(update, using, using_named)  # committed and published
         await _send(send, 204, b"", CORS)
 
     async def _describe(self, headers: dict[str, str], send: Send) -> None:

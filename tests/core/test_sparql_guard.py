@@ -42,13 +42,20 @@ def test_load_from_and_forms():
 def test_check_refuses_by_name_unless_allowed():
     features = inspect(f"SELECT * FROM <{URL}> WHERE {{ SERVICE <{URL}> {{}} }}")
     with pytest.raises(QueryRefusedError, match="SERVICE"):
-        check(features, known_graphs=set())
-    check(features, known_graphs=set(), allowed={URL})  # the operator's allow-list
-    with pytest.raises(QueryRefusedError, match="FROM"):
-        check(inspect(f"SELECT * FROM <{URL}> WHERE {{}}"), known_graphs={"urn:other"})
-    check(inspect("SELECT * FROM <urn:g> WHERE {}"), known_graphs={"urn:g"})
-    with pytest.raises(QueryRefusedError, match="named-graph-uri"):
-        check_dataset([], [URL], known_graphs={"urn:g"})
+        check(features)
+    check(features, allowed={URL})  # the operator's allow-list
+
+
+def test_a_graph_the_store_lacks_is_an_empty_graph_not_a_refusal():
+    # FROM and the protocol's parameters name graphs of the store, which Oxigraph never fetches
+    check(inspect(f"SELECT * FROM <{URL}> FROM NAMED <{URL}> WHERE {{}}"))
+    check_dataset({"default-graph-uri": [URL], "named-graph-uri": ["urn:g"]})
+
+
+def test_a_dataset_parameter_that_is_not_an_iri_is_refused_naming_it():
+    with pytest.raises(InputError, match="not an absolute IRI") as refused:
+        check_dataset({"default-graph-uri": ["urn:g"], "using-named-graph-uri": ["people"]})
+    assert refused.value.location.field == "using-named-graph-uri"
 
 
 @pytest.mark.parametrize(
@@ -95,6 +102,6 @@ def test_nesting_beyond_the_limit_is_refused_before_a_parser_sees_it(depth, refu
     assert inspect(query).depth == depth
     if refused:
         with pytest.raises(InputError, match="limit is 256"):
-            check(inspect(query), known_graphs=())
+            check(inspect(query))
     else:
-        check(inspect(query), known_graphs=())
+        check(inspect(query))

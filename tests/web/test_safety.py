@@ -17,8 +17,6 @@ REFUSED_QUERIES = [
     ("SERVICE SILENT", "select * where {{ service silent <{url}> {{ ?s ?p ?o }} }}"),
     ("SERVICE prefixed", "PREFIX ex: <{base}> SELECT * WHERE {{ SERVICE ex:sparql {{ ?s ?p ?o }} }}"),
     ("SERVICE variable", "SELECT * WHERE {{ BIND(<{url}> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}"),
-    ("FROM", "SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}"),
-    ("FROM NAMED", "SELECT * FROM NAMED <{url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"),
 ]
 
 
@@ -34,11 +32,24 @@ def test_queries_that_reach_out_are_refused_and_nothing_connects(server, listene
     assert listener.connections == 0
 
 
-def test_protocol_graph_iris_not_in_the_store_are_refused(server, listener):
-    for parameter in ("default-graph-uri", "named-graph-uri"):
-        response = httpx.get(server.sparql, params={"query": "ASK {}", parameter: listener.url})
-        assert response.status_code == 400
-        assert listener.url in response.json()["detail"]
+def test_graphs_not_in_the_store_are_empty_graphs_and_never_fetched(server, listener):
+    """FROM, FROM NAMED and the protocol's dataset parameters name graphs of the store: one it
+    does not hold is empty (SPARQL 1.1 Protocol; the W3C suite's query_get), never fetched."""
+    asked = [
+        ({"query": f"SELECT * FROM <{listener.url}> WHERE {{ ?s ?p ?o }}"}, 0),
+        ({"query": f"SELECT * FROM NAMED <{listener.url}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"}, 0),
+        ({"query": "SELECT * WHERE { ?s ?p ?o }", "default-graph-uri": listener.url}, 0),
+        ({"query": "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", "named-graph-uri": listener.url}, 0),
+        ({"query": "SELECT * WHERE { ?s ?p ?o }", "named-graph-uri": listener.url}, 0),  # no default
+        ({"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1"}, 1),  # the union, for contrast
+    ]
+    for params, rows in asked:
+        response = httpx.get(
+            server.sparql, params=params, headers={"Accept": "application/sparql-results+json"}
+        )
+        assert response.status_code == 200, response.text
+        assert len(response.json()["results"]["bindings"]) == rows, params
+    time.sleep(0.3)
     assert listener.connections == 0
 
 

@@ -162,3 +162,26 @@ def test_an_update_with_a_syntax_error_is_400(server):
     response = update(server, "INSERT DATA { <a:b> <c:d> }")
     assert response.status_code == 400
     assert response.json()["location"]["line"] == 1
+    # the update runs rewritten (api/core/sparql_dataset.py); the error is where the client wrote it
+    response = update(server, "PREFIX x: <urn:x:>\nINSERT DATA { <a:b> <c:d> }")
+    assert response.status_code == 400
+    assert (response.json()["location"]["line"], response.json()["location"]["column"]) == (2, 27)
+
+
+def test_an_update_acts_on_the_default_graph_a_query_shows(server):
+    """A fact a project file states, deleted with no GRAPH in the update, is gone from what a
+    query shows; one inserted with no GRAPH is shown, kept in the default graph's named graph."""
+    fact = f'<{ID}org/cimt> <{SKOS}altLabel> "Center for It, Medico og Telefoni"@da'  # an extra name
+
+    def ask(pattern: str) -> bool:
+        response = httpx.get(server.sparql, params={"query": f"ASK {{ {pattern} }}"})
+        assert response.status_code == 200
+        return bool(response.json()["boolean"])
+
+    file_graph = "<https://w3id.org/rsikg/graph/graph_data/organisations.ttl>"
+    assert ask(fact) and ask(f"GRAPH {file_graph} {{ {fact} }}")
+    assert update(server, f"DELETE WHERE {{ {fact} }}").status_code == 204
+    assert not ask(fact)
+    assert update(server, f"INSERT DATA {{ {fact} }}").status_code == 204
+    assert ask(fact) and ask(f"GRAPH <https://w3id.org/rsikg/graph/default> {{ {fact} }}")
+    assert not ask(f"GRAPH {file_graph} {{ {fact} }}")

@@ -54,6 +54,7 @@ class QueryRequest:
     bindings: dict[str, Node] = field(default_factory=dict)
     plan: str | None = None  # how the row cap can be left to Oxigraph (sparql_plan.row_cap_plan)
     own_dataset: bool = False  # the query names its dataset (FROM, FROM NAMED)
+    base_iri: str | None = None  # relative IRIs resolve against it (the endpoint's URL)
 
 
 @dataclass(frozen=True)
@@ -309,6 +310,7 @@ class QueryEngine:
             "max_rows": self.max_rows,
             "plan": request.plan,
             "own_dataset": request.own_dataset,
+            "base_iri": request.base_iri,
             "checkpoint": checkpoint,
         }
 

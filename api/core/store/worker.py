@@ -135,8 +135,12 @@ def _dataset_options(request: dict[str, Any]) -> dict[str, Any]:
     import pyoxigraph as ox
 
     options: dict[str, Any] = {}
+    if request.get("base_iri"):
+        options["base_iri"] = request["base_iri"]
     if request.get("default_graphs") is not None:
         options["default_graph"] = [ox.NamedNode(g) for g in request["default_graphs"]]
+    elif request.get("named_graphs") is not None:  # named-graph-uri alone: an empty default graph
+        options["default_graph"] = []  # (SPARQL 1.1 Protocol 2.1.4, as FROM NAMED alone)
     elif not request.get("own_dataset"):  # FROM / FROM NAMED: the query's own dataset, not the union
         options["use_default_graph_as_union"] = True
     if request.get("named_graphs") is not None:
@@ -207,6 +211,26 @@ def _source(request: dict[str, Any], data: bytes) -> Any:
     )
 
 
+def _update(store: Any, text: str, request: dict[str, Any]) -> None:
+    """Run an update. ``text`` is the client's ``original`` rewritten (api/core/sparql_dataset.py),
+    so a syntax error in it is found at a line and column the client never wrote: then the
+    original is run on an empty store in memory for the error where the client wrote it."""
+    import pyoxigraph as ox
+
+    try:
+        store.update(text, base_iri=request.get("base_iri"))
+    except SyntaxError:
+        original = request.get("original")
+        if original is not None and original != text:
+            try:
+                ox.Store().update(original, base_iri=request.get("base_iri"))
+            except SyntaxError as own:
+                raise own from None
+            except Exception:  # noqa: S110 - read, then failed to run: the rewritten text's error stands
+                pass
+        raise
+
+
 def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
     """Apply one write to the scratch store at ``request['scratch']``, then close it.
 
@@ -220,7 +244,7 @@ def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
     try:
         operation = request["operation"]
         if operation == "update":
-            store.update(data.decode("utf-8"))
+            _update(store, data.decode("utf-8"), request)
         elif operation in ("replace", "add"):
             source = _source(request, data)
             quads = parse_quads(source)

@@ -1,33 +1,46 @@
-"""The SPARQL 1.1 Graph Store HTTP Protocol at /store?graph=IRI or /store?default.
+"""The SPARQL 1.1 Graph Store HTTP Protocol at /store.
 
-GET reads a graph (the default graph is the union, as queries see it). PUT replaces, POST adds
-to and DELETE drops a graph; they need the bearer token, and each is checked against the
-shapes before it is committed (422 with the report otherwise, and nothing changes).
+A graph is named indirectly, by ``/store?graph=IRI`` or ``/store?default``, or directly by its own
+URL under ``/store/`` (its IRI is the service's base URL, ``RSIKG_BASE_URL``, then the path as
+sent: ``/store/person/1.ttl`` is ``{base}/store/person/1.ttl``). GET and HEAD read a graph (the
+default graph is the union, as queries see it). PUT replaces, POST adds to and DELETE drops a
+graph; a POST to ``/store`` itself makes a new graph, ``{base}/store/{uuid}``, answered with 201
+and its IRI in Location. A POST may be multipart/form-data, each part an RDF document of its
+Content-Type, all merged in one write. Writes need the bearer token, and each is checked against
+the shapes before it is committed (422 with the report otherwise, and nothing changes).
 """
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 import anyio.to_thread
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from api.core.formats import RDF_FORMATS, media_type, readable
-from api.core.service import DEFAULT_GRAPH, GraphService
+from api.core.service import DEFAULT_GRAPH, Document, GraphService, angled
 from api.web.auth import require_token
 from api.web.conneg import GRAPH_OFFERS, choose
 from api.web.deps import ServiceDep, StateDep, read_body
 from api.web.errors import HttpError
+from api.web.multipart import is_multipart, read_parts
+from api.web.state import AppState
 
 router = APIRouter(tags=["graph store"])
 
 GraphParam = Annotated[str | None, Query(description="The graph's IRI.")]
 DefaultParam = Annotated[str | None, Query(description="Present (no value): the default graph.")]
+PathParam = Annotated[
+    str, Path(description="The graph this URL names itself: its IRI is the service's base URL and this path.")
+]
+AcceptHeader = Annotated[str | None, Header()]
+AuthorizationHeader = Annotated[str | None, Header()]
 _BODY_FORMATS = readable(name for name, info in RDF_FORMATS.items() if not info.dataset)
 """What a graph may be written in: the graph (not dataset) formats, by media type and alias."""
 
 
-def _target(graph: str | None, default: str | None) -> str:
+def _indirect(graph: str | None, default: str | None) -> str:
     if (graph is None) == (default is None):
         raise HttpError(400, "give exactly one of ?graph=<IRI> and ?default")
     if graph is None:
@@ -35,37 +48,63 @@ def _target(graph: str | None, default: str | None) -> str:
     return GraphService.graph_name(graph)
 
 
-def _body_format(content_type: str | None) -> str:
-    media_type = (content_type or "").split(";")[0].strip().lower()
-    if media_type not in _BODY_FORMATS:
+def _direct(request: Request, state: AppState) -> str:
+    """The graph named by the request's URL: the base URL from the settings, never the Host
+    header (which the client chooses), then the path as sent, its percent-escapes kept."""
+    if "graph" in request.query_params or "default" in request.query_params:
+        raise HttpError(400, "a graph named by its URL under /store/ takes neither ?graph nor ?default")
+    raw: bytes = request.scope.get("raw_path") or request.url.path.encode()
+    # not UTF-8: U+FFFD, which no IRI may hold, so graph_name refuses it
+    return GraphService.graph_name(state.settings.base_url + raw.decode("utf-8", errors="replace"))
+
+
+def _body_format(content_type: str | None, what: str = "the request body") -> str:
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media not in _BODY_FORMATS:
         raise HttpError(
             415,
-            f"cannot read a graph of type {media_type or '(none)'!r}; use one of "
-            f"{', '.join(sorted(_BODY_FORMATS))}",
+            f"cannot read {what} of type {media or '(none)'!r}; use one of "
+            f"{', '.join(sorted(_BODY_FORMATS))} (a POST: also multipart/form-data of these)",
         )
-    return _BODY_FORMATS[media_type]
+    return _BODY_FORMATS[media]
 
 
-@router.get(
-    "/store",
-    summary="Read a graph",
-    response_class=Response,  # RDF by Accept, not JSON (the OpenAPI document would say JSON)
-    responses={200: {"content": {media_type(fmt): {} for _, fmt in GRAPH_OFFERS}}},
-)
-async def get_graph(
+# -- reads --------------------------------------------------------------------------------------
+
+
+async def read_graph(
+    request: Request,
     service: ServiceDep,
     graph: GraphParam = None,
     default: DefaultParam = None,
-    accept: Annotated[str | None, Header()] = None,
+    accept: AcceptHeader = None,
 ) -> Response:
-    target = _target(graph, default)
+    return await _read(request, service, _indirect(graph, default), accept)
+
+
+async def read_direct(
+    request: Request, state: StateDep, service: ServiceDep, path: PathParam, accept: AcceptHeader = None
+) -> Response:
+    return await _read(request, service, _direct(request, state), accept)
+
+
+async def _read(request: Request, service: GraphService, target: str, accept: str | None) -> Response:
     fmt = choose(accept, GRAPH_OFFERS)
     if fmt is None:
         raise HttpError(406, f"no RDF format of this endpoint matches Accept: {accept}")
     if not service.has_graph(target):
-        raise HttpError(404, f"the store has no graph <{target}>")
+        raise HttpError(404, f"the store has no graph {angled(target)}")
+    if request.method == "HEAD":
+        # GET's headers without its body, and so without Content-Length: that would mean
+        # serialising the whole graph only to count its bytes
+        response = Response(media_type=media_type(fmt), headers={"Vary": "Accept"})
+        del response.headers["content-length"]
+        return response
     body = await anyio.to_thread.run_sync(service.graph_serialized, target, fmt)
     return Response(body, media_type=media_type(fmt), headers={"Vary": "Accept"})
+
+
+# -- writes -------------------------------------------------------------------------------------
 
 
 async def write_graph(
@@ -74,37 +113,96 @@ async def write_graph(
     service: ServiceDep,
     graph: GraphParam = None,
     default: DefaultParam = None,
-    authorization: Annotated[str | None, Header()] = None,
+    authorization: AuthorizationHeader = None,
 ) -> Response:
-    target = _target(graph, default)
+    if request.method == "POST" and graph is None and default is None:
+        # graph creation: a name nobody chose, under the endpoint, so that it is also its URL
+        new = f"{state.settings.base_url}/store/{uuid.uuid4().hex}"
+        return await _write(request, state, service, new, authorization, created=new)
+    return await _write(request, state, service, _indirect(graph, default), authorization)
+
+
+async def write_direct(
+    request: Request,
+    state: StateDep,
+    service: ServiceDep,
+    path: PathParam,
+    authorization: AuthorizationHeader = None,
+) -> Response:
+    return await _write(request, state, service, _direct(request, state), authorization)
+
+
+async def _write(
+    request: Request,
+    state: AppState,
+    service: GraphService,
+    target: str,
+    authorization: str | None,
+    created: str | None = None,
+) -> Response:
+    """Apply the request's write to ``target``; ``created``: a new graph, named in Location."""
     require_token(authorization, state.token)
     if request.method == "DELETE":
         if not service.has_graph(target):
-            raise HttpError(404, f"the store has no graph <{target}>")
+            raise HttpError(404, f"the store has no graph {angled(target)}")
         await service.delete_graph(target)  # committed and published
         return Response(status_code=204)
-    fmt = _body_format(request.headers.get("content-type"))
-    body = await read_body(request, state.settings.max_body_bytes)
-    write = service.put_graph if request.method == "PUT" else service.post_graph
-    outcome = await write(target, body, fmt)  # committed and published
+    content_type = request.headers.get("content-type") or ""
+    if request.method == "POST" and is_multipart(content_type):
+        body = await read_body(request, state.settings.max_body_bytes)
+        outcome = await service.post_documents(target, await _documents(content_type, body))
+    else:
+        fmt = _body_format(content_type)
+        body = await read_body(request, state.settings.max_body_bytes)
+        write = service.put_graph if request.method == "PUT" else service.post_graph
+        outcome = await write(target, body, fmt)  # committed and published
+    if created is not None:
+        return Response(status_code=201, headers={"Location": created})
     return Response(status_code=201 if outcome.created else 204)
 
 
+async def _documents(content_type: str, body: bytes) -> list[Document]:
+    """The parts of a multipart body as documents, each in the format its Content-Type names.
+    Split in a thread: the standard library's parser is plain Python, slow on a large body."""
+    parts = await anyio.to_thread.run_sync(read_parts, content_type, body)
+    return [Document(p.name, p.data, _body_format(p.media_type, p.name)) for p in parts]
+
+
+# -- the routes: GET, HEAD, PUT, POST and DELETE, on /store and on /store/{path} ------------------
+
+_GRAPH_PATH = "/store/{path:path}"
+_READ_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {media_type(fmt): {} for _, fmt in GRAPH_OFFERS}},
+    404: {"description": "No such graph"},
+    406: {"description": "No acceptable format"},
+}
 _WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
-    201: {"description": "Created"},
+    201: {"description": "Created (a POST to /store: the new graph's IRI in Location)"},
     401: {"description": "No token"},
     403: {"description": "Wrong token, or writes are off"},
     404: {"description": "No such graph"},
     415: {"description": "Unknown body type"},
     422: {"description": "The write would add SHACL Violations; nothing changed"},
 }
+for _method, _summary in (("GET", "Read a graph"), ("HEAD", "A graph's headers (no body)")):
+    for _path, _reader, _suffix in (("/store", read_graph, ""), (_GRAPH_PATH, read_direct, "_direct")):
+        router.add_api_route(
+            _path,
+            _reader,
+            methods=[_method],
+            operation_id=f"{_method.lower()}_graph{_suffix}",
+            summary=_summary,
+            response_class=Response,  # RDF by Accept, not JSON (the OpenAPI document would say JSON)
+            responses=_READ_RESPONSES,
+        )
 for _method, _summary in (("PUT", "Replace a graph"), ("POST", "Add to a graph"), ("DELETE", "Drop a graph")):
-    router.add_api_route(
-        "/store",
-        write_graph,
-        methods=[_method],
-        status_code=204,
-        operation_id=f"{_method.lower()}_graph",
-        summary=f"{_summary} (needs the bearer token)",
-        responses=_WRITE_RESPONSES,
-    )
+    for _path, _writer, _suffix in (("/store", write_graph, ""), (_GRAPH_PATH, write_direct, "_direct")):
+        router.add_api_route(
+            _path,
+            _writer,
+            methods=[_method],
+            status_code=204,
+            operation_id=f"{_method.lower()}_graph{_suffix}",
+            summary=f"{_summary} (needs the bearer token)",
+            responses=_WRITE_RESPONSES,
+        )
