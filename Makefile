@@ -35,12 +35,13 @@ lint: install ## ruff and mypy over the code
 	$(BIN)/ruff format --check api tests benchmarks
 	$(BIN)/mypy
 
-bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, the decision dry run, dependencies, as-of answers (about 20 minutes)
+bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, the decision dry run, dependencies, as-of answers, writes (about 30 minutes)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/decisions.py
 	$(BIN)/python benchmarks/dependencies.py
 	$(BIN)/python benchmarks/as_of.py
+	$(BIN)/python benchmarks/writes.py
 
 clean: ## Remove the virtual environment and the local store
 	rm -rf $(VENV) .rsikg

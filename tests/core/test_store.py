@@ -206,3 +206,12 @@ def test_removing_a_graph(store, settings):
 
 def test_path_exists():
     assert Path(FIXTURES / "tiny.ttl").is_file()
+
+
+def test_nquads_lines_read_as_rdflib_quads_keep_blank_labels_and_long_literals():
+    from api.core.store import nquads_terms
+
+    long = "x" * 2_000_000  # rdflib's own N-Quads parser took 15 s on 1.6 MB (quadratic)
+    quads = nquads_terms(['_:b1 <urn:p> "a"@da .', f'<urn:s> <urn:p> "{long}" <urn:g> .'])
+    assert quads[0] == (rdflib.BNode("b1"), rdflib.URIRef("urn:p"), rdflib.Literal("a", lang="da"), None)
+    assert quads[1][2] == rdflib.Literal(long) and quads[1][3] == rdflib.URIRef("urn:g")

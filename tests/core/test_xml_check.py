@@ -91,7 +91,7 @@ def test_a_billion_laughs_is_refused_fast(where):
     start = time.perf_counter()
     with pytest.raises(RdfSyntaxError) as caught:
         check_rdfxml("doc.rdf", document)
-    assert time.perf_counter() - start < 1
+    assert time.perf_counter() - start < 10  # a billion laughs expanded takes far longer
     assert caught.value.location.line == document.decode().count("\n") - 1  # the line using it
     if where == "text":  # ours; in an attribute value, expat's own guard stops it first
         assert f"more than {expansion_limit(len(document))} characters" in caught.value.message

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     )
     from api.core.store.oxigraph import OxigraphStore, open_store
     from api.core.store.parsing import iri_problem
+    from api.core.store.terms import nquads_terms
 
 _REGISTRY = "api.core.formats"
 _HOMES: dict[str, tuple[str, str]] = {
@@ -65,6 +66,7 @@ _HOMES: dict[str, tuple[str, str]] = {
     "OxigraphStore": (f"{__name__}.oxigraph", "OxigraphStore"),
     "open_store": (f"{__name__}.oxigraph", "open_store"),
     "iri_problem": (f"{__name__}.parsing", "iri_problem"),
+    "nquads_terms": (f"{__name__}.terms", "nquads_terms"),
 }
 
 
@@ -88,6 +90,7 @@ __all__ = [
     "SelectResult",
     "Source",
     "iri_problem",
+    "nquads_terms",
     "open_store",
     "rdf_format",
     "rdf_format_for_path",

@@ -29,7 +29,7 @@ from rdflib.term import Node
 from api.core.formats import rdf_format
 from api.core.namespaces import PREFIXES
 from api.core.store.base import DEFAULT_GRAPH, ProgressCallback, QueryResult, SelectResult, Source
-from api.core.store.diffs import diff_update, has_blank_nodes, read_nquads, to_nquads
+from api.core.store.diffs import MAX_TERM_BYTES, diff_update, has_blank_nodes, read_nquads, to_nquads
 from api.core.store.formats import OX_RDF
 from api.core.store.journal import Journal
 from api.core.store.parsing import graph_node, located_query_error, parse_quads
@@ -426,11 +426,28 @@ class OxigraphStore:
             graph.add((conv(q.subject), conv(q.predicate), conv(q.object)))
         return graph
 
-    def quads_nquads(self) -> Iterator[str]:
-        """Every quad as a sorted N-Quads line: a fingerprint of the store's whole state."""
+    @staticmethod
+    def check_lines(lines: Iterable[str]) -> None:
+        """Refuse, before a diff is validated or applied, a line this store could not read back
+        (a term over MAX_TERM_BYTES): an InputError naming the limit."""
+        long = [line for line in lines if len(line) > MAX_TERM_BYTES]
+        if long:
+            read_nquads(long, Location("request body"))
+
+    def quads_nquads(self, graphs: Iterable[str] | None = None) -> Iterator[str]:
+        """Every quad (of the named ``graphs`` only, when given) as a sorted N-Quads line: a
+        fingerprint of the store's state. A write that knows which graphs it can change is
+        diffed on those alone: the whole store's lines took 6.7 s at 700k triples."""
+        if graphs is None:
+            dumped = self._store.dump(format=ox.RdfFormat.N_QUADS)
+        else:
+            quads = [
+                q for g in graphs for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g))
+            ]
+            dumped = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
         # split at LF only: a literal may hold U+2028 or U+0085 unescaped, where splitlines()
         # would cut its quad in two (and the diff of every later write would not parse)
-        lines = _bytes(self._store.dump(format=ox.RdfFormat.N_QUADS)).decode().split("\n")
+        lines = _bytes(dumped).decode().split("\n")
         yield from sorted(line for line in lines if line)
 
     def __len__(self) -> int:

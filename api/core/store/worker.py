@@ -241,6 +241,7 @@ def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
     from api.core.store.parsing import graph_node, parse_quads
 
     store = ox.Store(request["scratch"])
+    touched: list[str] | None = None  # the graphs the write can have changed; None: any
     try:
         operation = request["operation"]
         if operation == "update":
@@ -248,6 +249,9 @@ def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
         elif operation in ("replace", "add"):
             source = _source(request, data)
             quads = parse_quads(source)
+            names = {q.graph_name for q in quads}
+            if all(isinstance(n, ox.NamedNode) for n in names):  # the store's default graph: any
+                touched = sorted({source.graph} | {n.value for n in names if isinstance(n, ox.NamedNode)})
             if operation == "replace":
                 named = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
                 for graph in {source.graph} | named:
@@ -262,7 +266,7 @@ def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
         store.flush()
     finally:
         del store  # releases the RocksDB lock before the caller opens the scratch store
-    return {"ok": True}, b""
+    return {"ok": True, "graphs": touched}, b""
 
 
 def parse(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
