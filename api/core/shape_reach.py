@@ -28,8 +28,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import threading
-import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -43,6 +41,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import BNode, Literal, Node, URIRef, Variable
 
 from api.core.sparql_terms import iri, prologue
+from api.core.validation import PerShapesGraph
 
 ANY = URIRef("urn:x-rsikg:any-predicate")
 """The predicate of a step that reads every predicate (a variable predicate, ``sh:closed``)."""
@@ -604,20 +603,10 @@ class ShapesReach:
     @staticmethod
     def of(shapes: rdflib.Graph) -> ShapesReach:
         """The reach of a shapes graph, made on first use and kept for as long as the graph is."""
-        with _CACHE_LOCK:
-            cached = _CACHE.get(shapes)
-            # a weak dictionary compares keys by rdflib's equality (the graph's identifier):
-            # the entry must also be this very graph
-            if cached is None or cached[0]() is not shapes:
-                cached = (weakref.ref(shapes), ShapesReach(shapes))
-                _CACHE[shapes] = cached
-            return cached[1]
+        return _REACH(shapes)
 
 
-_CACHE: weakref.WeakKeyDictionary[rdflib.Graph, tuple[weakref.ref[rdflib.Graph], ShapesReach]] = (
-    weakref.WeakKeyDictionary()
-)
-_CACHE_LOCK = threading.Lock()
+_REACH = PerShapesGraph(ShapesReach)
 
 
 __all__ = [

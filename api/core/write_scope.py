@@ -29,10 +29,8 @@ validated before and after instead.
 from __future__ import annotations
 
 import functools
-import threading
-import weakref
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import cast
 
@@ -44,7 +42,14 @@ from api.core.loading import is_data_graph
 from api.core.shape_reach import ANY, TARGETS, Chain, Read, ShapesReach, Step
 from api.core.sparql_terms import group, integer, iri, one_of, term, values, variable
 from api.core.store import DEFAULT_GRAPH, GraphStore, nquads_terms
-from api.core.validation import ValidationReport, ValidationResult, validate_graph, validation_data
+from api.core.validation import (
+    PerShapesGraph,
+    ShapesPool,
+    ValidationReport,
+    ValidationResult,
+    validate_graph,
+    validation_data,
+)
 from api.settings import Settings
 
 Triple = tuple[Node, Node, Node]
@@ -549,48 +554,23 @@ class _Targeted:
     every shape that targets it: a new region changes what rsish:SameSystemForAllShape reads for
     every decision, and validating each of the 1,000 decisions of the 700k-triple graph against
     every decision shape took 549 s, where SameSystemForAllShape alone is all that can change.
-    Like FocusedShapes, runs take copies from a pool (copying the shapes took 10-20 ms)."""
+    Like FocusedShapes, runs take copies from a :class:`ShapesPool`."""
 
     def __init__(self, shapes: rdflib.Graph) -> None:
-        self._untargeted = rdflib.Graph()
-        self._untargeted += shapes
+        untargeted = rdflib.Graph()
+        untargeted += shapes
         for kind in TARGETS:
-            self._untargeted.remove((None, kind, None))
+            untargeted.remove((None, kind, None))
         for shape in ShapesReach.of(shapes).roots:  # implicit class targets (SHACL 2.1.3.3)
-            self._untargeted.remove((shape.shape, RDF.type, RDFS.Class))
-            self._untargeted.remove((shape.shape, RDF.type, OWL.Class))
-        self._idle: list[rdflib.Graph] = []  # list.pop and list.append are atomic
+            untargeted.remove((shape.shape, RDF.type, RDFS.Class))
+            untargeted.remove((shape.shape, RDF.type, OWL.Class))
+        self._pool = ShapesPool(untargeted)
 
-    @contextmanager
-    def run(self, targets: Sequence[Triple]) -> Iterator[rdflib.Graph]:
-        try:
-            graph = self._idle.pop()
-        except IndexError:
-            graph = rdflib.Graph()
-            graph += self._untargeted
-        for triple in targets:
-            graph.add(triple)
-        try:
-            yield graph
-        finally:
-            for triple in targets:
-                graph.remove(triple)
-            self._idle.append(graph)
-
-    @staticmethod
-    def of(shapes: rdflib.Graph) -> _Targeted:
-        with _TARGETED_LOCK:
-            cached = _TARGETED.get(shapes)
-            if cached is None or cached[0]() is not shapes:  # see ShapesReach.of
-                cached = (weakref.ref(shapes), _Targeted(shapes))
-                _TARGETED[shapes] = cached
-            return cached[1]
+    def run(self, targets: Sequence[Triple]) -> AbstractContextManager[rdflib.Graph]:
+        return self._pool.run(targets)
 
 
-_TARGETED: weakref.WeakKeyDictionary[rdflib.Graph, tuple[weakref.ref[rdflib.Graph], _Targeted]] = (
-    weakref.WeakKeyDictionary()
-)
-_TARGETED_LOCK = threading.Lock()
+_TARGETED = PerShapesGraph(_Targeted)
 
 
 def validate_focus(
@@ -609,7 +589,7 @@ def validate_focus(
         },
         key=str,
     )
-    with _Targeted.of(shapes).run(pairs) as targeted:
+    with _TARGETED(shapes).run(pairs) as targeted:
         return validate_graph(data, targeted).restricted_to(focus)
 
 

@@ -18,10 +18,7 @@ along supersession chains, which the extract follows to their ends.
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import rdflib
@@ -36,7 +33,7 @@ from api.core.loading import data_extract, data_graphs
 from api.core.namespaces import RSI, SPARQL_PREFIXES, compact
 from api.core.sparql_terms import one_of, term, values
 from api.core.store import GraphStore
-from api.core.validation import ValidationReport, validate_graph
+from api.core.validation import PerShapesGraph, ShapesPool, ValidationReport, validate_graph
 
 ACCEPTED = URIRef(DECISION_STATUS + "accepted")
 SUPERSEDED = URIRef(DECISION_STATUS + "superseded")
@@ -294,35 +291,22 @@ class FocusedShapes:
     nested shapes too (sh:qualifiedValueShape, sh:node), so a literal checked by a value shape is
     skipped and counted as conforming, and a missing @da or @en label went unreported.
 
-    Each run gets a copy of the untargeted shapes that no other run is using, taken from a pool
-    and given back, its targets removed, when the run ends. A copy per run would cost too much:
-    copying the shapes (966 triples) took 10-20 ms here, against a dry run's target of 50 ms
-    (benchmarks/decisions.py), while adding and removing a run's targets takes well under one.
-    Runs on several threads share nothing but the pool, which grows to the most runs at once.
+    Each run targets a copy of the untargeted shapes from a :class:`ShapesPool`.
     """
 
     def __init__(self, shapes: rdflib.Graph) -> None:
         self._targets = [(s, p, o) for p in _TARGETS for s, o in shapes.subject_objects(p)]
-        self._untargeted = rdflib.Graph()
-        self._untargeted += shapes
+        untargeted = rdflib.Graph()
+        untargeted += shapes
         for triple in self._targets:
-            self._untargeted.remove(triple)
-        self._idle: list[rdflib.Graph] = []  # list.pop and list.append are atomic
+            untargeted.remove(triple)
+        self._pool = ShapesPool(untargeted)
 
     @staticmethod
     def of(shapes: rdflib.Graph | FocusedShapes) -> FocusedShapes:
         """The focused shapes of a shapes graph: made on its first dry run, and kept for as long
         as the graph is (the service reads its shapes once, at start)."""
-        if isinstance(shapes, FocusedShapes):
-            return shapes
-        with _OWNED_LOCK:
-            owned = _OWNED.get(shapes)
-            # a weak dictionary compares keys by rdflib's equality, the graph's identifier: the
-            # entry must also be this very graph
-            if owned is None or owned[0]() is not shapes:
-                owned = (weakref.ref(shapes), FocusedShapes(shapes))
-                _OWNED[shapes] = owned
-            return owned[1]
+        return shapes if isinstance(shapes, FocusedShapes) else _FOCUSED(shapes)
 
     def targeting(self, data: rdflib.Graph, concerned: list[URIRef]) -> list[Triple]:
         """``sh:targetNode`` for each shape and each concerned node it targets in ``data``."""
@@ -346,29 +330,12 @@ class FocusedShapes:
             }
         )
 
-    @contextmanager
-    def run(self, data: rdflib.Graph, concerned: list[URIRef]) -> Iterator[rdflib.Graph]:
+    def run(self, data: rdflib.Graph, concerned: list[URIRef]) -> AbstractContextManager[rdflib.Graph]:
         """The shapes targeting the concerned nodes of ``data``, this run's alone."""
-        try:
-            graph = self._idle.pop()
-        except IndexError:
-            graph = rdflib.Graph()
-            graph += self._untargeted
-        targets = self.targeting(data, concerned)
-        for triple in targets:
-            graph.add(triple)
-        try:
-            yield graph
-        finally:
-            for triple in targets:
-                graph.remove(triple)
-            self._idle.append(graph)
+        return self._pool.run(self.targeting(data, concerned))
 
 
-_OWNED: weakref.WeakKeyDictionary[rdflib.Graph, tuple[weakref.ref[rdflib.Graph], FocusedShapes]] = (
-    weakref.WeakKeyDictionary()
-)
-_OWNED_LOCK = threading.Lock()
+_FOCUSED = PerShapesGraph(FocusedShapes)
 
 
 __all__ = [
