@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +33,7 @@ from api.core import (
     reasoning,
     sparql_dataset,
     sparql_guard,
+    sparql_journal,
     sparql_plan,
 )
 from api.core.decisions import adoption, catalogue, compliance, records
@@ -166,6 +168,7 @@ class GraphService:
         self._dependencies: tuple[int, DependencyGraph] | None = None
         self._dependencies_lock = threading.Lock()
         self.triples = len(store)  # counted once per write, not per request
+        self._quads_after: int | None = None  # what a committed write left, for _published
         self._started = False
 
     @classmethod
@@ -216,6 +219,7 @@ class GraphService:
             self.triples = len(self.store)
         ShapesReach.of(self._shapes)  # what each shape reads: 0.7-0.9 s, paid here, not by a write
         await self.engine.start()
+        sandbox.keep_spare(self.engine.limits)  # a write or a record's parse: no process start to wait for
         self._started = True
         if not self.engine.isolation:
             self._unisolated()
@@ -233,6 +237,7 @@ class GraphService:
         )
 
     async def close(self) -> None:
+        sandbox.stop_spare()
         if self._engine is not None:
             await self._engine.close()
         self.store.flush()
@@ -375,11 +380,19 @@ class GraphService:
         text = sparql_dataset.rewritten(sparql, using, using_named, graphs)
         job = {"operation": "update", "base_iri": self.base_iri, "original": sparql}
 
-        def apply(path: Path) -> None:
+        def apply(path: Path) -> Touched | None:
             # under the write lock: a graph a write committed since is in the union too
             now = frozenset(self._disk.named_graphs())
             final = text if now == graphs else sparql_dataset.rewritten(sparql, using, using_named, now)
-            self._in_worker(job, final.encode(), "update")(path)
+            journal = f"urn:rsikg:journal:{uuid.uuid4()}"  # a graph no client names: dropped at each step
+            steps = sparql_journal.journaled(final, journal)
+            texts = [step.text.encode() for step in steps]
+            lengths = [
+                {"length": len(t), "graphs": step.graphs} for t, step in zip(texts, steps, strict=True)
+            ]
+            return self._in_worker({**job, "journal": journal, "steps": lengths}, b"".join(texts), "update")(
+                path
+            )
 
         return self._write(apply)
 
@@ -395,14 +408,14 @@ class GraphService:
             for d in documents
         ]
 
-        def apply(path: Path) -> Sequence[str] | None:
+        def apply(path: Path) -> Touched | None:
             touched: set[str] = set()
             for write in writes:  # one after the other on the same scratch copy: one commit
-                graphs = write(path)
-                if graphs is None:
+                done = write(path)
+                if done is None:
                     return None
-                touched.update(graphs)
-            return sorted(touched)
+                touched.update(done.graphs)
+            return Touched(tuple(sorted(touched)))
 
         outcome = self._write(apply)
         return WriteOutcome(outcome.removed, outcome.added, created)
@@ -410,21 +423,21 @@ class GraphService:
     def _delete_graph(self, graph: str) -> WriteOutcome:
         graph = DEFAULT_DATA_GRAPH if graph == DEFAULT_GRAPH else graph  # where ?default's triples are
 
-        def drop(path: Path) -> Sequence[str]:
+        def drop(path: Path) -> Touched:
             OxigraphStore(path).remove_graph(graph)  # no client text to parse: done here
-            return [graph]
+            return Touched((graph,))
 
         return self._write(drop)
 
     def _in_worker(
         self, job: Mapping[str, object], data: bytes, what: str
-    ) -> Callable[[Path], Sequence[str] | None]:
+    ) -> Callable[[Path], Touched | None]:
         """A write of client text, applied to the scratch store by an isolated worker, which
-        answers with the graphs it can have changed (None: any)."""
+        answers with what it can have changed (None: anything)."""
 
-        def apply(path: Path) -> Sequence[str] | None:
+        def apply(path: Path) -> Touched | None:
             where = Location(str(job.get("name", _BODY)))
-            header, _ = sandbox.run(
+            header, body = sandbox.run(
                 {"job": "write", "scratch": str(path), **job},
                 data,
                 limits=self.engine.limits,
@@ -432,7 +445,9 @@ class GraphService:
                 where=where,
             )
             graphs = header.get("graphs")
-            return None if graphs is None else [str(g) for g in graphs]
+            if graphs is None:
+                return None
+            return Touched(tuple(str(g) for g in graphs), body if header.get("triples") else None)
 
         return apply
 
@@ -441,7 +456,9 @@ class GraphService:
         engine's checkpoints are handed to workers there. Before :meth:`start` there are no
         workers, and start takes the first checkpoint itself."""
         self.known_graphs = frozenset(self.store.named_graphs())
-        self.triples = len(self.store)
+        # a write knows its count; anything else is counted (700k quads: 150 ms on this thread)
+        self.triples = len(self.store) if self._quads_after is None else self._quads_after
+        self._quads_after = None
         self.generation += 1
         if self._started:
             self.engine.publish()
@@ -662,10 +679,10 @@ class GraphService:
 
     # -- the checked write ---------------------------------------------------------------------
 
-    def _write(self, operation: Callable[[Path], Sequence[str] | None]) -> WriteOutcome:
+    def _write(self, operation: Callable[[Path], Touched | None]) -> WriteOutcome:
         """Apply ``operation`` to a scratch copy, validate what it changed, and commit its
-        difference. ``operation`` returns the graphs it can have changed (None: any), so the
-        difference is read from those alone.
+        difference. ``operation`` returns what it can have changed (None: anything), so the
+        difference is read from that alone.
 
         Validated on what the write can change (:func:`api.core.write_scope.check_write`: the
         focus nodes its changed triples reach, as the shapes read them), not the whole graph,
@@ -680,9 +697,9 @@ class GraphService:
         with self._write_lock, tempfile.TemporaryDirectory(dir=disk.scratch_dir()) as tmp:
             disk.checkpoint(Path(tmp) / "scratch")
             touched = operation(Path(tmp) / "scratch")  # the worker closes the scratch store first
-            scratch = OxigraphStore(Path(tmp) / "scratch")
+            scratch = OxigraphStore.read_only(Path(tmp) / "scratch")
             try:
-                removed, added = _diff(disk, scratch, touched)
+                removed, added = write_diff(disk, scratch, touched, self.triples)
                 found = check_write(disk, scratch, removed, added, self._shapes, self.settings)
                 graphs_before, graphs_now = set(disk.named_graphs()), set(scratch.named_graphs())
             finally:
@@ -699,16 +716,42 @@ class GraphService:
             # all of it or none: graphs dropped (not merely emptied), created (perhaps empty)
             dropped, created = graphs_before - graphs_now, graphs_now - graphs_before
             disk.apply_diff(removed, added, dropped=dropped, created=created)
+            # counted from the last write not yet published, if any (under the write lock)
+            base = self.triples if self._quads_after is None else self._quads_after
+            self._quads_after = base - len(removed) + len(added)
             disk.flush()
             _log_commit(removed, added, dropped, created)
             return WriteOutcome(removed=len(removed), added=len(added))
 
 
-def _diff(
-    before: OxigraphStore, after: OxigraphStore, graphs: Sequence[str] | None
+@dataclass(frozen=True)
+class Touched:
+    """What a write on the scratch copy can have changed: every quad of ``graphs``, and the
+    quads (in any graph) of the N-Triples lines ``triples`` (an update's candidates:
+    api/core/sparql_journal.py)."""
+
+    graphs: tuple[str, ...] = ()
+    triples: bytes | None = None
+
+
+def _read(store: OxigraphStore, touched: Touched | None, size: int) -> set[str]:
+    """The N-Quads lines of what a write can have changed, in one of the two stores compared.
+    More candidate triples than a quarter of ``size`` (the store's quads, as last counted: a
+    count reads them all): the whole store, read in one go (a point lookup per candidate costs
+    more than its share of a dump)."""
+    if touched is None or (touched.triples and touched.triples.count(b"\n") + 1 > size // 4):
+        return set(store.quads_nquads())
+    lines = set(store.quads_nquads(touched.graphs)) if touched.graphs else set()
+    if touched.triples:
+        lines.update(store.quads_of_triples(touched.triples))
+    return lines
+
+
+def write_diff(
+    before: OxigraphStore, after: OxigraphStore, touched: Touched | None, size: int
 ) -> tuple[list[str], list[str]]:
-    """The N-Quads lines a write removed and added, read from ``graphs`` alone when given."""
-    old, new = set(before.quads_nquads(graphs)), set(after.quads_nquads(graphs))
+    """The N-Quads lines a write removed and added, read from what it touched alone when known."""
+    old, new = _read(before, touched, size), _read(after, touched, size)
     added = sorted(new - old)
     before.check_lines(added)  # a term too long for the diff: refused before it is validated
     return sorted(old - new), added

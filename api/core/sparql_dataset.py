@@ -59,7 +59,7 @@ graph, measured), past the 3 s deadline the hostile corpus runs with; 200,000 ov
 would have been 20 GB. At the cap: about 1 s and 5 MB."""
 
 
-def _top_level(found: list[Span]) -> list[tuple[int, int]]:
+def top_level(found: list[Span]) -> list[tuple[int, int]]:
     """(index, brace depth) of each token, the depth being that of the braces around it."""
     depth, out = 0, []
     for i, (_kind, value, _start, _end) in enumerate(found):
@@ -74,14 +74,14 @@ def _top_level(found: list[Span]) -> list[tuple[int, int]]:
 def own_dataset(update: str) -> str | None:
     """The update's own dataset keyword (``USING`` or ``WITH``) at the top level, or None."""
     found = spans(update)
-    for i, depth in _top_level(found):
+    for i, depth in top_level(found):
         kind, value = found[i][0], found[i][1]
         if depth == 0 and kind == "word" and value.upper() in ("USING", "WITH"):
             return value.upper()
     return None
 
 
-def _closing(found: list[Span], opening: int) -> int:
+def closing_brace(found: list[Span], opening: int) -> int:
     """The index of the ``}`` that closes the ``{`` at ``opening``."""
     depth = 0
     for j in range(opening, len(found)):
@@ -94,11 +94,11 @@ def _closing(found: list[Span], opening: int) -> int:
     raise InputError("the update has a '{' that is never closed", Location("update"))
 
 
-def _is_word(found: list[Span], i: int, word: str) -> bool:
+def is_word(found: list[Span], i: int, word: str) -> bool:
     return i < len(found) and found[i][0] == "word" and found[i][1].upper() == word
 
 
-def _opens(found: list[Span], i: int) -> bool:
+def opens(found: list[Span], i: int) -> bool:
     return i < len(found) and found[i][1] == "{"
 
 
@@ -130,14 +130,14 @@ def _using_edits(update: str, found: list[Span], clause: str) -> list[Edit]:
     """``clause`` before the WHERE of every operation that has one; ``DELETE WHERE { P }``
     (which takes no ``USING``) written out as the ``DELETE { P } WHERE { P }`` it stands for."""
     edits: list[Edit] = []
-    for i, depth in _top_level(found):
+    for i, depth in top_level(found):
         kind, value, start, _end = found[i]
         if depth or kind != "word" or value.upper() != "WHERE":
             continue
-        if i and _is_word(found, i - 1, "DELETE"):
-            if not _opens(found, i + 1):
+        if i and is_word(found, i - 1, "DELETE"):
+            if not opens(found, i + 1):
                 continue  # not SPARQL: Oxigraph's parser says where
-            close = _closing(found, i + 1)
+            close = closing_brace(found, i + 1)
             pattern = update[found[i + 1][2] : found[close][3]]
             edits.append((found[i - 1][2], found[close][3], delete_where_written_out(pattern, clause)))
         else:
@@ -166,8 +166,8 @@ def rewritten(
     ``store_graphs`` the store's named graphs. An InputError (400) for a dataset given twice and
     for a DELETE template that cannot be split into triples."""
     found = spans(update)
-    levels = [depth for _, depth in _top_level(found)]
-    operations = _operations(found, levels)
+    levels = [depth for _, depth in top_level(found)]
+    operations = operation_ranges(found, levels)
     if not operations:
         return update
     union = not graphs and not named_graphs
@@ -181,13 +181,13 @@ def rewritten(
     return _applied(update, edits)
 
 
-def _operations(found: list[Span], levels: list[int]) -> list[Range]:
+def operation_ranges(found: list[Span], levels: list[int]) -> list[Range]:
     """Each operation's tokens, from its keyword (past the prologue) to its ``;`` or the end."""
     out, i, count = [], 0, len(found)
     while i < count:
         end = next((j for j in range(i, count) if levels[j] == 0 and found[j][1] == ";"), count)
-        while i < end and (_is_word(found, i, "PREFIX") or _is_word(found, i, "BASE")):
-            i += 3 if _is_word(found, i, "PREFIX") else 2
+        while i < end and (is_word(found, i, "PREFIX") or is_word(found, i, "BASE")):
+            i += 3 if is_word(found, i, "PREFIX") else 2
         if i < end:
             out.append((i, end))
         i = end + 1
@@ -199,10 +199,10 @@ def _default_edits(found: list[Span], levels: list[int], operations: list[Range]
     are kept in, ``SILENT`` (the default graph always exists; that graph perhaps not yet)."""
     edits: list[Edit] = []
     for first, end in operations:
-        defaults = [i for i in range(first, end) if levels[i] == 0 and _is_word(found, i, "DEFAULT")]
+        defaults = [i for i in range(first, end) if levels[i] == 0 and is_word(found, i, "DEFAULT")]
         for i in defaults:
             edits.append((found[i][2], found[i][3], graph_named(DEFAULT_DATA_GRAPH)))
-        if defaults and not _is_word(found, first + 1, "SILENT"):
+        if defaults and not is_word(found, first + 1, "SILENT"):
             edits.append((found[first][3], found[first][3], " SILENT"))
     return edits
 
@@ -231,8 +231,8 @@ def _over_union(found: list[Span], levels: list[int], operation: Range) -> bool:
     first = operation[0]
     if _has(found, levels, operation, "USING", "WITH"):
         return False
-    return _is_word(found, first, "DELETE") or (
-        _is_word(found, first, "INSERT") and not _is_word(found, first + 1, "DATA")
+    return is_word(found, first, "DELETE") or (
+        is_word(found, first, "INSERT") and not is_word(found, first + 1, "DATA")
     )
 
 
@@ -259,7 +259,7 @@ def _union_edits(
         )
     edits: list[Edit] = []
     for first, end in over:
-        if _is_word(found, first, "DELETE"):
+        if is_word(found, first, "DELETE"):
             edits += _delete_edits(update, found, levels, (first, end), clause)
         elif (where := _where(found, levels, first, end)) is not None:
             edits.append((found[where][2], found[where][2], clause))
@@ -279,11 +279,11 @@ def _graphs_named(found: list[Span]) -> set[str]:
     prefixes = {
         found[i + 1][1]: found[i + 2][1][1:-1]
         for i in range(len(found) - 2)
-        if _is_word(found, i, "PREFIX") and found[i + 1][0] == "pname" and found[i + 2][0] == "iri"
+        if is_word(found, i, "PREFIX") and found[i + 1][0] == "pname" and found[i + 2][0] == "iri"
     }
     named = set()
     for i in range(1, len(found)):
-        if not (_is_word(found, i - 1, "GRAPH") or _is_word(found, i - 1, "TO")):
+        if not (is_word(found, i - 1, "GRAPH") or is_word(found, i - 1, "TO")):
             continue
         kind, value = found[i][0], found[i][1]
         prefix, _colon, local = value.partition(":")
@@ -297,8 +297,8 @@ def _graphs_named(found: list[Span]) -> set[str]:
 def _where(found: list[Span], levels: list[int], first: int, end: int) -> int | None:
     """The operation's top-level ``WHERE`` followed by its ``{``, or None (not SPARQL: Oxigraph
     says where)."""
-    where = next((i for i in range(first, end) if levels[i] == 0 and _is_word(found, i, "WHERE")), None)
-    return where if where is not None and _opens(found, where + 1) else None
+    where = next((i for i in range(first, end) if levels[i] == 0 and is_word(found, i, "WHERE")), None)
+    return where if where is not None and opens(found, where + 1) else None
 
 
 def _delete_edits(
@@ -308,21 +308,21 @@ def _delete_edits(
     every graph that holds them."""
     first, end = operation
     after = first + 1
-    if _is_word(found, after, "DATA") or _is_word(found, after, "WHERE"):
-        if not _opens(found, after + 1):
+    if is_word(found, after, "DATA") or is_word(found, after, "WHERE"):
+        if not opens(found, after + 1):
             return []
-        close = _closing(found, after + 1)
+        close = closing_brace(found, after + 1)
         parts, matches = _template(update, found, after + 1, close)
-        if _is_word(found, after, "DATA"):  # ground triples: no pattern to read, no USING
+        if is_word(found, after, "DATA"):  # ground triples: no pattern to read, no USING
             text = delete_where_written_out(group(parts), "", group(matches))
         else:
             pattern = update[found[after + 1][2] : found[close][3]]
             text = delete_where_written_out(group(parts), clause, group([pattern, *matches]))
         return [(found[first][2], found[close][3], text)]
     where = _where(found, levels, first, end)
-    if not _opens(found, after) or where is None:
+    if not opens(found, after) or where is None:
         return []
-    close, last = _closing(found, after), _closing(found, where + 1)
+    close, last = closing_brace(found, after), closing_brace(found, where + 1)
     parts, matches = _template(update, found, after, close)
     pattern = update[found[where + 1][2] : found[last][3]]
     return [
@@ -344,8 +344,8 @@ def _template(update: str, found: list[Span], opening: int, closing: int) -> tup
     while i < closing:
         if found[i][1] == ".":
             i += 1
-        elif _is_word(found, i, "GRAPH") and i + 2 < closing and _opens(found, i + 2):
-            block = _closing(found, i + 2)
+        elif is_word(found, i, "GRAPH") and i + 2 < closing and opens(found, i + 2):
+            block = closing_brace(found, i + 2)
             parts.append(update[found[i][2] : found[block][3]])
             i = block + 1
         else:
@@ -366,7 +366,7 @@ def _template(update: str, found: list[Span], opening: int, closing: int) -> tup
 def _may_follow(found: list[Span], i: int, closing: int) -> bool:
     """Whether token ``i`` may follow a subject's triples: '.', GRAPH or the template's '}',
     or anything after a number the lexer read with the '.' after it ("1.")."""
-    ended = i == closing or found[i][1] == "." or _is_word(found, i, "GRAPH")
+    ended = i == closing or found[i][1] == "." or is_word(found, i, "GRAPH")
     return ended or found[i - 1][1].endswith(".")
 
 
@@ -392,7 +392,7 @@ def _triples(found: list[Span], i: int, end: int) -> tuple[list[tuple[Range, Ran
             return out, k
         while k < end and found[k][1] == ";":
             k += 1
-        if k >= end or found[k][1] == "." or _is_word(found, k, "GRAPH"):
+        if k >= end or found[k][1] == "." or is_word(found, k, "GRAPH"):
             return out, k
         j = k
 

@@ -8,6 +8,7 @@ the caller.
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import logging
@@ -15,6 +16,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -88,6 +90,77 @@ def answer_error(answer: dict[str, Any], what: str, where: Location) -> Exceptio
     return InputError(f"the {what} could not be evaluated (the operator's log has the reason)", where)
 
 
+class _Spare:
+    """A worker started ahead of its job, its imports done, waiting on its stdin: a write on a
+    running server would otherwise wait about 100 ms for a process to start. Kept only once
+    :func:`keep_spare` asks for it (the server does; one-off commands would leave it unused),
+    one at a time, for the memory limit it was started with."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.memory_mb = -1
+        self.wanted = False
+
+    def take(self, limits: Limits) -> subprocess.Popen[bytes]:
+        """The spare worker if it fits ``limits``, else a new one."""
+        with self.lock:
+            process, self.process = self.process, None
+        if process is not None and (self.memory_mb != limits.memory_mb or process.poll() is not None):
+            _stop(process)
+            process = None
+        return process or _start(limits)
+
+    def refill(self, limits: Limits) -> None:
+        """Start the next spare, when spares are wanted and none waits."""
+        with self.lock:
+            if self.wanted and self.process is None:
+                self.process, self.memory_mb = _start(limits), limits.memory_mb
+
+    def stop(self) -> None:
+        with self.lock:
+            process, self.process, self.wanted = self.process, None, False
+        if process is not None:
+            _stop(process)
+
+
+def _start(limits: Limits) -> subprocess.Popen[bytes]:
+    env = {**os.environ, MEMORY_ENV: str(limits.memory_mb)}
+    return subprocess.Popen(  # this interpreter, this package's worker, no shell
+        [sys.executable, "-m", "api.core.store.worker", "--once"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.kill()
+    process.communicate()
+
+
+_spare = _Spare()
+atexit.register(_spare.stop)
+
+
+def keep_spare(limits: Limits = DEFAULT_LIMITS) -> None:
+    """Keep a worker started ahead for the next job (the server, for its writes)."""
+    _spare.wanted = True
+    _spare.refill(limits)
+
+
+def spare_pid() -> int | None:
+    """The process id of the worker kept ahead, if one waits."""
+    process = _spare.process
+    return None if process is None else process.pid
+
+
+def stop_spare() -> None:
+    """Stop the worker kept ahead, and keep none."""
+    _spare.stop()
+
+
 def run(
     job: dict[str, Any],
     data: bytes = b"",
@@ -96,19 +169,14 @@ def run(
     what: str = "input",
     where: Location | None = None,
 ) -> tuple[dict[str, Any], bytes]:
-    """Run ``job`` in a new isolated worker: its answer and body, or the error it stands for."""
+    """Run ``job`` in an isolated worker of its own (the spare one, when one is kept): its
+    answer and body, or the error it stands for."""
     where = where or Location()
-    env = {**os.environ, MEMORY_ENV: str(limits.memory_mb)}
+    process = _spare.take(limits)
     try:
-        done = subprocess.run(
-            [sys.executable, "-m", "api.core.store.worker", "--once"],
-            input=request_frames(job, data),
-            capture_output=True,
-            timeout=limits.seconds,
-            env=env,
-            check=False,
-        )
+        stdout, stderr = process.communicate(request_frames(job, data), timeout=limits.seconds)
     except subprocess.TimeoutExpired:
+        _stop(process)
         log.warning(
             "%s stopped at its deadline of %g s; its worker killed",
             what,
@@ -116,19 +184,21 @@ def run(
             extra={"event": "worker.deadline", "what": what, "seconds": limits.seconds},
         )
         raise QueryDeadlineError(limits.seconds) from None
-    if done.returncode < 0:  # a signal: SIGKILL at the memory cap, SIGSEGV on deep nesting, ...
+    finally:
+        _spare.refill(limits)
+    if process.returncode < 0:  # a signal: SIGKILL at the memory cap, SIGSEGV on deep nesting, ...
         log.warning(
             "%s stopped its worker with signal %d",
             what,
-            -done.returncode,
-            extra={"event": "worker.died", "what": what, "exit_code": done.returncode},
+            -process.returncode,
+            extra={"event": "worker.died", "what": what, "exit_code": process.returncode},
         )
-        raise crash_error(done.returncode, limits, what, where)
-    stream = io.BytesIO(done.stdout)
+        raise crash_error(process.returncode, limits, what, where)
+    stream = io.BytesIO(stdout)
     header, body = read_frame(stream), read_frame(stream)
     if header is None or body is None:
         raise QueryEngineError(
-            f"the worker gave no answer (exit {done.returncode}): {done.stderr.decode(errors='replace')}"
+            f"the worker gave no answer (exit {process.returncode}): {stderr.decode(errors='replace')}"
         )
     answer = json.loads(header)
     if not answer.get("ok"):
@@ -162,4 +232,4 @@ def parse(sources: Sequence[Source], *, limits: Limits = DEFAULT_LIMITS) -> list
     return [list(ox.parse(read_frame(stream) or b"", format=ox.RdfFormat.N_QUADS)) for _ in sources]
 
 
-__all__ = ["DEFAULT_LIMITS", "Limits", "parse", "run"]
+__all__ = ["DEFAULT_LIMITS", "Limits", "keep_spare", "parse", "run", "spare_pid", "stop_spare"]

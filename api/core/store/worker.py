@@ -211,24 +211,62 @@ def _source(request: dict[str, Any], data: bytes) -> Any:
     )
 
 
-def _update(store: Any, text: str, request: dict[str, Any]) -> None:
-    """Run an update. ``text`` is the client's ``original`` rewritten (api/core/sparql_dataset.py),
-    so a syntax error in it is found at a line and column the client never wrote: then the
-    original is run on an empty store in memory for the error where the client wrote it."""
+def _client_error(request: dict[str, Any]) -> SyntaxError | None:
+    """The syntax error in the client's own update (``original``), found by running it on an
+    empty store in memory, where it has nothing to change: the steps rsikg runs are the client's
+    text rewritten (api/core/sparql_dataset.py, api/core/sparql_journal.py), so their errors
+    stand at lines and columns the client never wrote."""
     import pyoxigraph as ox
 
     try:
-        store.update(text, base_iri=request.get("base_iri"))
-    except SyntaxError:
-        original = request.get("original")
-        if original is not None and original != text:
-            try:
-                ox.Store().update(original, base_iri=request.get("base_iri"))
-            except SyntaxError as own:
+        ox.Store().update(request["original"], base_iri=request.get("base_iri"))
+    except SyntaxError as own:
+        return own
+    except Exception:  # read, then failed to run: not a syntax error
+        return None
+    return None
+
+
+def _steps(store: Any, data: bytes, request: dict[str, Any]) -> bytes | None:
+    """Run an update as the steps of api/core/sparql_journal.py: the triples it can have
+    changed, as N-Triples; None when it can have changed any (a step said so, or the journal's
+    name is taken)."""
+    import pyoxigraph as ox
+
+    journal = ox.NamedNode(request["journal"])
+    if store.contains_named_graph(journal):
+        return None
+    candidates: set[bytes] = set()
+    whole, at = False, 0
+    for step in request["steps"]:
+        text = data[at : at + step["length"]].decode("utf-8")
+        at += step["length"]
+        if step["graphs"] is None:
+            whole = True
+        elif not whole:
+            for graph in step["graphs"]:
+                node = ox.DefaultGraph() if graph == "" else ox.NamedNode(graph)
+                candidates.update(_triples(store.quads_for_pattern(None, None, None, node)))
+        try:
+            store.update(text, base_iri=request.get("base_iri"))
+        except SyntaxError as err:
+            own = _client_error(request)
+            if own is not None:
                 raise own from None
-            except Exception:  # noqa: S110 - read, then failed to run: the rewritten text's error stands
-                pass
-        raise
+            raise RuntimeError(f"rsikg wrote an update step Oxigraph cannot read: {err}: {text!r}") from None
+        if store.contains_named_graph(journal):
+            if not whole:
+                candidates.update(_triples(store.quads_for_pattern(None, None, None, journal)))
+            store.remove_graph(journal)
+    return None if whole else b"\n".join(sorted(candidates))
+
+
+def _triples(quads: Any) -> list[bytes]:
+    """The triples of quads as N-Triples lines (split at LF only: see quads_nquads)."""
+    import pyoxigraph as ox
+
+    data = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES) or b""
+    return [line for line in data.split(b"\n") if line]
 
 
 def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
@@ -242,10 +280,13 @@ def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
 
     store = ox.Store(request["scratch"])
     touched: list[str] | None = None  # the graphs the write can have changed; None: any
+    body = b""
     try:
         operation = request["operation"]
         if operation == "update":
-            _update(store, data.decode("utf-8"), request)
+            triples = _steps(store, data, request)
+            if triples is not None:  # no graph changed wholesale: the triples say what can have
+                touched, body = [], triples
         elif operation in ("replace", "add"):
             source = _source(request, data)
             quads = parse_quads(source)
@@ -263,10 +304,10 @@ def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
             store.extend(quads)
         else:
             raise ValueError(f"unknown write operation {operation!r}")
-        store.flush()
+        # no flush: the service opens the copy read-only, which reads the write-ahead log too
     finally:
         del store  # releases the RocksDB lock before the caller opens the scratch store
-    return {"ok": True, "graphs": touched}, b""
+    return {"ok": True, "graphs": touched, "triples": touched == [] and operation == "update"}, body
 
 
 def parse(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
