@@ -13,6 +13,7 @@ import ipaddress
 import logging
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -120,19 +121,37 @@ class Document:
     format: str
 
 
-def _log_commit(removed: list[str], added: list[str], dropped: set[str], created: set[str]) -> None:
+class _Phases:
+    """Milliseconds spent in each phase of a write, for its log line."""
+
+    def __init__(self) -> None:
+        self.ms: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def mark(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.ms[phase] = round((now - self._last) * 1000, 1)
+        self._last = now
+
+
+def _log_commit(
+    removed: list[str], added: list[str], dropped: set[str], created: set[str], ms: dict[str, float]
+) -> None:
     """A committed write's trace: how many quads it removed and added, which graphs it made or
-    dropped (counts and graph names only: the quads may be the client's private data)."""
+    dropped (counts and graph names only: the quads may be the client's private data), and the
+    milliseconds of each phase (apply in the worker, diff, validate, commit)."""
     log.info(
-        "write committed: %d quad(s) removed, %d added",
+        "write committed: %d quad(s) removed, %d added in %.0f ms",
         len(removed),
         len(added),
+        sum(ms.values()),
         extra={
             "event": "write.committed",
             "removed": len(removed),
             "added": len(added),
             "graphs_created": sorted(created),
             "graphs_dropped": sorted(dropped),
+            "ms": ms,
         },
     )
 
@@ -443,6 +462,7 @@ class GraphService:
                 limits=self.engine.limits,
                 what=what,
                 where=where,
+                refill=False,  # after the commit: see _write
             )
             graphs = header.get("graphs")
             if graphs is None:
@@ -692,15 +712,27 @@ class GraphService:
         disk = self._disk
         if disk.path is None:
             raise RuntimeError("writes need the on-disk store the service runs on")
+        try:
+            return self._checked_commit(disk, operation)
+        finally:
+            sandbox.refill_spares(self.engine.limits)  # the next write's worker, started now
+
+    def _checked_commit(
+        self, disk: OxigraphStore, operation: Callable[[Path], Touched | None]
+    ) -> WriteOutcome:
         # The scratch copy goes in the store's scratch folder, which opening the store empties:
         # a copy a crash leaves behind lasts until the next start, not forever.
         with self._write_lock, tempfile.TemporaryDirectory(dir=disk.scratch_dir()) as tmp:
+            clock = _Phases()
             disk.checkpoint(Path(tmp) / "scratch")
             touched = operation(Path(tmp) / "scratch")  # the worker closes the scratch store first
+            clock.mark("apply")
             scratch = OxigraphStore.read_only(Path(tmp) / "scratch")
             try:
                 removed, added = write_diff(disk, scratch, touched, self.triples)
+                clock.mark("diff")
                 found = check_write(disk, scratch, removed, added, self._shapes, self.settings)
+                clock.mark("validate")
                 graphs_before, graphs_now = set(disk.named_graphs()), set(scratch.named_graphs())
             finally:
                 # released before its directory goes, on a refusal or an error too: a store left
@@ -720,7 +752,8 @@ class GraphService:
             base = self.triples if self._quads_after is None else self._quads_after
             self._quads_after = base - len(removed) + len(added)
             disk.flush()
-            _log_commit(removed, added, dropped, created)
+            clock.mark("commit")
+            _log_commit(removed, added, dropped, created, clock.ms)
             return WriteOutcome(removed=len(removed), added=len(added))
 
 

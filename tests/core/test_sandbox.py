@@ -1,9 +1,8 @@
-"""The worker kept ahead for writes (api/core/store/sandbox.py): used once, replaced, fitted to
-the job's limits, stopped at a deadline like any other, and never kept unless asked for."""
+"""The workers kept ahead for writes (api/core/store/sandbox.py): each used once and replaced,
+fitted to the job's limits, stopped at a deadline like any other, and never kept unless asked."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -34,42 +33,41 @@ def spare():
 
 def test_no_worker_is_kept_unless_asked():
     sandbox.parse([_source()])
-    assert sandbox.spare_pid() is None
+    assert sandbox.spare_pids() == []
 
 
-def test_the_kept_worker_does_one_job_and_a_new_one_waits(spare):
-    first = sandbox.spare_pid()
-    assert first is not None and _alive(first)
+def test_a_kept_worker_does_one_job_and_a_new_one_takes_its_place(spare):
+    waiting = sandbox.spare_pids()
+    assert len(waiting) == 2 and all(_alive(pid) for pid in waiting)
     (quads,) = sandbox.parse([_source()])
     assert [q.object.value for q in quads] == ["urn:c"]
-    second = sandbox.spare_pid()
-    assert second is not None and second != first and _alive(second)
-    assert not _alive(first)  # its one job done, it exited
+    now = sandbox.spare_pids()
+    assert now[0] == waiting[1] and now[1] not in waiting and _alive(now[1])
+    assert not _alive(waiting[0])  # its one job done, it exited
 
 
 def test_a_job_with_other_limits_gets_a_worker_started_with_them(spare):
-    first = sandbox.spare_pid()
+    waiting = sandbox.spare_pids()
     other = sandbox.Limits(seconds=30.0, memory_mb=sandbox.DEFAULT_LIMITS.memory_mb + 512)
     sandbox.parse([_source()], limits=other)
-    assert first is not None and not _alive(first)  # not used: stopped
-    assert sandbox.spare_pid() not in (None, first)
+    assert not any(_alive(pid) for pid in waiting)  # not used: stopped
+    assert len(sandbox.spare_pids()) == 2 and not set(sandbox.spare_pids()) & set(waiting)
 
 
-def test_the_kept_worker_is_stopped_at_the_deadline_and_replaced(spare):
-    first = sandbox.spare_pid()
+def test_a_kept_worker_is_stopped_at_the_deadline_and_replaced(spare):
+    first = sandbox.spare_pids()[0]
     big = b"".join(b"<urn:s%d> <urn:p> <urn:o%d> .\n" % (i, i) for i in range(400_000))
     with pytest.raises(QueryDeadlineError):
         sandbox.parse([_source(big)], limits=sandbox.Limits(seconds=0.05))
-    assert first is not None and not _alive(first)
-    assert sandbox.spare_pid() is not None
+    assert not _alive(first) and len(sandbox.spare_pids()) == 2
     (quads,) = sandbox.parse([_source()])
     assert len(quads) == 1
 
 
-def test_stopping_ends_the_waiting_worker():
+def test_stopping_ends_the_waiting_workers():
     sandbox.keep_spare(sandbox.DEFAULT_LIMITS)
-    pid = sandbox.spare_pid()
+    waiting = sandbox.spare_pids()
     sandbox.stop_spare()
-    assert pid is not None and not _alive(pid) and sandbox.spare_pid() is None
+    assert waiting and not any(_alive(pid) for pid in waiting) and sandbox.spare_pids() == []
     sandbox.parse([_source()])
-    assert sandbox.spare_pid() is None, os.getpid()
+    assert sandbox.spare_pids() == []
