@@ -238,7 +238,7 @@ class GraphService:
             self.triples = len(self.store)
         ShapesReach.of(self._shapes)  # what each shape reads: 0.7-0.9 s, paid here, not by a write
         await self.engine.start()
-        sandbox.keep_spare(self.engine.limits)  # a write or a record's parse: no process start to wait for
+        sandbox.keep_spare(self.engine.limits)  # a write or a record's parse: forked, not started
         self._started = True
         if not self.engine.isolation:
             self._unisolated()
@@ -462,7 +462,6 @@ class GraphService:
                 limits=self.engine.limits,
                 what=what,
                 where=where,
-                refill=False,  # after the commit: see _write
             )
             graphs = header.get("graphs")
             if graphs is None:
@@ -712,10 +711,7 @@ class GraphService:
         disk = self._disk
         if disk.path is None:
             raise RuntimeError("writes need the on-disk store the service runs on")
-        try:
-            return self._checked_commit(disk, operation)
-        finally:
-            sandbox.refill_spares(self.engine.limits)  # the next write's worker, started now
+        return self._checked_commit(disk, operation)
 
     def _checked_commit(
         self, disk: OxigraphStore, operation: Callable[[Path], Touched | None]

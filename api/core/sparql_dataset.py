@@ -211,18 +211,33 @@ def _moves(found: list[Span], levels: list[int], operations: list[Range], union:
     """What the store's own default graph holds, moved to the default graph's named graph
     before each operation that reads it there and after the last: once per run of writes
     (INSERT, LOAD) rather than after each (5,000 operations made 15,000). The first move is for
-    a store written before this model, whose own default graph may hold triples."""
+    a store written before this model, whose own default graph may hold triples.
+
+    CLEAR NAMED and DROP NAMED leave the default graph as it is: what the default graph's named
+    graph holds is put in the store's own default graph before them, and moved back after."""
     moved, pending, edits = default_graph_moved(DEFAULT_DATA_GRAPH), True, []
     for operation in operations:
+        start = found[operation[0]][2]
         reads = _has(found, levels, operation, "DEFAULT") or (union and _over_union(found, levels, operation))
         if reads and pending:  # before it, after the prologue: Oxigraph reads none after a ';'
-            edits.append((found[operation[0]][2], found[operation[0]][2], moved + " ;"))
+            edits.append((start, start, moved + " ;"))
             pending = False
+        if _clears_named(found, levels, operation):  # after the move above (edits sort by text)
+            edits.append((start, start, f"ADD SILENT {graph_named(DEFAULT_DATA_GRAPH)} TO DEFAULT ;"))
+            pending = True
         pending = pending or _has(found, levels, operation, "INSERT", "LOAD")
     if pending:
         last = found[operations[-1][1] - 1][3]
         edits.append((last, last, "; " + moved))
     return edits
+
+
+def _clears_named(found: list[Span], levels: list[int], operation: Range) -> bool:
+    """Whether the operation is CLEAR NAMED or DROP NAMED (SILENT or not)."""
+    first = operation[0]
+    return (is_word(found, first, "CLEAR") or is_word(found, first, "DROP")) and _has(
+        found, levels, operation, "NAMED"
+    )
 
 
 def _over_union(found: list[Span], levels: list[int], operation: Range) -> bool:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from api.core.sparql_dataset import closing_brace, is_word, opens, operation_ranges, top_level
 from api.core.sparql_lexer import Span, spans
-from api.core.sparql_terms import iri, is_iri
+from api.core.sparql_terms import delete_where_written_out, insert_template, is_iri, journal_copy
 
 DEFAULT = ""
 """In :attr:`Step.graphs`: the store's own default graph."""
@@ -70,7 +70,7 @@ def journaled(update: str, journal: str) -> list[Step]:
         if found[first][1].upper() in _GRAPH_OPERATIONS:
             steps.append(Step(f"{head} {text}", _graph_operation(found, first, end, prefixes)))
         else:
-            steps.append(_template_step(update, found, (first, end), head, iri(journal)))
+            steps.append(_template_step(update, found, (first, end), head, journal))
         start = end + 1
     return steps
 
@@ -158,7 +158,7 @@ def _template_step(
     if inserted is not None and _anonymous(found, inserted):
         return Step(f"{head} {update[found[first][2] : found[end - 1][3]]}", None)
     pieces = [p for b in (deleted, inserted) if b is not None for p in _pieces(update, found, b)]
-    copy = " ".join(f"GRAPH {journal} {{ {p} }}" for p in pieces)
+    copy = journal_copy(journal, pieces)
     return Step(f"{head} {_with_copy(update, found, operation, deleted, inserted, data, copy)}", ())
 
 
@@ -185,12 +185,13 @@ def _with_copy(
     if deleted is None:
         return text
     if data:
-        return f"{text} ; INSERT DATA {{ {copy} }}"
+        return " ; ".join([text, insert_template(copy, data=True)])
     if is_word(found, deleted[0] - 1, "WHERE"):  # DELETE WHERE { Q }: DELETE { Q } INSERT … WHERE { Q }
         pattern = update[found[deleted[0]][2] : found[deleted[1]][3]]
-        return f"DELETE {pattern} INSERT {{ {copy} }} WHERE {pattern}" + text[found[deleted[1]][3] - offset :]
+        rest = text[found[deleted[1]][3] - offset :]
+        return delete_where_written_out(pattern, insert_template(copy)) + rest
     at = found[deleted[1]][3] - offset
-    return f"{text[:at]} INSERT {{ {copy} }} {text[at:]}"
+    return " ".join([text[:at], insert_template(copy), text[at:]])
 
 
 def _anonymous(found: list[Span], block: tuple[int, int]) -> bool:

@@ -252,6 +252,25 @@ def group(parts: Sequence[str]) -> str:
     return "".join(("{ ", " ".join(parts), " }"))
 
 
+def journal_copy(journal: str, pieces: Sequence[str]) -> str:
+    """Template parts that put ``pieces`` (a template's triples, the request's own text cut
+    where the lexer found it) in the graph ``journal`` too (api/core/sparql_journal.py).
+
+    >>> journal_copy("urn:j", ["?s <urn:p> ?o", "<urn:a> <urn:b> 1"])
+    'GRAPH <urn:j> { ?s <urn:p> ?o } GRAPH <urn:j> { <urn:a> <urn:b> 1 }'
+    """
+    return " ".join(f"GRAPH {iri(journal)} {group([piece])}" for piece in pieces)
+
+
+def insert_template(parts: str, *, data: bool = False) -> str:
+    """``INSERT { parts }`` (``INSERT DATA`` with ``data``), ``parts`` from :func:`journal_copy`.
+
+    >>> insert_template("GRAPH <urn:j> { <urn:a> <urn:b> 1 }", data=True)
+    'INSERT DATA { GRAPH <urn:j> { <urn:a> <urn:b> 1 } }'
+    """
+    return ("INSERT DATA " if data else "INSERT ") + group([parts])
+
+
 RESERVED_VARIABLES = "_rsikg_"
 """The start of the variables rsikg adds to a client's update (:func:`in_any_graph`), which the
 client's own may not share."""

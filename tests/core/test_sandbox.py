@@ -1,8 +1,11 @@
-"""The workers kept ahead for writes (api/core/store/sandbox.py): each used once and replaced,
-fitted to the job's limits, stopped at a deadline like any other, and never kept unless asked."""
+"""The fork server (api/core/store/sandbox.py): each job in a child process of its own that
+ends with it, the server itself untouched by a job's deadline or crash, a job with another
+memory cap in a process started for it, and no server unless one is asked for."""
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -24,50 +27,63 @@ def _alive(pid: int) -> bool:
     return stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z"
 
 
+def _children(pid: int) -> set[int]:
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.add(int(stat.parent.name))
+        except (OSError, ValueError, IndexError):
+            continue
+    return found
+
+
 @pytest.fixture
-def spare():
+def forks():
     sandbox.keep_spare(sandbox.DEFAULT_LIMITS)
-    yield
+    (pid,) = sandbox.spare_pids()
+    yield pid
     sandbox.stop_spare()
 
 
-def test_no_worker_is_kept_unless_asked():
+def test_no_server_runs_unless_asked():
     sandbox.parse([_source()])
     assert sandbox.spare_pids() == []
 
 
-def test_a_kept_worker_does_one_job_and_a_new_one_takes_its_place(spare):
-    waiting = sandbox.spare_pids()
-    assert len(waiting) == 2 and all(_alive(pid) for pid in waiting)
-    (quads,) = sandbox.parse([_source()])
-    assert [q.object.value for q in quads] == ["urn:c"]
-    now = sandbox.spare_pids()
-    assert now[0] == waiting[1] and now[1] not in waiting and _alive(now[1])
-    assert not _alive(waiting[0])  # its one job done, it exited
+def test_jobs_run_in_children_that_end_with_them(forks):
+    for _ in range(3):
+        (quads,) = sandbox.parse([_source()])
+        assert [q.object.value for q in quads] == ["urn:c"]
+    assert sandbox.spare_pids() == [forks] and _alive(forks)
+    assert _children(forks) == set()  # each child reaped: no zombie, nothing left running
 
 
-def test_a_job_with_other_limits_gets_a_worker_started_with_them(spare):
-    waiting = sandbox.spare_pids()
-    other = sandbox.Limits(seconds=30.0, memory_mb=sandbox.DEFAULT_LIMITS.memory_mb + 512)
-    sandbox.parse([_source()], limits=other)
-    assert not any(_alive(pid) for pid in waiting)  # not used: stopped
-    assert len(sandbox.spare_pids()) == 2 and not set(sandbox.spare_pids()) & set(waiting)
-
-
-def test_a_kept_worker_is_stopped_at_the_deadline_and_replaced(spare):
-    first = sandbox.spare_pids()[0]
+def test_a_job_past_its_deadline_is_killed_and_the_server_goes_on(forks):
     big = b"".join(b"<urn:s%d> <urn:p> <urn:o%d> .\n" % (i, i) for i in range(400_000))
     with pytest.raises(QueryDeadlineError):
         sandbox.parse([_source(big)], limits=sandbox.Limits(seconds=0.05))
-    assert not _alive(first) and len(sandbox.spare_pids()) == 2
+    assert _alive(forks) and _children(forks) == set()
     (quads,) = sandbox.parse([_source()])
     assert len(quads) == 1
 
 
-def test_stopping_ends_the_waiting_workers():
+def test_a_job_with_another_memory_cap_runs_in_a_process_started_for_it(forks):
+    other = sandbox.Limits(seconds=30.0, memory_mb=sandbox.DEFAULT_LIMITS.memory_mb + 512)
+    (quads,) = sandbox.parse([_source()], limits=other)
+    assert len(quads) == 1 and sandbox.spare_pids() == [forks]
+
+
+def test_a_dead_server_is_replaced_and_the_job_still_runs(forks):
+    os.kill(forks, signal.SIGKILL)
+    (quads,) = sandbox.parse([_source()])
+    assert len(quads) == 1
+    (now,) = sandbox.spare_pids()
+    assert now != forks and _alive(now)
+
+
+def test_stopping_ends_the_server():
     sandbox.keep_spare(sandbox.DEFAULT_LIMITS)
-    waiting = sandbox.spare_pids()
+    (pid,) = sandbox.spare_pids()
     sandbox.stop_spare()
-    assert waiting and not any(_alive(pid) for pid in waiting) and sandbox.spare_pids() == []
-    sandbox.parse([_source()])
-    assert sandbox.spare_pids() == []
+    assert not _alive(pid) and sandbox.spare_pids() == []

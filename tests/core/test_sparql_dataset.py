@@ -263,3 +263,17 @@ def test_the_default_graph_is_moved_once_per_run_of_writes():
     text = rewritten(f"{insert} ; {insert} ; {delete} ; {insert}", [], [], [])
     assert text.count(moved) == 2  # before the DELETE reads, and after the last write
     assert text.index(moved) < text.index("DELETE") < text.rindex(moved)
+
+
+@pytest.mark.parametrize(
+    "operation", ["CLEAR NAMED", "DROP SILENT NAMED", "INSERT DATA { <urn:n> <urn:p> 1 } ; CLEAR NAMED"]
+)
+def test_clear_and_drop_named_leave_the_default_graph(operation):
+    store = _store()
+    store.update(rewritten('INSERT DATA { <urn:d> <urn:p> "kept" }', [], [], store.named_graphs()))
+    store.update(rewritten(operation, [], [], store.named_graphs()))
+    assert _ask(store, f'GRAPH {iri(DEFAULT_DATA_GRAPH)} {{ <urn:d> <urn:p> "kept" }}')
+    assert not _ask(store, "GRAPH <urn:g1> { ?s ?p ?o }") and not _ask(store, "GRAPH <urn:g2> { ?s ?p ?o }")
+    if "INSERT" in operation:  # written to the default graph before the CLEAR: kept with it
+        assert _ask(store, f"GRAPH {iri(DEFAULT_DATA_GRAPH)} {{ <urn:n> <urn:p> 1 }}")
+    assert store.query("ASK { ?s ?p ?o }", default_graphs=[DEFAULT_GRAPH]) is False  # moved back

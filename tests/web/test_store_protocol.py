@@ -105,3 +105,18 @@ def test_an_empty_project_serves_a_store_without_the_projects_graphs(plain: Serv
         f"{plain.url}/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"}
     )
     assert ask.status_code == 200 and ask.json()["boolean"] is False
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST"])
+def test_an_empty_document_to_a_new_graph_makes_an_empty_graph(plain: Server, method: str) -> None:
+    url = f"{plain.url}/store/empty-{method.lower()}"
+    made = httpx.request(
+        method, url, content=b"", headers={**AUTH, "Content-Type": "text/turtle"}, timeout=60
+    )
+    assert made.status_code == 201, made.text  # Created: so it exists, empty
+    got = httpx.get(url, headers={"Accept": "application/n-triples"})
+    assert got.status_code == 200 and got.text.strip() == ""
+    again = httpx.request(
+        method, url, content=b"", headers={**AUTH, "Content-Type": "text/turtle"}, timeout=60
+    )
+    assert again.status_code in (200, 204), again.text  # it exists now: not created twice

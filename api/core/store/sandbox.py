@@ -9,14 +9,17 @@ the caller.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import io
 import json
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -90,88 +93,152 @@ def answer_error(answer: dict[str, Any], what: str, where: Location) -> Exceptio
     return InputError(f"the {what} could not be evaluated (the operator's log has the reason)", where)
 
 
-class _Spare:
-    """Workers started ahead of their jobs, their imports done, waiting on their stdin: a write
-    on a running server would otherwise wait about 100 ms for a process to start. Kept only once
-    :func:`keep_spare` asks for them (the server does; one-off commands would leave them unused),
-    for the memory limit they were started with. Two: one write after another takes about
-    90 ms, less than a worker takes to start, so with one kept every other write waited."""
+class _ForkServer:
+    """A worker process, isolated and with its imports done, that forks a child per job
+    (:func:`api.core.store.worker.serve_forks`): a job's process is ready in about 1 ms, where
+    starting one took 100-150 ms of a core (on two cores, a write's own latency and a fifth of
+    the reads' throughput at one write a second). Each job still runs in a process of its own,
+    which ends with it. Started by :func:`keep_spare` (the server does; a one-off command would
+    not use it), for the memory limit its children inherit."""
 
-    count = 2
-
-    def __init__(self) -> None:
+    def __init__(self, limits: Limits) -> None:
+        self.memory_mb = limits.memory_mb
         self.lock = threading.Lock()
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.memory_mb = -1
-        self.wanted = False
+        control, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {**os.environ, MEMORY_ENV: str(limits.memory_mb)}
+        self.process = subprocess.Popen(  # noqa: S603 - this interpreter, this package's worker
+            [sys.executable, "-m", "api.core.store.worker", "--forks", str(child.fileno())],
+            pass_fds=(child.fileno(),),
+            stdin=subprocess.DEVNULL,
+            env=env,
+        )
+        child.close()
+        self.control = control
+        self.ready = False
 
-    def take(self, limits: Limits) -> subprocess.Popen[bytes]:
-        """The oldest spare worker if it fits ``limits``, else a new one."""
+    def _ask(self, message: dict[str, Any], fds: Sequence[int] = ()) -> dict[str, Any]:
+        """One message and its answer (under the lock: one conversation at a time)."""
         with self.lock:
-            if self.memory_mb != limits.memory_mb:
-                stale, self.processes = self.processes, []
-            else:
-                stale = []
-            process = self.processes.pop(0) if self.processes else None
-        for old in stale:
-            _stop(old)
-        if process is not None and process.poll() is not None:
-            process = None
-        return process or _start(limits)
+            if not self.ready:  # its hello: it is isolated and imported
+                json.loads(self.control.recv(4096) or b"null")
+                self.ready = True
+            socket.send_fds(self.control, [json.dumps(message).encode()], list(fds))
+            answer = self.control.recv(4096)
+        if not answer:
+            raise OSError("the fork server has ended")
+        return dict(json.loads(answer))
 
-    def refill(self, limits: Limits) -> None:
-        """Start spares up to :attr:`count`, when spares are wanted."""
-        with self.lock:
-            while self.wanted and len(self.processes) < self.count:
-                self.processes.append(_start(limits))
-                self.memory_mb = limits.memory_mb
+    def run(self, request: bytes, seconds: float) -> tuple[int, bytes] | None:
+        """The exit code of a forked child and what it answered; None when it ran past
+        ``seconds`` (it is killed)."""
+        mine, theirs = socket.socketpair()
+        with mine:
+            try:
+                pid = int(self._ask({"op": "fork"}, [theirs.fileno()])["pid"])
+            finally:
+                theirs.close()
+            try:
+                answer = _exchange(mine, request, time.monotonic() + seconds)
+            except TimeoutError:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                answer = None
+        code = int(self._ask({"op": "reap", "pid": pid})["exit"])
+        return None if answer is None else (code, answer)
 
     def stop(self) -> None:
-        with self.lock:
-            processes, self.processes, self.wanted = self.processes, [], False
-        for process in processes:
-            _stop(process)
+        self.control.close()  # it reads the end of its socket and returns
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
-def _start(limits: Limits) -> subprocess.Popen[bytes]:
-    env = {**os.environ, MEMORY_ENV: str(limits.memory_mb)}
-    return subprocess.Popen(  # this interpreter, this package's worker, no shell
-        [sys.executable, "-m", "api.core.store.worker", "--once"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-    )
+def _exchange(sock: socket.socket, request: bytes, deadline: float) -> bytes:
+    """Send ``request``, then read until the other end closes; TimeoutError at ``deadline``."""
+
+    def remaining() -> float:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        return left
+
+    sock.settimeout(remaining())
+    try:
+        sock.sendall(request)
+        sock.shutdown(socket.SHUT_WR)
+    except BrokenPipeError:
+        pass  # it ended before it read all: its exit code says why
+    chunks: list[bytes] = []
+    while True:
+        sock.settimeout(remaining())
+        try:
+            chunk = sock.recv(1 << 20)  # TimeoutError past the deadline
+        except ConnectionResetError:
+            chunk = b""
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.kill()
-    process.communicate()
-
-
-_spare = _Spare()
-atexit.register(_spare.stop)
+_forks: _ForkServer | None = None
+_forks_lock = threading.Lock()
 
 
 def keep_spare(limits: Limits = DEFAULT_LIMITS) -> None:
-    """Keep a worker started ahead for the next job (the server, for its writes)."""
-    _spare.wanted = True
-    _spare.refill(limits)
-
-
-def spare_pids() -> list[int]:
-    """The process ids of the workers kept ahead, the next to be used first."""
-    return [process.pid for process in _spare.processes]
-
-
-def refill_spares(limits: Limits = DEFAULT_LIMITS) -> None:
-    """Start spare workers up to their number, when spares are kept."""
-    _spare.refill(limits)
+    """Start the fork server that jobs with ``limits``' memory cap run from (the server's
+    writes, and the records it parses)."""
+    global _forks
+    with _forks_lock:
+        if _forks is None or _forks.memory_mb != limits.memory_mb or _forks.process.poll() is not None:
+            old, _forks = _forks, _ForkServer(limits)
+            if old is not None:
+                old.stop()
 
 
 def stop_spare() -> None:
-    """Stop the worker kept ahead, and keep none."""
-    _spare.stop()
+    """Stop the fork server; jobs start processes of their own again."""
+    global _forks
+    with _forks_lock:
+        old, _forks = _forks, None
+    if old is not None:
+        old.stop()
+
+
+def spare_pids() -> list[int]:
+    """The fork server's process id, when one runs."""
+    forks = _forks
+    return [] if forks is None else [forks.process.pid]
+
+
+atexit.register(stop_spare)
+
+
+def _in_process(request: bytes, limits: Limits) -> tuple[int, bytes, bytes] | None:
+    """Run a job in a process of its own: (exit code, stdout, stderr), None past the deadline.
+    From the fork server when one runs with the job's memory cap, else a new process."""
+    forks = _forks
+    if forks is not None and forks.memory_mb == limits.memory_mb:
+        try:
+            done = forks.run(request, limits.seconds)
+            return None if done is None else (done[0], done[1], b"")
+        except OSError as err:  # it ended (killed?): a new process for this job, a new server next
+            log.warning("the fork server failed (%s); a process of its own for this job", err)
+            keep_spare(limits)
+    env = {**os.environ, MEMORY_ENV: str(limits.memory_mb)}
+    try:
+        done_once = subprocess.run(  # this interpreter, this package's worker, no shell
+            [sys.executable, "-m", "api.core.store.worker", "--once"],
+            input=request,
+            capture_output=True,
+            timeout=limits.seconds,
+            env=env,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None
+    return done_once.returncode, done_once.stdout, done_once.stderr
 
 
 def run(
@@ -181,42 +248,32 @@ def run(
     limits: Limits = DEFAULT_LIMITS,
     what: str = "input",
     where: Location | None = None,
-    refill: bool = True,
 ) -> tuple[dict[str, Any], bytes]:
-    """Run ``job`` in an isolated worker of its own (a spare one, when they are kept): its
-    answer and body, or the error it stands for. ``refill=False``: the caller starts the next
-    spare (:func:`refill_spares`) once it has finished with the job's result, so that a starting
-    worker does not take a core from it (measured: 30 ms more for a write on two cores)."""
+    """Run ``job`` in an isolated worker process of its own: its answer and body, or the error
+    it stands for."""
     where = where or Location()
-    process = _spare.take(limits)
-    try:
-        stdout, stderr = process.communicate(request_frames(job, data), timeout=limits.seconds)
-    except subprocess.TimeoutExpired:
-        _stop(process)
+    done = _in_process(request_frames(job, data), limits)
+    if done is None:
         log.warning(
             "%s stopped at its deadline of %g s; its worker killed",
             what,
             limits.seconds,
             extra={"event": "worker.deadline", "what": what, "seconds": limits.seconds},
         )
-        raise QueryDeadlineError(limits.seconds) from None
-    finally:
-        if refill:
-            _spare.refill(limits)
-    if process.returncode < 0:  # a signal: SIGKILL at the memory cap, SIGSEGV on deep nesting, ...
+        raise QueryDeadlineError(limits.seconds)
+    code, stdout, stderr = done
+    if code < 0:  # a signal: SIGKILL at the memory cap, SIGSEGV on deep nesting, ...
         log.warning(
             "%s stopped its worker with signal %d",
             what,
-            -process.returncode,
-            extra={"event": "worker.died", "what": what, "exit_code": process.returncode},
+            -code,
+            extra={"event": "worker.died", "what": what, "exit_code": code},
         )
-        raise crash_error(process.returncode, limits, what, where)
+        raise crash_error(code, limits, what, where)
     stream = io.BytesIO(stdout)
     header, body = read_frame(stream), read_frame(stream)
     if header is None or body is None:
-        raise QueryEngineError(
-            f"the worker gave no answer (exit {process.returncode}): {stderr.decode(errors='replace')}"
-        )
+        raise QueryEngineError(f"the worker gave no answer (exit {code}): {stderr.decode(errors='replace')}")
     answer = json.loads(header)
     if not answer.get("ok"):
         raise answer_error(answer, what, where)
@@ -254,7 +311,6 @@ __all__ = [
     "Limits",
     "keep_spare",
     "parse",
-    "refill_spares",
     "run",
     "spare_pids",
     "stop_spare",
