@@ -197,6 +197,18 @@ def keep_spare(limits: Limits = DEFAULT_LIMITS) -> None:
                 old.stop()
 
 
+def _replace(failed: _ForkServer, limits: Limits) -> None:
+    """Start a new fork server in place of one that failed (its process may not have ended
+    yet: it is killed, not asked)."""
+    global _forks
+    with _forks_lock:
+        if _forks is not failed:
+            return  # replaced already, or stopped
+        _forks = _ForkServer(limits)
+    failed.process.kill()
+    failed.stop()
+
+
 def stop_spare() -> None:
     """Stop the fork server; jobs start processes of their own again."""
     global _forks
@@ -225,7 +237,7 @@ def _in_process(request: bytes, limits: Limits) -> tuple[int, bytes, bytes] | No
             return None if done is None else (done[0], done[1], b"")
         except OSError as err:  # it ended (killed?): a new process for this job, a new server next
             log.warning("the fork server failed (%s); a process of its own for this job", err)
-            keep_spare(limits)
+            _replace(forks, limits)
     env = {**os.environ, MEMORY_ENV: str(limits.memory_mb)}
     try:
         done_once = subprocess.run(  # this interpreter, this package's worker, no shell
