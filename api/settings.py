@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     max_rows: int = Field(default=100_000, gt=0, description="Rows (or triples) in one answer at most.")
     max_body_bytes: int = Field(default=10 * 2**20, gt=0, description="Largest request body accepted.")
     query_workers: int = Field(default=2, gt=0, description="Query worker processes.")
+    answer_cache_mb: int = Field(
+        default=64,
+        ge=0,
+        description="MiB of query answers kept for identical requests until the next write; 0: none kept.",
+    )
     allowed_iris: list[str] = Field(
         default_factory=list,
         description="IRIs that SERVICE, LOAD and FROM may name although the store does not hold them.",

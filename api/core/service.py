@@ -16,10 +16,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import anyio.to_thread
 import networkx as nx
@@ -37,6 +37,7 @@ from api.core import (
     sparql_journal,
     sparql_plan,
 )
+from api.core.answer_cache import AnswerCache, is_stable
 from api.core.decisions import adoption, catalogue, compliance, records
 from api.core.decisions import dry_run as checking
 from api.core.decisions.dry_run import Check
@@ -184,6 +185,7 @@ class GraphService:
         self._write_lock = threading.Lock()
         self.known_graphs: frozenset[str] = frozenset(store.named_graphs())
         self.generation = 0  # counts committed writes; caches built from the graph compare it
+        self.answers = AnswerCache(settings.answer_cache_mb * 2**20) if settings.answer_cache_mb else None
         self._dependencies: tuple[int, DependencyGraph] | None = None
         self._dependencies_lock = threading.Lock()
         self.triples = len(store)  # counted once per write, not per request
@@ -307,7 +309,12 @@ class GraphService:
         default_graphs: Sequence[str] = (),
         named_graphs: Sequence[str] = (),
         bindings: dict[str, Node] | None = None,
+        if_none_match: str | None = None,
     ) -> QueryAnswer:
+        """Run a query, or give its answer from the cache when the same request was answered
+        since the last write. ``if_none_match``: the entity tags the client holds (an
+        ``If-None-Match`` header); when one is the answer's, the answer is ``unchanged`` and
+        has no body."""
         features = self.check_query(query, default_graphs, named_graphs)
         request = QueryRequest(
             query=query,
@@ -320,7 +327,23 @@ class GraphService:
             own_dataset=features.has_dataset_clause,
             base_iri=self.base_iri,
         )
-        return await self.engine.run(request)
+        if self.answers is None or not is_stable(query):
+            return await self.engine.run(request)
+        return await self._cached(request, if_none_match)
+
+    async def _cached(self, request: QueryRequest, if_none_match: str | None) -> QueryAnswer:
+        cache, key, generation = cast(AnswerCache, self.answers), request.key(), self.generation
+        tag = cache.etag(key, generation)
+        if if_none_match is not None and _matches(if_none_match, tag):
+            return QueryAnswer(
+                b"", request.results_format or request.graph_format or "", False, None, tag, True, True
+            )
+        kept = cache.get(key, generation)
+        if kept is not None:
+            return replace(kept, tag=tag, cached=True)
+        answer = replace(await self.engine.run(request), tag=tag)
+        cache.put(key, generation, answer)
+        return answer
 
     def bind_named(self, query: NamedQuery, given: Mapping[str, str]) -> tuple[str, dict[str, Node]]:
         """A named query's text for the page asked for, and the given parameters bound as RDF
@@ -751,6 +774,14 @@ class GraphService:
             clock.mark("commit")
             _log_commit(removed, added, dropped, created, clock.ms)
             return WriteOutcome(removed=len(removed), added=len(added))
+
+
+def _matches(if_none_match: str, tag: str) -> bool:
+    """Whether an If-None-Match header names ``tag``, by the weak comparison RFC 9110 (13.1.2)
+    has for it: ``*``, or one of its comma-separated tags with or without ``W/``."""
+    opaque = tag.removeprefix("W/")
+    held = [part.strip() for part in if_none_match.split(",")]
+    return "*" in held or any(part.removeprefix("W/") == opaque for part in held)
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,15 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 CORS = [
     (b"access-control-allow-origin", b"*"),
     # x-request-id (added by RsikgApp): so a browser client can quote it when reporting a 500
-    (b"access-control-expose-headers", b"x-rsikg-truncated, x-rsikg-row-limit, x-request-id"),
+    (
+        b"access-control-expose-headers",
+        b"x-rsikg-truncated, x-rsikg-row-limit, x-rsikg-cache, etag, x-request-id",
+    ),
 ]
 PREFLIGHT = [
     *CORS,
     (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
-    (b"access-control-allow-headers", b"Accept, Authorization, Content-Type"),
+    (b"access-control-allow-headers", b"Accept, Authorization, Content-Type, If-None-Match"),
     (b"access-control-max-age", b"86400"),
 ]
 
@@ -148,6 +151,7 @@ class SparqlEndpoint:
                 graph_format=graph_format,
                 default_graphs=params.get("default-graph-uri", []),
                 named_graphs=params.get("named-graph-uri", []),
+                if_none_match=headers.get("if-none-match"),
             )
         )
         watching = asyncio.ensure_future(_disconnected(receive))
@@ -162,8 +166,16 @@ class SparqlEndpoint:
         if running.cancelled():
             return
         answer = running.result()
+        validators = [] if answer.tag is None else [(b"etag", answer.tag.encode())]
+        if answer.unchanged:  # the client's copy is current: no body, no length (RFC 9110 15.4.5)
+            start = {"type": "http.response.start", "status": 304}
+            await send({**start, "headers": [*validators, (b"vary", b"Accept"), *CORS]})
+            await send({"type": "http.response.body", "body": b""})
+            return
         content_type = _content_type(answer.format)
-        response_headers = [(b"content-type", content_type), (b"vary", b"Accept"), *CORS]
+        response_headers = [(b"content-type", content_type), (b"vary", b"Accept"), *validators, *CORS]
+        if answer.tag is not None:
+            response_headers.append((b"x-rsikg-cache", b"hit" if answer.cached else b"miss"))
         if answer.truncated:
             limit = str(self.state.settings.max_rows).encode()
             response_headers += [(b"x-rsikg-truncated", b"true"), (b"x-rsikg-row-limit", limit)]

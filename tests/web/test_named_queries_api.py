@@ -93,3 +93,16 @@ def test_the_date_parameter_is_a_typed_date_in_openapi(server):
     assert parameter["name"] == "date" and parameter["schema"]["format"] == "date"
     assert "default" not in parameter["schema"]  # "today" is no date; the description says it
     assert "today" in parameter["description"]
+
+
+def test_a_named_query_is_kept_per_parameters_and_confirmed_by_its_tag(server):
+    url = f"{server.url}/queries/list_regions"
+    before, again = (
+        httpx.get(url, params={"date": "2026-06-15"}),
+        httpx.get(url, params={"date": "2026-06-15"}),
+    )
+    after = httpx.get(url, params={"date": "2027-06-15"})  # other parameters: another answer, another tag
+    assert before.headers["x-rsikg-cache"] == "miss" and again.headers["x-rsikg-cache"] == "hit"
+    assert before.content == again.content and after.headers["etag"] != before.headers["etag"]
+    held = httpx.get(url, params={"date": "2026-06-15"}, headers={"If-None-Match": before.headers["etag"]})
+    assert held.status_code == 304 and held.content == b""

@@ -56,6 +56,19 @@ class QueryRequest:
     own_dataset: bool = False  # the query names its dataset (FROM, FROM NAMED)
     base_iri: str | None = None  # relative IRIs resolve against it (the endpoint's URL)
 
+    def key(self) -> tuple[object, ...]:
+        """Everything the answer depends on besides the store's content (the plan follows
+        from the query and the settings)."""
+        return (
+            self.query,
+            self.results_format,
+            self.graph_format,
+            tuple(self.default_graphs or ()),
+            tuple(self.named_graphs or ()),
+            tuple(sorted((name, node.n3()) for name, node in self.bindings.items())),
+            self.base_iri,
+        )
+
 
 @dataclass(frozen=True)
 class QueryAnswer:
@@ -63,6 +76,9 @@ class QueryAnswer:
     format: str
     truncated: bool
     rows: int | None  # None where the answer was serialised natively and not counted
+    tag: str | None = None  # the answer's entity tag (api/core/answer_cache.py); None: none given
+    cached: bool = False  # given from the cache, not run
+    unchanged: bool = False  # the client's copy (If-None-Match) is current: no body sent
 
 
 class _Worker:

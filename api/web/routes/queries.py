@@ -60,9 +60,19 @@ def _runner(query: NamedQuery) -> Callable[[Request, ServiceDep], Awaitable[Resp
         text, bindings = service.bind_named(query, dict(request.query_params))
         results_format, graph_format = answer_formats(request.headers.get("accept"))
         answer = await service.query(
-            text, results_format=results_format, graph_format=graph_format, bindings=bindings
+            text,
+            results_format=results_format,
+            graph_format=graph_format,
+            bindings=bindings,
+            if_none_match=request.headers.get("if-none-match"),
         )
         headers = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+        if answer.tag is not None:
+            headers["ETag"] = answer.tag
+        if answer.unchanged:
+            return Response(status_code=304, headers=headers)
+        if answer.tag is not None:
+            headers["X-Rsikg-Cache"] = "hit" if answer.cached else "miss"
         if answer.truncated:
             headers["X-Rsikg-Truncated"] = "true"
         return Response(answer.body, media_type=media_type_of(answer.format), headers=headers)
