@@ -419,15 +419,19 @@ class GraphService:
         # an update without a dataset of its own acts on the union a query reads: refused here,
         # before any copy, if it cannot be written so (api/core/sparql_dataset.py)
         graphs = self.known_graphs
-        text = sparql_dataset.rewritten(sparql, using, using_named, graphs)
+        text = sparql_dataset.rewritten(sparql, using, using_named, graphs, self.base_iri)
         job = {"operation": "update", "base_iri": self.base_iri, "original": sparql}
 
         def apply(path: Path) -> Touched | None:
             # under the write lock: a graph a write committed since is in the union too
             now = frozenset(self._disk.named_graphs())
-            final = text if now == graphs else sparql_dataset.rewritten(sparql, using, using_named, now)
+            final = (
+                text
+                if now == graphs
+                else sparql_dataset.rewritten(sparql, using, using_named, now, self.base_iri)
+            )
             journal = f"urn:rsikg:journal:{uuid.uuid4()}"  # a graph no client names: dropped at each step
-            steps = sparql_journal.journaled(final, journal)
+            steps = sparql_journal.journaled(final, journal, self.base_iri)
             texts = [step.text.encode() for step in steps]
             lengths = [
                 {"length": len(t), "graphs": step.graphs} for t, step in zip(texts, steps, strict=True)

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from urllib.parse import urljoin
 
 from api.core.loading import DEFAULT_DATA_GRAPH
 from api.core.sparql_lexer import Span, spans
@@ -159,12 +160,17 @@ def with_using(update: str, graphs: Sequence[str], named_graphs: Sequence[str]) 
 
 
 def rewritten(
-    update: str, graphs: Sequence[str], named_graphs: Sequence[str], store_graphs: Iterable[str]
+    update: str,
+    graphs: Sequence[str],
+    named_graphs: Sequence[str],
+    store_graphs: Iterable[str],
+    base: str | None = None,
 ) -> str:
     """``update`` as rsikg runs it (see the module's docstring): ``graphs`` and
     ``named_graphs`` are the protocol's using-graph-uri and using-named-graph-uri,
-    ``store_graphs`` the store's named graphs. An InputError (400) for a dataset given twice and
-    for a DELETE template that cannot be split into triples."""
+    ``store_graphs`` the store's named graphs, ``base`` the IRI relative IRIs resolve against.
+    An InputError (400) for a dataset given twice and for a DELETE template that cannot be
+    split into triples."""
     found = spans(update)
     levels = [depth for _, depth in top_level(found)]
     operations = operation_ranges(found, levels)
@@ -172,7 +178,7 @@ def rewritten(
         return update
     union = not graphs and not named_graphs
     if union:
-        edits = _union_edits(update, found, levels, operations, store_graphs)
+        edits = _union_edits(update, found, levels, operations, (store_graphs, base))
     else:
         _refuse_both(update, graphs, named_graphs)
         edits = _using_edits(update, found, using(graphs, named_graphs))
@@ -252,16 +258,22 @@ def _over_union(found: list[Span], levels: list[int], operation: Range) -> bool:
 
 
 def _union_edits(
-    update: str, found: list[Span], levels: list[int], operations: list[Range], store_graphs: Iterable[str]
+    update: str,
+    found: list[Span],
+    levels: list[int],
+    operations: list[Range],
+    dataset: tuple[Iterable[str], str | None],
 ) -> list[Edit]:
-    """Every DELETE and INSERT operation without a dataset of its own over the union."""
+    """Every DELETE and INSERT operation without a dataset of its own over the union of
+    ``dataset`` (the store's graphs, and the base IRI the update's graph names resolve against)."""
+    store_graphs, base = dataset
     for kind, value, start, _end in found:
         if kind == "var" and value[1:].startswith(RESERVED_VARIABLES):
             raise InputError(
                 f"the variable {value} starts with {RESERVED_VARIABLES}, which rsikg keeps for its own",
                 _located(update, start),
             )
-    every = sorted({*store_graphs, DEFAULT_DATA_GRAPH, *_graphs_named(found)})
+    every = sorted({*store_graphs, DEFAULT_DATA_GRAPH, *_graphs_named(found, base)})
     clause = using(every, every)
     over = [operation for operation in operations if _over_union(found, levels, operation)]
     if len(over) * len(every) > MAX_UNION_READS:
@@ -288,25 +300,51 @@ def _has(found: list[Span], levels: list[int], operation: Range, *words: str) ->
     )
 
 
-def _graphs_named(found: list[Span]) -> set[str]:
-    """The graphs the update names after GRAPH or TO (by IRI or declared prefix): one that an
-    operation creates is in the union of the operations after it."""
-    prefixes = {
-        found[i + 1][1]: found[i + 2][1][1:-1]
-        for i in range(len(found) - 2)
-        if is_word(found, i, "PREFIX") and found[i + 1][0] == "pname" and found[i + 2][0] == "iri"
-    }
-    named = set()
-    for i in range(1, len(found)):
-        if not (is_word(found, i - 1, "GRAPH") or is_word(found, i - 1, "TO")):
-            continue
-        kind, value = found[i][0], found[i][1]
-        prefix, _colon, local = value.partition(":")
+class Names:
+    """The IRIs a request names, as its prologue has them so far: a ``<…>`` resolved against
+    the base (RFC 3986, the request's base IRI until a BASE changes it), a prefixed name by its
+    declared namespace. Fed each token in order with :meth:`see`."""
+
+    def __init__(self, base: str | None) -> None:
+        self.base = base
+        self.prefixes: dict[str, str] = {}
+
+    def see(self, found: list[Span], i: int) -> None:
+        """Take in the declaration that starts at token ``i``, if one does."""
+        if is_word(found, i, "BASE") and i + 1 < len(found) and found[i + 1][0] == "iri":
+            self.base = self.absolute("iri", found[i + 1][1]) or self.base
+        elif is_word(found, i, "PREFIX") and i + 2 < len(found) and found[i + 2][0] == "iri":
+            namespace = self.absolute("iri", found[i + 2][1])
+            if namespace is not None and found[i + 1][0] == "pname":
+                self.prefixes[found[i + 1][1]] = namespace
+
+    def absolute(self, kind: str, value: str) -> str | None:
+        """The absolute IRI a term names, or None (not an IRI, an undeclared prefix, no base)."""
         if kind == "iri":
-            named.add(value[1:-1])
-        elif kind == "pname" and prefix + ":" in prefixes:
-            named.add(prefixes[prefix + ":"] + re.sub(r"\\(.)", r"\1", local))
-    return {name for name in named if is_iri(name)}  # a relative IRI: not resolved here
+            name = value[1:-1]
+            if not is_iri(name) and self.base is not None:
+                name = urljoin(self.base, name)
+        elif kind == "pname":
+            prefix, _colon, local = value.partition(":")
+            if prefix + ":" not in self.prefixes:
+                return None
+            name = self.prefixes[prefix + ":"] + re.sub(r"\\(.)", r"\1", local)
+        else:
+            return None
+        return name if is_iri(name) else None
+
+
+def _graphs_named(found: list[Span], base: str | None) -> set[str]:
+    """The graphs the update names after GRAPH or TO: one that an operation creates is in the
+    union of the operations after it."""
+    names, named = Names(base), set()
+    for i in range(len(found)):
+        names.see(found, i)
+        if i and (is_word(found, i - 1, "GRAPH") or is_word(found, i - 1, "TO")):
+            name = names.absolute(found[i][0], found[i][1])
+            if name is not None:
+                named.add(name)
+    return named
 
 
 def _where(found: list[Span], levels: list[int], first: int, end: int) -> int | None:

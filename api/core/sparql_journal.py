@@ -14,8 +14,8 @@ graphs a graph operation names before it runs. The triples so collected are cand
 diff is the quads with those triples that differ between the store before and after.
 
 Where the candidates could miss a change, a step says it can change any graph (``graphs`` is
-None) and the write is compared whole: a graph operation on ALL, NAMED, or a graph named by a
-relative IRI or an undeclared prefix; an INSERT template with an anonymous blank node (``[]``,
+None) and the write is compared whole: a graph operation on ALL, NAMED, or a graph named by an
+undeclared prefix; an INSERT template with an anonymous blank node (``[]``,
 a collection), whose copy in the journal would be a different blank node. An update whose
 operations share a blank node label, which SPARQL forbids, runs as one step, for Oxigraph to
 refuse it as before (each operation alone would be read).
@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.core.sparql_dataset import closing_brace, is_word, opens, operation_ranges, top_level
+from api.core.sparql_dataset import Names, closing_brace, is_word, opens, operation_ranges, top_level
 from api.core.sparql_lexer import Span, spans
-from api.core.sparql_terms import delete_where_written_out, insert_template, is_iri, journal_copy
+from api.core.sparql_terms import delete_where_written_out, insert_template, journal_copy
 
 DEFAULT = ""
 """In :attr:`Step.graphs`: the store's own default graph."""
@@ -47,28 +47,29 @@ class Step:
     (:data:`DEFAULT`: the store's default graph); None: it can change any graph."""
 
 
-def journaled(update: str, journal: str) -> list[Step]:
-    """``update`` as steps whose templates also write into the graph ``journal``."""
+def journaled(update: str, journal: str, base: str | None = None) -> list[Step]:
+    """``update`` as steps whose templates also write into the graph ``journal``; ``base``: the
+    IRI the update's relative IRIs resolve against."""
     found = spans(update)
     levels = [depth for _, depth in top_level(found)]
     steps: list[Step] = []
     prologue: list[str] = []
-    prefixes: dict[str, str] = {}
+    names = Names(base)
     start = 0
     ranges = operation_ranges(found, levels)
     if _shared_blank_nodes(found, ranges):  # SPARQL forbids it; run whole, Oxigraph says where
         return [Step(update, None)]
     for first, end in ranges:
         for i in range(start, first):  # the declarations since the last operation, in order
+            names.see(found, i)
             if is_word(found, i, "PREFIX") and i + 2 < first:
                 prologue.append(update[found[i][2] : found[i + 2][3]])
-                prefixes[found[i + 1][1]] = found[i + 2][1][1:-1]
             elif is_word(found, i, "BASE") and i + 1 < first:
                 prologue.append(update[found[i][2] : found[i + 1][3]])
         head = " ".join(prologue)
         text = update[found[first][2] : found[end - 1][3]]
         if found[first][1].upper() in _GRAPH_OPERATIONS:
-            steps.append(Step(f"{head} {text}", _graph_operation(found, first, end, prefixes)))
+            steps.append(Step(f"{head} {text}", _graph_operation(found, first, end, names)))
         else:
             steps.append(_template_step(update, found, (first, end), head, journal))
         start = end + 1
@@ -91,16 +92,13 @@ def _shared_blank_nodes(found: list[Span], ranges: list[tuple[int, int]]) -> boo
     return False
 
 
-def _graph_operation(
-    found: list[Span], first: int, end: int, prefixes: dict[str, str]
-) -> tuple[str, ...] | None:
+def _graph_operation(found: list[Span], first: int, end: int, names: Names) -> tuple[str, ...] | None:
     """The graphs a CLEAR, DROP, CREATE, ADD, MOVE or COPY names; None for ALL, NAMED, LOAD and
     a name not read here."""
     if is_word(found, first, "CREATE"):
         return ()  # an empty graph: no triple changes (the graph itself is compared by name)
     graphs: list[str] = []
-    i = first + 1
-    while i < end:
+    for i in range(first + 1, end):
         kind, value = found[i][0], found[i][1]
         word = value.upper() if kind == "word" else ""
         if word in ("ALL", "NAMED") or is_word(found, first, "LOAD"):
@@ -108,25 +106,11 @@ def _graph_operation(
         if word == "DEFAULT":
             graphs.append(DEFAULT)
         elif kind in ("iri", "pname"):
-            name = _absolute(kind, value, prefixes)
+            name = names.absolute(kind, value)
             if name is None:
                 return None
             graphs.append(name)
-        i += 1
     return tuple(dict.fromkeys(graphs))
-
-
-def _absolute(kind: str, value: str, prefixes: dict[str, str]) -> str | None:
-    """An absolute IRI written ``<…>`` or as a declared prefixed name without escapes; None
-    otherwise."""
-    if kind == "iri":
-        name = value[1:-1]
-    else:
-        prefix, _colon, local = value.partition(":")
-        if prefix + ":" not in prefixes or "\\" in local:
-            return None
-        name = prefixes[prefix + ":"] + local
-    return name if is_iri(name) else None
 
 
 def _template_step(

@@ -277,3 +277,14 @@ def test_clear_and_drop_named_leave_the_default_graph(operation):
     if "INSERT" in operation:  # written to the default graph before the CLEAR: kept with it
         assert _ask(store, f"GRAPH {iri(DEFAULT_DATA_GRAPH)} {{ <urn:n> <urn:p> 1 }}")
     assert store.query("ASK { ?s ?p ?o }", default_graphs=[DEFAULT_GRAPH]) is False  # moved back
+
+
+def test_a_graph_an_earlier_operation_names_relatively_is_in_the_union_of_the_later_ones():
+    store = _store()
+    update = (
+        "BASE <http://example.org/> INSERT DATA { GRAPH <made> { <urn:m> a <urn:Doc> } } ; "
+        "DELETE WHERE { <urn:m> a <urn:Doc> }"
+    )
+    assert "USING NAMED <http://example.org/made>" in rewritten(update, [], [], store.named_graphs())
+    store.update(rewritten(update, [], [], store.named_graphs()))
+    assert not _ask(store, "<urn:m> a <urn:Doc>")  # the DELETE read the new graph too

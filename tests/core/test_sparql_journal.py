@@ -196,3 +196,16 @@ def test_steps_keep_the_prologue_and_copy_each_template_into_the_journal():
 def test_what_a_step_can_change_wholesale(operation, graphs):
     (step,) = sparql_journal.journaled(f"PREFIX ex: <urn:ex:> {operation}", "urn:j")
     assert step.graphs == graphs
+
+
+@pytest.mark.parametrize(
+    ("update", "base", "graphs"),
+    [
+        ("CLEAR GRAPH <g>", "http://example.org/sparql", ("http://example.org/g",)),
+        ("BASE <http://b/x/> CLEAR GRAPH <../g>", "http://example.org/sparql", ("http://b/g",)),
+        ("BASE <http://b/> PREFIX r: <ns/> DROP GRAPH r:g", None, ("http://b/ns/g",)),
+    ],
+)
+def test_a_relative_graph_name_is_resolved_against_the_base(update, base, graphs):
+    (step,) = sparql_journal.journaled(update, "urn:j", base)
+    assert step.graphs == graphs
