@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     max_rows: int = Field(default=100_000, gt=0, description="Rows (or triples) in one answer at most.")
     max_body_bytes: int = Field(default=10 * 2**20, gt=0, description="Largest request body accepted.")
     query_workers: int = Field(default=2, gt=0, description="Query worker processes.")
+    check_process_focus: int = Field(
+        default=200,
+        ge=0,
+        description="Focus nodes above which a write's validation runs in a process of its own "
+        "(pySHACL holds the GIL; reads slowed by a third during a long one).",
+    )
     answer_cache_mb: int = Field(
         default=64,
         ge=0,

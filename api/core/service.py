@@ -38,6 +38,7 @@ from api.core import (
     sparql_plan,
 )
 from api.core.answer_cache import AnswerCache, is_stable
+from api.core.check_process import CheckProcess
 from api.core.decisions import adoption, catalogue, compliance, records
 from api.core.decisions import dry_run as checking
 from api.core.decisions.dry_run import Check
@@ -93,7 +94,7 @@ from api.core.store import (
 )
 from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
 from api.core.validation import ValidationReport, read_shapes, validate_store
-from api.core.write_scope import check_write
+from api.core.write_scope import WriteCheck, check_write
 from api.errors import InputError, IsolationUnavailableError, Location, ShapeViolationError
 from api.settings import Settings
 
@@ -190,6 +191,7 @@ class GraphService:
         self._dependencies_lock = threading.Lock()
         self.triples = len(store)  # counted once per write, not per request
         self._quads_after: int | None = None  # what a committed write left, for _published
+        self._checks = CheckProcess(settings)  # started by the first long check
         self._started = False
 
     @classmethod
@@ -259,6 +261,7 @@ class GraphService:
 
     async def close(self) -> None:
         sandbox.stop_spare()
+        self._checks.close()
         if self._engine is not None:
             await self._engine.close()
         self.store.flush()
@@ -740,6 +743,21 @@ class GraphService:
             raise RuntimeError("writes need the on-disk store the service runs on")
         return self._checked_commit(disk, operation)
 
+    def _long_check(
+        self, disk: OxigraphStore, tmp: Path, removed: list[str], added: list[str]
+    ) -> Callable[[], WriteCheck] | None:
+        """The write's check in the checking process (api/core/check_process.py), for a check
+        too long to hold this process's GIL; None before the server starts (a command waits
+        anyway)."""
+        if not self._started:
+            return None
+
+        def elsewhere() -> WriteCheck:
+            disk.checkpoint(tmp / "before")  # hard links: 2-3 ms; the store is not written meanwhile
+            return self._checks.check(tmp / "before", tmp / "scratch", removed, added)
+
+        return elsewhere
+
     def _checked_commit(
         self, disk: OxigraphStore, operation: Callable[[Path], Touched | None]
     ) -> WriteOutcome:
@@ -754,7 +772,8 @@ class GraphService:
             try:
                 removed, added = write_diff(disk, scratch, touched, self.triples)
                 clock.mark("diff")
-                found = check_write(disk, scratch, removed, added, self._shapes, self.settings)
+                long_check = self._long_check(disk, Path(tmp), removed, added)
+                found = check_write(disk, scratch, removed, added, self._shapes, self.settings, long_check)
                 clock.mark("validate")
                 graphs_before, graphs_now = set(disk.named_graphs()), set(scratch.named_graphs())
             finally:

@@ -29,7 +29,7 @@ validated before and after instead.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import cast
@@ -613,15 +613,20 @@ def check_write(
     added: Iterable[Change],
     shapes: rdflib.Graph,
     settings: Settings,
+    elsewhere: Callable[[], WriteCheck] | None = None,
 ) -> WriteCheck:
     """Validate a write on what it can change: ``before`` and ``after`` are the store before
-    and after it, ``removed`` and ``added`` its quads. Neither store is written."""
+    and after it, ``removed`` and ``added`` its quads. Neither store is written. ``elsewhere``:
+    the same check in another process (api/core/check_process.py), called instead when the
+    focus passes ``settings.check_process_focus`` nodes."""
     reach = ShapesReach.of(shapes)
     stores = [_Data.of(before), _Data.of(after)]
     if reach.unbounded or None in stores:
-        return check_whole(before, after, shapes, settings)
+        return check_whole(before, after, shapes, settings) if elsewhere is None else elsewhere()
     before_data, after_data = cast(list[_Data], stores)
     focus = focus_nodes(reach, [before_data, after_data], changed_triples(removed, added))
+    if elsewhere is not None and len(focus) > settings.check_process_focus:
+        return elsewhere()
     shapes_of = {node: {reach.roots[i].shape for i in roots} for node, roots in focus.items()}
     if not focus:
         return WriteCheck({}, None, ValidationReport([], rdflib.Graph()), [])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 import rdflib
@@ -185,3 +187,31 @@ def test_an_update_acts_on_the_default_graph_a_query_shows(server):
     assert update(server, f"INSERT DATA {{ {fact} }}").status_code == 204
     assert ask(fact) and ask(f"GRAPH <https://w3id.org/rsikg/graph/default> {{ {fact} }}")
     assert not ask(f"GRAPH {file_graph} {{ {fact} }}")
+
+
+@pytest.fixture(scope="module")
+def checks_elsewhere_server(tmp_path_factory):
+    from tests.web.conftest import start_server
+
+    running = start_server(
+        tmp_path_factory.mktemp("checks-elsewhere"), check_process_focus=0, log_format="json"
+    )
+    yield running
+    running.stop()
+
+
+def test_a_long_check_runs_in_its_own_process_with_the_same_verdict(server, checks_elsewhere_server):
+    # every check passes 0 focus nodes: each runs in the checking process, and must refuse and
+    # accept what the server that checks in process does, with the same report
+    here, there = update(server, BAD_UPDATE), update(checks_elsewhere_server, BAD_UPDATE)
+    assert here.status_code == there.status_code == 422
+    reports = [r.json()["report"] for r in (here, there)]
+    for report in reports:  # the same results, in whatever order
+        report["results"] = sorted(report["results"], key=lambda result: json.dumps(result, sort_keys=True))
+    assert reports[0] == reports[1] and reports[0]["violations"] > 0
+    before = fingerprint(checks_elsewhere_server)
+    assert update(checks_elsewhere_server, GOOD_UPDATE).status_code == 204
+    assert fingerprint(checks_elsewhere_server) != before
+    log = checks_elsewhere_server.log.read_text()
+    assert '"event": "checks.run"' in log and '"event": "checks.start"' in log
+    assert '"event": "checks.run"' not in server.log.read_text()
