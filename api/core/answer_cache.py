@@ -16,31 +16,53 @@ runs may name a CONSTRUCT's blank nodes differently.
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 import uuid
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from api.core.sparql_lexer import tokens
+from api.core.sparql_lexer import Token
 from api.core.store.engine import QueryAnswer
 
 UNSTABLE = {"NOW", "RAND", "UUID", "STRUUID", "BNODE"}
 """SPARQL functions whose value differs between two evaluations over the same data."""
 
 
-def is_stable(query: str) -> bool:
-    """Whether two runs of ``query`` over the same data give the same answer (the same rows
-    or triples): it calls none of :data:`UNSTABLE`."""
-    found = tokens(query)
+MAX_QUERY_CHARS = 64 * 1024
+"""The longest query whose answer is kept: dashboards send short ones, and a key holds its
+query's text (a hostile query of megabytes would be hashed and kept for nothing)."""
+
+_MAYBE_UNSTABLE = re.compile(r"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
+
+
+def is_stable(query: str, found: list[Token]) -> bool:
+    """Whether two runs of ``query`` (lexed: ``found``) over the same data give the same answer
+    (the same rows or triples): it calls none of :data:`UNSTABLE`. A scan of the text first,
+    then the tokens only where it found a name (in a string or a comment it is no call)."""
+    if not _MAYBE_UNSTABLE.search(query):
+        return True
     return not any(
         kind == "word" and value.upper() in UNSTABLE and i + 1 < len(found) and found[i + 1][1] == "("
         for i, (kind, value) in enumerate(found)
     )
 
 
+def is_kept(query: str, found: list[Token]) -> bool:
+    """Whether the answer to ``query`` may be kept: short enough, and stable."""
+    return len(query) <= MAX_QUERY_CHARS and is_stable(query, found)
+
+
+def _size(key: Hashable, answer: QueryAnswer) -> int:
+    """What an entry holds: its answer's body and its key's text (the query, mostly)."""
+    texts = key if isinstance(key, tuple) else (key,)
+    return len(answer.body) + sum(len(part) for part in texts if isinstance(part, str))
+
+
 class AnswerCache:
     """Answers by request key, for the current generation only, at most ``limit_bytes`` of
-    bodies in all (least recently used out first); an answer over a quarter of it is not kept."""
+    bodies and query texts in all (least recently used out first); an entry over a quarter of
+    it is not kept."""
 
     def __init__(self, limit_bytes: int) -> None:
         self.limit = limit_bytes
@@ -66,8 +88,8 @@ class AnswerCache:
             self.hits += 1
             return answer
 
-    def put(self, key: Hashable, generation: int, answer: QueryAnswer) -> None:
-        size = len(answer.body)
+    def put(self, key: tuple[object, ...], generation: int, answer: QueryAnswer) -> None:
+        size = _size(key, answer)
         if size * 4 > self.limit:
             return
         with self._lock:
@@ -77,8 +99,8 @@ class AnswerCache:
             self._answers[key] = answer
             self._bytes += size
             while self._bytes > self.limit:
-                _key, old = self._answers.popitem(last=False)
-                self._bytes -= len(old.body)
+                old_key, old = self._answers.popitem(last=False)
+                self._bytes -= _size(old_key, old)
 
     def _moved_to(self, generation: int) -> None:
         """Empty the cache when the store has moved on (under the lock)."""
@@ -91,4 +113,4 @@ class AnswerCache:
         return len(self._answers)
 
 
-__all__ = ["UNSTABLE", "AnswerCache", "is_stable"]
+__all__ = ["MAX_QUERY_CHARS", "UNSTABLE", "AnswerCache", "is_kept", "is_stable"]

@@ -27,6 +27,7 @@ from api.settings import Settings
 
 log = logging.getLogger("rsikg.checks")
 
+
 class CheckProcess:
     """The process long checks run in, started on first use."""
 

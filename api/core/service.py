@@ -37,7 +37,7 @@ from api.core import (
     sparql_journal,
     sparql_plan,
 )
-from api.core.answer_cache import AnswerCache, is_stable
+from api.core.answer_cache import AnswerCache, is_kept
 from api.core.check_process import CheckProcess
 from api.core.decisions import adoption, catalogue, compliance, records
 from api.core.decisions import dry_run as checking
@@ -330,7 +330,7 @@ class GraphService:
             own_dataset=features.has_dataset_clause,
             base_iri=self.base_iri,
         )
-        if self.answers is None or not is_stable(query):
+        if self.answers is None or not is_kept(query, features.tokens):
             return await self.engine.run(request)
         return await self._cached(request, if_none_match)
 

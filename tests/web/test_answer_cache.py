@@ -11,7 +11,8 @@ import httpx
 import pytest
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from api.core.answer_cache import AnswerCache, is_stable
+from api.core.answer_cache import MAX_QUERY_CHARS, AnswerCache, is_kept, is_stable
+from api.core.sparql_lexer import tokens
 from api.core.store.engine import QueryAnswer
 from tests.web.conftest import TOKEN, Server, start_server
 
@@ -103,7 +104,13 @@ def test_a_real_client_reads_cached_answers_as_any_other(server: Server) -> None
     ],
 )
 def test_what_is_kept_is_what_answers_the_same_twice(query: str, stable: bool) -> None:
-    assert is_stable(query) is stable
+    assert is_stable(query, tokens(query)) is stable
+    assert is_kept(query, tokens(query)) is stable
+
+
+def test_a_long_query_is_run_every_time() -> None:
+    query = "SELECT * WHERE { ?s ?p ?o } " + "#" * MAX_QUERY_CHARS
+    assert is_stable(query, tokens(query)) and not is_kept(query, tokens(query))
 
 
 def _answer(size: int) -> QueryAnswer:
@@ -113,7 +120,7 @@ def _answer(size: int) -> QueryAnswer:
 def test_the_cache_keeps_to_its_bound_and_drops_what_a_write_outdated() -> None:
     cache = AnswerCache(1000)
     for i in range(8):
-        cache.put(("q", i), 0, _answer(200))
+        cache.put(("q", i), 0, _answer(199))  # 200 bytes with its key
     assert len(cache) == 5 and cache.get(("q", 0), 0) is None and cache.get(("q", 7), 0) is not None
     cache.put(("big",), 0, _answer(300))  # over a quarter of the bound: not kept
     assert cache.get(("big",), 0) is None
