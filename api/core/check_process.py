@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import rdflib
@@ -35,11 +37,13 @@ class CheckProcess:
         self._settings = settings
         self._lock = threading.Lock()
         self._pool: ProcessPoolExecutor | None = None
+        self.pid: int | None = None  # the process the last check ran in
 
-    def check(self, before: Path, after: Path, removed: list[str], added: list[str]) -> WriteCheck:
+    def check(self, before: Path, after: Path, removed: list[str], added: list[str]) -> WriteCheck | None:
         """:func:`~api.core.write_scope.check_write` of the write that took the store at
         ``before`` to the one at ``after`` (checkpoints, opened read-only there), with its
-        quads ``removed`` and ``added``."""
+        quads ``removed`` and ``added``; None when the process died (killed, out of memory):
+        the caller checks in its own process, and the next long check starts a new one."""
         with self._lock:
             if self._pool is None:
                 log.info("starting the process long write checks run in", extra={"event": "checks.start"})
@@ -53,7 +57,18 @@ class CheckProcess:
                 )
             pool = self._pool
         log.info("a write's check runs in its own process", extra={"event": "checks.run"})
-        return pool.submit(_check, str(before), str(after), removed, added).result()
+        try:
+            self.pid, found = pool.submit(_check, str(before), str(after), removed, added).result()
+        except BrokenProcessPool:
+            log.warning(
+                "the checking process died; this check runs in process", extra={"event": "checks.died"}
+            )
+            with self._lock:
+                if self._pool is pool:
+                    self._pool = None
+            pool.shutdown(wait=False, cancel_futures=True)
+            return None
+        return found
 
     def close(self) -> None:
         with self._lock:
@@ -78,12 +93,12 @@ def _start(settings_json: str) -> None:
     _loaded.append((shapes, settings))
 
 
-def _check(before: str, after: str, removed: list[str], added: list[str]) -> WriteCheck:
+def _check(before: str, after: str, removed: list[str], added: list[str]) -> tuple[int, WriteCheck]:
     from api.core.store import OxigraphStore
 
     shapes, settings = _loaded[0]
     stores = OxigraphStore.read_only(Path(before)), OxigraphStore.read_only(Path(after))
-    return check_write(stores[0], stores[1], removed, added, shapes, settings)
+    return os.getpid(), check_write(stores[0], stores[1], removed, added, shapes, settings)
 
 
 __all__ = ["CheckProcess"]

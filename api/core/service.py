@@ -744,17 +744,20 @@ class GraphService:
         return self._checked_commit(disk, operation)
 
     def _long_check(
-        self, disk: OxigraphStore, tmp: Path, removed: list[str], added: list[str]
+        self, disk: OxigraphStore, scratch: OxigraphStore, tmp: Path, removed: list[str], added: list[str]
     ) -> Callable[[], WriteCheck] | None:
         """The write's check in the checking process (api/core/check_process.py), for a check
-        too long to hold this process's GIL; None before the server starts (a command waits
-        anyway)."""
+        too long to hold this process's GIL; here if that process died. None before the server
+        starts (a command waits anyway)."""
         if not self._started:
             return None
 
         def elsewhere() -> WriteCheck:
             disk.checkpoint(tmp / "before")  # hard links: 2-3 ms; the store is not written meanwhile
-            return self._checks.check(tmp / "before", tmp / "scratch", removed, added)
+            found = self._checks.check(tmp / "before", tmp / "scratch", removed, added)
+            if found is None:
+                return check_write(disk, scratch, removed, added, self._shapes, self.settings)
+            return found
 
         return elsewhere
 
@@ -772,7 +775,7 @@ class GraphService:
             try:
                 removed, added = write_diff(disk, scratch, touched, self.triples)
                 clock.mark("diff")
-                long_check = self._long_check(disk, Path(tmp), removed, added)
+                long_check = self._long_check(disk, scratch, Path(tmp), removed, added)
                 found = check_write(disk, scratch, removed, added, self._shapes, self.settings, long_check)
                 clock.mark("validate")
                 graphs_before, graphs_now = set(disk.named_graphs()), set(scratch.named_graphs())
