@@ -1,9 +1,10 @@
-"""Run one job in a fresh, isolated worker process and wait for it (see :mod:`.worker`).
+"""Run one job in an isolated worker process of its own and wait for it (see :mod:`.worker`).
 
 For the blocking paths: writes through the service (from a thread), loads and records in the CLI,
-the dry run of a record sent as RDF. A process costs about 60 ms to start here; what it buys is
-that no client document or update is ever parsed where a crash, a fetch or a runaway could reach
-the caller.
+the dry run of a record sent as RDF. What it buys is that no client document or update is ever
+parsed where a crash, a fetch or a runaway could reach the caller. A process costs 100-150 ms of
+a core to start here, so the server keeps a fork server (:class:`_ForkServer`), isolated and
+imported once, that forks each job's process in about 1 ms; a command starts one per job.
 """
 
 from __future__ import annotations

@@ -19,7 +19,10 @@ when ``ok``, a body frame.
 - ``python -m api.core.store.worker FD``: a pool worker of the SPARQL service's query engine, over
   the socket passed as FD, answering queries over read-only checkpoints of the store.
 - ``python -m api.core.store.worker --once``: one request on stdin, its answer on stdout (the
-  :mod:`api.core.store.sandbox` runs it for writes, loads and records).
+  :mod:`api.core.store.sandbox` runs it for writes, loads and records in a command).
+- ``python -m api.core.store.worker --forks FD``: the fork server the running service keeps
+  (:func:`serve_forks`): isolated once, it forks a child per job, which answers on the job's
+  own socket and exits.
 """
 
 from __future__ import annotations
