@@ -242,7 +242,7 @@ class GraphService:
             self.triples = len(self.store)
         ShapesReach.of(self._shapes)  # what each shape reads: 0.7-0.9 s, paid here, not by a write
         await self.engine.start()
-        sandbox.keep_spare(self.engine.limits)  # a write or a record's parse: forked, not started
+        sandbox.start_fork_server(self.engine.limits)  # a write or a record's parse: forked, not started
         self._started = True
         if not self.engine.isolation:
             self._unisolated()
@@ -260,7 +260,7 @@ class GraphService:
         )
 
     async def close(self) -> None:
-        sandbox.stop_spare()
+        sandbox.stop_fork_server()
         self._checks.close()
         if self._engine is not None:
             await self._engine.close()

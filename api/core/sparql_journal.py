@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from api.core.sparql_dataset import Names, closing_brace, is_word, opens, operation_ranges, top_level
 from api.core.sparql_lexer import Span, spans
 from api.core.sparql_terms import delete_where_written_out, insert_template, journal_copy
+from api.core.store.base import DEFAULT_GRAPH
 
-DEFAULT = ""
-"""In :attr:`Step.graphs`: the store's own default graph."""
+DEFAULT = DEFAULT_GRAPH
+"""In :attr:`Step.graphs`: the store's own default graph (the store interface's name for it)."""
 
 _GRAPH_OPERATIONS = {"CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "LOAD"}
 
@@ -71,7 +72,7 @@ def journaled(update: str, journal: str, base: str | None = None) -> list[Step]:
         if found[first][1].upper() in _GRAPH_OPERATIONS:
             steps.append(Step(f"{head} {text}", _graph_operation(found, first, end, names)))
         else:
-            steps.append(_template_step(update, found, (first, end), head, journal))
+            steps.append(_template_step(update, (found, levels), (first, end), head, journal))
         start = end + 1
     return steps
 
@@ -97,11 +98,13 @@ def _graph_operation(found: list[Span], first: int, end: int, names: Names) -> t
     a name not read here."""
     if is_word(found, first, "CREATE"):
         return ()  # an empty graph: no triple changes (the graph itself is compared by name)
+    if is_word(found, first, "LOAD"):
+        return None
     graphs: list[str] = []
     for i in range(first + 1, end):
         kind, value = found[i][0], found[i][1]
         word = value.upper() if kind == "word" else ""
-        if word in ("ALL", "NAMED") or is_word(found, first, "LOAD"):
+        if word in ("ALL", "NAMED"):
             return None
         if word == "DEFAULT":
             graphs.append(DEFAULT)
@@ -114,21 +117,17 @@ def _graph_operation(found: list[Span], first: int, end: int, names: Names) -> t
 
 
 def _template_step(
-    update: str, found: list[Span], operation: tuple[int, int], head: str, journal: str
+    update: str, lexed: tuple[list[Span], list[int]], operation: tuple[int, int], head: str, journal: str
 ) -> Step:
     """An INSERT or DELETE operation with its templates' triples also inserted into
-    ``journal``."""
+    ``journal``; ``lexed``: the update's tokens and the brace depth of each."""
+    found, levels = lexed
     first, end = operation
-    depth = 0
     deleted: tuple[int, int] | None = None
     inserted: tuple[int, int] | None = None
     data = False
     for i in range(first, end):
-        if found[i][1] == "{":
-            depth += 1
-        elif found[i][1] == "}":
-            depth -= 1
-        if depth or found[i][0] != "word" or found[i][1].upper() not in ("INSERT", "DELETE"):
+        if levels[i] or found[i][0] != "word" or found[i][1].upper() not in ("INSERT", "DELETE"):
             continue
         data = data or is_word(found, i + 1, "DATA")
         brace = i + 2 if is_word(found, i + 1, "DATA") or is_word(found, i + 1, "WHERE") else i + 1

@@ -40,22 +40,22 @@ def _children(pid: int) -> set[int]:
 
 @pytest.fixture
 def forks():
-    sandbox.keep_spare(sandbox.DEFAULT_LIMITS)
-    (pid,) = sandbox.spare_pids()
+    sandbox.start_fork_server(sandbox.DEFAULT_LIMITS)
+    (pid,) = sandbox.fork_server_pids()
     yield pid
-    sandbox.stop_spare()
+    sandbox.stop_fork_server()
 
 
 def test_no_server_runs_unless_asked():
     sandbox.parse([_source()])
-    assert sandbox.spare_pids() == []
+    assert sandbox.fork_server_pids() == []
 
 
 def test_jobs_run_in_children_that_end_with_them(forks):
     for _ in range(3):
         (quads,) = sandbox.parse([_source()])
         assert [q.object.value for q in quads] == ["urn:c"]
-    assert sandbox.spare_pids() == [forks] and _alive(forks)
+    assert sandbox.fork_server_pids() == [forks] and _alive(forks)
     assert _children(forks) == set()  # each child reaped: no zombie, nothing left running
 
 
@@ -71,19 +71,19 @@ def test_a_job_past_its_deadline_is_killed_and_the_server_goes_on(forks):
 def test_a_job_with_another_memory_cap_runs_in_a_process_started_for_it(forks):
     other = sandbox.Limits(seconds=30.0, memory_mb=sandbox.DEFAULT_LIMITS.memory_mb + 512)
     (quads,) = sandbox.parse([_source()], limits=other)
-    assert len(quads) == 1 and sandbox.spare_pids() == [forks]
+    assert len(quads) == 1 and sandbox.fork_server_pids() == [forks]
 
 
 def test_a_dead_server_is_replaced_and_the_job_still_runs(forks):
     os.kill(forks, signal.SIGKILL)
     (quads,) = sandbox.parse([_source()])
     assert len(quads) == 1
-    (now,) = sandbox.spare_pids()
+    (now,) = sandbox.fork_server_pids()
     assert now != forks and _alive(now)
 
 
 def test_stopping_ends_the_server():
-    sandbox.keep_spare(sandbox.DEFAULT_LIMITS)
-    (pid,) = sandbox.spare_pids()
-    sandbox.stop_spare()
-    assert not _alive(pid) and sandbox.spare_pids() == []
+    sandbox.start_fork_server(sandbox.DEFAULT_LIMITS)
+    (pid,) = sandbox.fork_server_pids()
+    sandbox.stop_fork_server()
+    assert not _alive(pid) and sandbox.fork_server_pids() == []

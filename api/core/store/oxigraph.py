@@ -66,11 +66,15 @@ def _writes(method: _Method) -> _Method:
 class OxigraphStore:
     """Embedded Oxigraph: on disk when given a directory, in memory otherwise."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
         self.path = path
         self.revision = 0  # moves on after every write (see _writes)
         self.identity = object()  # this object's own, never equal to another's (GraphStore.identity)
         self._write_lock = threading.Lock()  # one journal entry at a time
+        if read_only and path is not None:  # see read_only(): nothing of the owner's is done
+            self._store = ox.Store.read_only(str(path))
+            self._journal: Journal | None = None
+            return
         try:
             self._store = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as err:
@@ -94,12 +98,7 @@ class OxigraphStore:
         scratch copy, once its worker wrote it and closed it): no lock taken, no journal
         replayed, nothing removed beside it; 8 ms to open at 700k triples, against 35 ms for
         the owner's open."""
-        store = cls.__new__(cls)
-        store.path, store.revision, store.identity = path, 0, object()
-        store._write_lock = threading.Lock()
-        store._store = ox.Store.read_only(str(path))
-        store._journal = None
-        return store
+        return cls(path, read_only=True)
 
     @staticmethod
     def _scratch_root(path: Path) -> Path:
@@ -458,23 +457,19 @@ class OxigraphStore:
                 q for g in graphs for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g))
             ]
             dumped = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-        # split at LF only: a literal may hold U+2028 or U+0085 unescaped, where splitlines()
-        # would cut its quad in two (and the diff of every later write would not parse)
-        lines = _bytes(dumped).decode().split("\n")
-        yield from sorted(line for line in lines if line)
+        yield from sorted(_lines(dumped))
 
-    def quads_of_triples(self, triples: bytes) -> Iterator[str]:
-        """The quads, in any graph, of the N-Triples lines ``triples``, as sorted N-Quads lines:
-        what an update's candidates (api/core/sparql_journal.py) are in this store. Blank nodes
-        are read by their labels, which are the store's own: the lines were written from this
-        store or a checkpoint of it."""
+    def quads_of_triples(self, triples: bytes) -> list[str]:
+        """The quads, in any graph, of the N-Triples lines ``triples``, as N-Quads lines (in no
+        order: the caller compares them as sets): what an update's candidates
+        (api/core/sparql_journal.py) are in this store. Blank nodes are read by their labels,
+        which are the store's own: the lines were written from this store or a checkpoint of it."""
         found = [
             q
             for t in ox.parse(triples, format=ox.RdfFormat.N_TRIPLES)
             for q in self._store.quads_for_pattern(t.subject, t.predicate, t.object, None)
         ]
-        lines = _bytes(ox.serialize(found, format=ox.RdfFormat.N_QUADS)).decode().split("\n")
-        yield from sorted(line for line in lines if line)
+        return _lines(ox.serialize(found, format=ox.RdfFormat.N_QUADS))
 
     def __len__(self) -> int:
         return len(self._store)
@@ -504,6 +499,13 @@ def _count(value: object) -> int:
     if not isinstance(value, int):
         raise TypeError(f"expected a count, not {value!r}")
     return value
+
+
+def _lines(data: bytes | None) -> list[str]:
+    """N-Quads output as its lines, split at LF only: a literal may hold U+2028 or U+0085
+    unescaped, where splitlines() would cut its quad in two (and the diff of every later write
+    would not parse)."""
+    return [line for line in _bytes(data).decode().split("\n") if line]
 
 
 def _bytes(data: bytes | None) -> bytes:

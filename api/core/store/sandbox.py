@@ -99,7 +99,7 @@ class _ForkServer:
     (:func:`api.core.store.worker.serve_forks`): a job's process is ready in about 1 ms, where
     starting one took 100-150 ms of a core (on two cores, a write's own latency and a fifth of
     the reads' throughput at one write a second). Each job still runs in a process of its own,
-    which ends with it. Started by :func:`keep_spare` (the server does; a one-off command would
+    which ends with it. Started by :func:`start_fork_server` (the server does; a one-off command would
     not use it), for the memory limit its children inherit."""
 
     def __init__(self, limits: Limits) -> None:
@@ -187,7 +187,7 @@ _forks: _ForkServer | None = None
 _forks_lock = threading.Lock()
 
 
-def keep_spare(limits: Limits = DEFAULT_LIMITS) -> None:
+def start_fork_server(limits: Limits = DEFAULT_LIMITS) -> None:
     """Start the fork server that jobs with ``limits``' memory cap run from (the server's
     writes, and the records it parses)."""
     global _forks
@@ -210,7 +210,7 @@ def _replace(failed: _ForkServer, limits: Limits) -> None:
     failed.stop()
 
 
-def stop_spare() -> None:
+def stop_fork_server() -> None:
     """Stop the fork server; jobs start processes of their own again."""
     global _forks
     with _forks_lock:
@@ -219,13 +219,13 @@ def stop_spare() -> None:
         old.stop()
 
 
-def spare_pids() -> list[int]:
-    """The fork server's process id, when one runs."""
+def fork_server_pids() -> list[int]:
+    """The fork server's process id, when one runs (none: an empty list)."""
     forks = _forks
     return [] if forks is None else [forks.process.pid]
 
 
-atexit.register(stop_spare)
+atexit.register(stop_fork_server)
 
 
 def _in_process(request: bytes, limits: Limits) -> tuple[int, bytes, bytes] | None:
@@ -322,9 +322,9 @@ def parse(sources: Sequence[Source], *, limits: Limits = DEFAULT_LIMITS) -> list
 __all__ = [
     "DEFAULT_LIMITS",
     "Limits",
-    "keep_spare",
+    "fork_server_pids",
     "parse",
     "run",
-    "spare_pids",
-    "stop_spare",
+    "start_fork_server",
+    "stop_fork_server",
 ]

@@ -237,6 +237,8 @@ def _steps(store: Any, data: bytes, request: dict[str, Any]) -> bytes | None:
     name is taken)."""
     import pyoxigraph as ox
 
+    from api.core.store.parsing import graph_node
+
     journal = ox.NamedNode(request["journal"])
     if store.contains_named_graph(journal):
         return None
@@ -249,8 +251,7 @@ def _steps(store: Any, data: bytes, request: dict[str, Any]) -> bytes | None:
             whole = True
         elif not whole:
             for graph in step["graphs"]:
-                node = ox.DefaultGraph() if graph == "" else ox.NamedNode(graph)
-                candidates.update(_triples(store.quads_for_pattern(None, None, None, node)))
+                candidates.update(_triples(store.quads_for_pattern(None, None, None, graph_node(graph))))
         try:
             store.update(text, base_iri=request.get("base_iri"))
         except SyntaxError as err:
