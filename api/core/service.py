@@ -83,6 +83,8 @@ from api.core.sparql_terms import checked_iri
 from api.core.stats import Stats, store_stats
 from api.core.store import (
     DEFAULT_GRAPH,
+    MERGED_GRAPH,
+    MERGED_GRAPH_IS_KEPT,
     GraphStore,
     OxigraphStore,
     ProgressCallback,
@@ -93,6 +95,7 @@ from api.core.store import (
     sandbox,
 )
 from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
+from api.core.store.oxigraph import Touched, write_diff
 from api.core.validation import ValidationReport, read_shapes, validate_store
 from api.core.write_scope import WriteCheck, check_write
 from api.errors import InputError, IsolationUnavailableError, Location, ShapeViolationError
@@ -421,6 +424,7 @@ class GraphService:
         sparql_guard.check_dataset({"using-graph-uri": using, "using-named-graph-uri": using_named})
         # an update without a dataset of its own acts on the union a query reads: refused here,
         # before any copy, if it cannot be written so (api/core/sparql_dataset.py)
+        sparql_dataset.refuse_naming(sparql, MERGED_GRAPH, self.base_iri, MERGED_GRAPH_IS_KEPT)
         graphs = self.known_graphs
         text = sparql_dataset.rewritten(sparql, using, using_named, graphs, self.base_iri)
         job = {"operation": "update", "base_iri": self.base_iri, "original": sparql}
@@ -446,6 +450,7 @@ class GraphService:
         return self._write(apply)
 
     def _graph_write(self, operation: str, graph: str, documents: Sequence[Document]) -> WriteOutcome:
+        _writable(graph)
         created = not self.has_graph(graph)
         graph = DEFAULT_DATA_GRAPH if graph == DEFAULT_GRAPH else graph  # the store's own stays empty
         writes = [
@@ -470,6 +475,7 @@ class GraphService:
         return WriteOutcome(outcome.removed, outcome.added, created)
 
     def _delete_graph(self, graph: str) -> WriteOutcome:
+        _writable(graph)
         graph = DEFAULT_DATA_GRAPH if graph == DEFAULT_GRAPH else graph  # where ?default's triples are
 
         def drop(path: Path) -> Touched:
@@ -802,45 +808,20 @@ class GraphService:
             return WriteOutcome(removed=len(removed), added=len(added))
 
 
+def _writable(graph: str) -> None:
+    """Refuse a Graph Store write to the merged graph (rsikg keeps it)."""
+    if graph == MERGED_GRAPH:
+        raise InputError(
+            f"<{MERGED_GRAPH}> is {MERGED_GRAPH_IS_KEPT}", Location("query string", field="graph")
+        )
+
+
 def _matches(if_none_match: str, tag: str) -> bool:
     """Whether an If-None-Match header names ``tag``, by the weak comparison RFC 9110 (13.1.2)
     has for it: ``*``, or one of its comma-separated tags with or without ``W/``."""
     opaque = tag.removeprefix("W/")
     held = [part.strip() for part in if_none_match.split(",")]
     return "*" in held or any(part.removeprefix("W/") == opaque for part in held)
-
-
-@dataclass(frozen=True)
-class Touched:
-    """What a write on the scratch copy can have changed: every quad of ``graphs``, and the
-    quads (in any graph) of the N-Triples lines ``triples`` (an update's candidates:
-    api/core/sparql_journal.py)."""
-
-    graphs: tuple[str, ...] = ()
-    triples: bytes | None = None
-
-
-def _read(store: OxigraphStore, touched: Touched | None, size: int) -> set[str]:
-    """The N-Quads lines of what a write can have changed, in one of the two stores compared.
-    More candidate triples than a quarter of ``size`` (the store's quads, as last counted: a
-    count reads them all): the whole store, read in one go (a point lookup per candidate costs
-    more than its share of a dump)."""
-    if touched is None or (touched.triples and touched.triples.count(b"\n") + 1 > size // 4):
-        return set(store.quads_nquads())
-    lines = set(store.quads_nquads(touched.graphs)) if touched.graphs else set()
-    if touched.triples:
-        lines.update(store.quads_of_triples(touched.triples))
-    return lines
-
-
-def write_diff(
-    before: OxigraphStore, after: OxigraphStore, touched: Touched | None, size: int
-) -> tuple[list[str], list[str]]:
-    """The N-Quads lines a write removed and added, read from what it touched alone when known."""
-    old, new = _read(before, touched, size), _read(after, touched, size)
-    added = sorted(new - old)
-    before.check_lines(added)  # a term too long for the diff: refused before it is validated
-    return sorted(old - new), added
 
 
 __all__ = [

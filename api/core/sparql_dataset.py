@@ -347,6 +347,17 @@ def _graphs_named(found: list[Span], base: str | None) -> set[str]:
     return named
 
 
+def refuse_naming(update: str, graph: str, base: str | None, why: str) -> None:
+    """An InputError, located at the name, when ``update`` names ``graph`` anywhere (as an IRI
+    or a prefixed name): for a graph no update may touch (``why`` says why)."""
+    found = spans(update)
+    names = Names(base)
+    for i in range(len(found)):
+        names.see(found, i)
+        if names.absolute(found[i][0], found[i][1]) == graph:
+            raise InputError(f"the update names <{graph}>, {why}", _located(update, found[i][2]))
+
+
 def _where(found: list[Span], levels: list[int], first: int, end: int) -> int | None:
     """The operation's top-level ``WHERE`` followed by its ``{``, or None (not SPARQL: Oxigraph
     says where)."""

@@ -37,6 +37,7 @@ from api.core.validation import validate_store
 from api.errors import InputError
 from api.settings import Settings
 from tests.conftest import ROOT
+from tests.core.test_merged_graph import assert_kept
 
 RUNS = int(os.environ.get("RSIKG_DURABILITY_RUNS", "20"))
 SEED = int(os.environ.get("RSIKG_DURABILITY_SEED", "9"))
@@ -59,9 +60,11 @@ def _env() -> dict[str, str]:
 
 
 def fingerprint(store_dir: Path) -> str:
-    """Open the store (which completes or discards an interrupted write) and hash its quads."""
+    """Open the store (which completes or discards an interrupted write) and hash its quads,
+    after checking that the default graph queries read is still every graph merged."""
     store = OxigraphStore(store_dir)
     try:
+        assert_kept(store, f"the store at {store_dir}, opened after the kill")
         lines = sorted(_STAMP.sub('"T"', _BLANK.sub("_:b", line)) for line in store.quads_nquads())
     finally:
         del store  # closes it: the next open must not find it locked

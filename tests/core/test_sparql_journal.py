@@ -17,9 +17,9 @@ import pytest
 
 from api.core import sparql_journal
 from api.core.loading import DEFAULT_DATA_GRAPH
-from api.core.service import Touched, write_diff
 from api.core.sparql_dataset import rewritten
 from api.core.store import OxigraphStore
+from api.core.store.oxigraph import Touched, write_diff
 from api.core.store.worker import write
 from api.errors import InputError, QuerySyntaxError
 

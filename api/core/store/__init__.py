@@ -8,7 +8,7 @@ values, so that a remote SPARQL 1.1 store can be put behind the same interface l
 - :mod:`.base`: the :class:`GraphStore` interface and the values that cross it (no pyoxigraph);
   a second backend imports this, not :mod:`.oxigraph`.
 - :mod:`.oxigraph`: the embedded Oxigraph store; :mod:`.journal` and :mod:`.diffs` make its
-  writes all or nothing.
+  writes all or nothing, :mod:`.merged` keeps its default graph the set union of the others.
 - :mod:`.terms`: the one term codec (pyoxigraph ↔ rdflib ↔ the SPARQL JSON form).
 - :mod:`.formats`: the format registry's (:mod:`api.core.formats`) formats as pyoxigraph's.
 - :mod:`.parsing`, :mod:`.xml_check`: reading RDF, in a worker.
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from api.core.formats import Format as RdfFormatInfo
     from api.core.store.base import (
         DEFAULT_GRAPH,
+        MERGED_GRAPH,
+        MERGED_GRAPH_IS_KEPT,
         GraphStore,
         ProgressCallback,
         QueryResult,
@@ -56,6 +58,8 @@ _HOMES: dict[str, tuple[str, str]] = {
         name: (f"{__name__}.base", name)
         for name in (
             "DEFAULT_GRAPH",
+            "MERGED_GRAPH",
+            "MERGED_GRAPH_IS_KEPT",
             "GraphStore",
             "ProgressCallback",
             "QueryResult",
@@ -80,6 +84,8 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DEFAULT_GRAPH",
+    "MERGED_GRAPH",
+    "MERGED_GRAPH_IS_KEPT",
     "RDF_FORMATS",
     "RESULT_FORMATS",
     "GraphStore",

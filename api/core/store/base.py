@@ -26,6 +26,16 @@ DEFAULT_GRAPH = ""
 """The graph name that stands for the store's default graph (the Graph Store protocol's
 ``default``), as opposed to the named graphs files are loaded into."""
 
+MERGED_GRAPH = "https://w3id.org/rsikg/graph/all"
+"""The default graph a query reads, on the embedded store: every other graph merged, each triple
+once, kept so by every write (:mod:`.merged`). Not one of the store's named graphs to its users:
+a write that names it is refused."""
+MERGED_GRAPH_IS_KEPT = (
+    "the default graph queries read (every graph merged, kept by rsikg): it cannot be written; "
+    "write to the graph the triples belong to"
+)
+"""Why a write that names :data:`MERGED_GRAPH` is refused."""
+
 
 @dataclass(frozen=True)
 class Source:

@@ -4,11 +4,11 @@ Everything outside :mod:`api.core.store` talks to the interface in :mod:`.base` 
 terms, bytes and plain Python values, so that a remote SPARQL 1.1 store (Fuseki, GraphDB,
 Virtuoso, ...) can be put behind the same interface later; terms are converted by :mod:`.terms`.
 
-Each loaded source goes into a named graph of its own; queries see the union of all graphs as
-their default graph. Loading parses every source before writing anything, and replaces each
-source's graphs all or nothing, so a malformed file leaves the store exactly as it was. A write
-Oxigraph cannot make in one transaction goes through a redo journal (journal.py), so that no
-crash leaves it half done.
+Each loaded source goes into a named graph of its own; queries see every graph merged, each
+triple once, as their default graph (a graph every write keeps so: merged.py). Loading parses
+every source before writing anything, and replaces each source's graphs all or nothing, so a
+malformed file leaves the store exactly as it was. A write Oxigraph cannot make in one
+transaction goes through a redo journal (journal.py), so that no crash leaves it half done.
 """
 
 from __future__ import annotations
@@ -17,8 +17,12 @@ import csv
 import functools
 import io
 import shutil
+import tempfile
 import threading
+import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
@@ -28,7 +32,16 @@ from rdflib.term import Node
 
 from api.core.formats import rdf_format
 from api.core.namespaces import PREFIXES
-from api.core.store.base import DEFAULT_GRAPH, ProgressCallback, QueryResult, SelectResult, Source
+from api.core.store import merged
+from api.core.store.base import (
+    DEFAULT_GRAPH,
+    MERGED_GRAPH,
+    MERGED_GRAPH_IS_KEPT,
+    ProgressCallback,
+    QueryResult,
+    SelectResult,
+    Source,
+)
 from api.core.store.diffs import MAX_TERM_BYTES, diff_update, has_blank_nodes, read_nquads, to_nquads
 from api.core.store.formats import OX_RDF
 from api.core.store.journal import Journal
@@ -66,14 +79,23 @@ def _writes(method: _Method) -> _Method:
 class OxigraphStore:
     """Embedded Oxigraph: on disk when given a directory, in memory otherwise."""
 
-    def __init__(self, path: Path | None = None, *, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | None = None, *, read_only: bool = False, native: ox.Store | None = None
+    ) -> None:
         self.path = path
         self.revision = 0  # moves on after every write (see _writes)
         self.identity = object()  # this object's own, never equal to another's (GraphStore.identity)
-        self._write_lock = threading.Lock()  # one journal entry at a time
+        self._write_lock = threading.RLock()  # one write (and its journal entry) at a time
+        self._named: tuple[int, list[ox.NamedNode | ox.BlankNode]] | None = None  # (revision, named graphs)
+        # Only the store's owner keeps the merged graph. Elsewhere (a write's scratch copy,
+        # which raw pyoxigraph writes) it may be stale: queries read the union of all graphs.
+        self._keeps_merged = not read_only and native is None
+        if native is not None:  # a copy in memory, made by _copy()
+            self._store, self._journal = native, None
+            return
         if read_only and path is not None:  # see read_only(): nothing of the owner's is done
             self._store = ox.Store.read_only(str(path))
-            self._journal: Journal | None = None
+            self._journal = None
             return
         try:
             self._store = ox.Store(str(path)) if path is not None else ox.Store()
@@ -91,6 +113,8 @@ class OxigraphStore:
             shutil.rmtree(self._scratch_root(path), ignore_errors=True)
         self._recover()
         self._drop_leftover_staging()
+        if not merged.is_kept(self._store):  # new, or written by a version without it
+            self._store.update(merged.REBUILD)
 
     @classmethod
     def read_only(cls, path: Path) -> OxigraphStore:
@@ -153,46 +177,119 @@ class OxigraphStore:
         """
         named = (q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode))
         graphs = list(dict.fromkeys([source.graph, *named]))
-        body = to_nquads(quads, Location(source.name)) if self._journal is not None else b""
-        self._journaled({"kind": "replace", "graphs": graphs}, body, lambda: self._fill(graphs, quads))
+        self._refuse_merged(graphs, Location(source.name))
+        with self._write_lock:
+            gone = self._merged_gone([], quads, graphs)
+            body = to_nquads([*gone, *quads], Location(source.name)) if self._journal is not None else b""
+            header = {"kind": "replace", "graphs": graphs, "merged_removed": len(gone)}
+            self._journaled(header, body, lambda: self._fill(graphs, quads, gone))
         return len(quads)
 
-    def _fill(self, graphs: Sequence[str], quads: Sequence[ox.Quad]) -> None:
-        """Drop ``graphs``, then add ``quads`` (idempotent: the journal may do it twice)."""
+    def _fill(self, graphs: Sequence[str], quads: Sequence[ox.Quad], gone: Sequence[ox.Quad]) -> None:
+        """Drop ``graphs``, take ``gone`` from the merged graph, then add ``quads`` (idempotent:
+        the journal may do it twice)."""
         for graph in graphs:
-            self.remove_graph(graph)
+            self._drop(graph)
+        for quad in gone:
+            self._store.remove(quad)
+        self._extend(quads)
+
+    def _extend(self, quads: Sequence[ox.Quad]) -> None:
+        """Add ``quads``, and their triples to the merged graph: in one transaction up to
+        BULK_THRESHOLD quads, with the bulk loader beyond."""
+        every = [*quads, *merged.merged(quads)] if self._keeps_merged else quads
         if len(quads) > BULK_THRESHOLD:
-            self._store.bulk_extend(quads)
+            self._store.bulk_extend(every)
         else:
-            self._store.extend(quads)
+            self._store.extend(every)
+
+    def _merged_gone(
+        self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad], dropped: Iterable[str]
+    ) -> list[ox.Quad]:
+        """The merged graph's quads a change takes away (none on a store that keeps none)."""
+        if not self._keeps_merged:
+            return []
+        graphs = [graph_node(g) for g in dropped]
+        existing = [
+            g for g in graphs if isinstance(g, ox.DefaultGraph) or self._store.contains_named_graph(g)
+        ]
+        return merged.gone(self._store, removed, added, existing)
+
+    @staticmethod
+    def _refuse_merged(graphs: Iterable[str], where: Location) -> None:
+        """A write that names the merged graph: an InputError (rsikg keeps that graph itself)."""
+        if MERGED_GRAPH in graphs:
+            raise InputError(f"<{MERGED_GRAPH}> is {MERGED_GRAPH_IS_KEPT}", where)
 
     @_writes
     def add(self, source: Source) -> int:
         """Add a source's triples to its graph, keeping what is there (one transaction)."""
         (quads,) = self._parse([source])
-        self._store.extend(quads)
+        named = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
+        self._refuse_merged([source.graph, *named], Location(source.name))
+        self._change([], quads, (), ())
         return len(quads)
 
     @_writes
     def update(self, sparql: str) -> None:
-        """Run a SPARQL 1.1 Update (one transaction)."""
-        try:
-            self._store.update(sparql)
-        except SyntaxError as err:
-            raise located_query_error(str(err)) from None
+        """Run one of rsikg's own SPARQL 1.1 Updates (a client's runs isolated: the service's
+        writes), as one write: on a copy of the store, the triples it can have changed found as
+        api/core/sparql_journal.py finds them, and their difference applied here
+        (:meth:`apply_diff`: the merged graph kept, one transaction or one journal entry).
+        The update's default graph is the store's own, which holds nothing."""
+        from api.core import sparql_dataset, sparql_journal
+        from api.core.store import worker
+
+        sparql_dataset.refuse_naming(sparql, MERGED_GRAPH, None, MERGED_GRAPH_IS_KEPT)
+        journal = f"urn:rsikg:journal:{uuid.uuid4()}"
+        steps = [(step.text, step.graphs) for step in sparql_journal.journaled(sparql, journal)]
+        with self._write_lock, self._scratch() as target:
+            if target is None:
+                native = ox.Store()
+                native.extend(self._store)
+            else:
+                self._store.backup(str(target))  # hard links: a few ms
+                native = ox.Store(str(target))
+            try:
+                triples = worker.run_steps(native, steps, journal, None)
+            except SyntaxError as err:
+                own = worker.client_error(sparql, None)
+                raise located_query_error(str(own or err)) from None
+            if target is None:
+                copy = OxigraphStore(native=native)
+            else:
+                del native  # closed (its lock released) before it is read
+                copy = OxigraphStore.read_only(target)
+            touched = None if triples is None else Touched((), triples)
+            removed, added = write_diff(self, copy, touched, 2**62)
+            before, after = set(self.named_graphs()), set(copy.named_graphs())
+            del copy
+            self.apply_diff(removed, added, dropped=before - after, created=after - before)
+
+    @contextmanager
+    def _scratch(self) -> Iterator[Path | None]:
+        """Where a copy of the store goes: a folder in the scratch folder for a store on disk
+        (removed afterwards), None (memory) for a store in memory."""
+        if self.path is None:
+            yield None
+            return
+        with tempfile.TemporaryDirectory(dir=self.scratch_dir()) as tmp:
+            yield Path(tmp) / "copy"
 
     @_writes
     def create_graph(self, graph: str) -> None:
         """An empty named graph (as SPARQL CREATE GRAPH makes)."""
+        self._refuse_merged([graph], Location(field="graph"))
         self._store.add_graph(ox.NamedNode(graph))
 
     def has_graph(self, graph: str) -> bool:
         if graph == DEFAULT_GRAPH:
             return True
-        return self._store.contains_named_graph(ox.NamedNode(graph))
+        return graph != MERGED_GRAPH and self._store.contains_named_graph(ox.NamedNode(graph))
 
     def graph_serialized(self, graph: str, fmt: str) -> bytes:
-        """One graph in an RDF graph format (the default graph: the union, as queries see it)."""
+        """One graph in an RDF graph format (the default graph: every graph merged, as queries
+        see it)."""
         info = rdf_format(fmt)
         if graph == DEFAULT_GRAPH:
             return self.export(fmt)
@@ -223,17 +320,35 @@ class OxigraphStore:
         """
         where = Location("request body")
         old, new = read_nquads(removed, where), read_nquads(added, where)
+        self._refuse_merged(
+            [
+                *dropped,
+                *created,
+                *(q.graph_name.value for q in [*old, *new] if isinstance(q.graph_name, ox.NamedNode)),
+            ],
+            where,
+        )
+        self._change(old, new, dropped, created)
+
+    def _change(
+        self, old: Sequence[ox.Quad], new: Sequence[ox.Quad], dropped: Iterable[str], created: Iterable[str]
+    ) -> None:
+        """Remove ``old``, add ``new``, drop and create graphs, the merged graph kept: one
+        SPARQL update when it can be (see :meth:`apply_diff`), else steps under the journal."""
+        where = Location("request body")
         gone, made = sorted(dropped), sorted(created)
-        if len(old) + len(new) <= BULK_THRESHOLD and not has_blank_nodes([*old, *new]):
-            try:
-                with self._write_lock:
-                    self._store.update(diff_update(old, new, gone, made))
-                return
-            except (ValueError, InputError, SyntaxError):
-                pass  # a term the builder or Oxigraph will not spell: nothing written, in steps then
-        header = {"kind": "diff", "removed": len(old), "dropped": gone, "created": made}
-        body = to_nquads([*old, *new], where) if self._journal is not None else b""
-        self._journaled(header, body, lambda: self._apply_steps(old, new, gone, made))
+        with self._write_lock:
+            old = [*old, *self._merged_gone(old, new, gone)]
+            every = [*new, *merged.merged(new)] if self._keeps_merged else list(new)
+            if len(old) + len(every) <= BULK_THRESHOLD and not has_blank_nodes([*old, *every]):
+                try:
+                    self._store.update(diff_update(old, every, gone, made))
+                    return
+                except (ValueError, InputError, SyntaxError):
+                    pass  # a term the builder or Oxigraph will not spell: nothing written, in steps then
+            header = {"kind": "diff", "removed": len(old), "dropped": gone, "created": made}
+            body = to_nquads([*old, *new], where) if self._journal is not None else b""
+            self._journaled(header, body, lambda: self._apply_steps(old, new, gone, made))
 
     def _apply_steps(
         self, old: Sequence[ox.Quad], new: Sequence[ox.Quad], dropped: Sequence[str], created: Sequence[str]
@@ -241,12 +356,9 @@ class OxigraphStore:
         """A diff one call at a time (idempotent: the journal may do it twice)."""
         for quad in old:
             self._store.remove(quad)
-        if len(new) > BULK_THRESHOLD:
-            self._store.bulk_extend(new)
-        else:
-            self._store.extend(new)
+        self._extend(new)
         for graph in dropped:
-            self.remove_graph(graph)
+            self._drop(graph)
         for graph in created:
             self._store.add_graph(ox.NamedNode(graph))
 
@@ -277,7 +389,8 @@ class OxigraphStore:
         try:
             quads = list(ox.parse(body, format=ox.RdfFormat.N_QUADS))  # labels kept
             if header["kind"] == "replace":
-                self._fill(_strings(header["graphs"]), quads)
+                gone = _count(header.get("merged_removed", 0))
+                self._fill(_strings(header["graphs"]), quads[gone:], quads[:gone])
             else:
                 removed = _count(header["removed"])
                 self._apply_steps(
@@ -298,6 +411,15 @@ class OxigraphStore:
 
     @_writes
     def remove_graph(self, graph: str) -> None:
+        """Drop a named graph (empty the default graph), the merged graph kept."""
+        self._refuse_merged([graph], Location(field="graph"))
+        if graph == DEFAULT_GRAPH:
+            self._change(list(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), [], (), ())
+        elif self._store.contains_named_graph(ox.NamedNode(graph)):
+            self._change([], [], (graph,), ())
+
+    def _drop(self, graph: str) -> None:
+        """Drop a named graph or empty the default graph, the merged graph left as it is."""
         node = graph_node(graph)
         if isinstance(node, ox.DefaultGraph):
             self._store.clear_graph(node)
@@ -316,13 +438,19 @@ class OxigraphStore:
                     default_graph=[graph_node(g) for g in default_graphs],
                     substitutions=substitutions(bindings),
                 )
-            return self._store.query(
-                sparql,
-                use_default_graph_as_union=True,
-                substitutions=substitutions(bindings),
-            )
+            return self._store.query(sparql, substitutions=substitutions(bindings), **self._merged_dataset())
         except SyntaxError as err:
             raise located_query_error(str(err)) from None
+
+    def _merged_dataset(self) -> dict[str, Any]:
+        """The dataset of a query without one of its own: the merged graph as default graph and
+        every other graph named (their list kept until the next write); the union of all graphs
+        where the merged graph is not kept."""
+        if not self._keeps_merged:
+            return {"use_default_graph_as_union": True}
+        if self._named is None or self._named[0] != self.revision:
+            self._named = (self.revision, list(merged.without_graph(self._store.named_graphs())))
+        return {"default_graph": [merged.MERGED], "named_graphs": self._named[1]}
 
     def query(
         self,
@@ -331,7 +459,7 @@ class OxigraphStore:
         bindings: Mapping[str, Node] | None = None,
         default_graphs: Sequence[str] | None = None,
     ) -> QueryResult:
-        """Run a query over the union of all graphs, or over ``default_graphs`` merged."""
+        """Run a query over every graph merged, or over ``default_graphs`` merged."""
         result = self._execute(sparql, bindings, default_graphs)
         if isinstance(result, ox.QueryBoolean):
             return bool(result)
@@ -404,13 +532,20 @@ class OxigraphStore:
     # -- whole-store views --------------------------------------------------------------------
 
     def named_graphs(self) -> list[str]:
-        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+        graphs = merged.without_graph(self._store.named_graphs())
+        return sorted(g.value for g in graphs if isinstance(g, ox.NamedNode))
 
     def export(self, fmt: str) -> bytes:
-        """All of the store: a dataset format keeps the graphs, a graph format gets the union."""
+        """All of the store: a dataset format keeps the graphs, a graph format gets them merged
+        (each triple once)."""
         info = rdf_format(fmt)
         if info.dataset and info.name != "jsonld":
-            return _bytes(self._store.dump(format=OX_RDF[info.name]))
+            quads = merged.without(self._store.quads_for_pattern(None, None, None, None))
+            return _bytes(ox.serialize(quads, format=OX_RDF[info.name], prefixes=dict(PREFIXES)))
+        if self._keeps_merged:
+            return _bytes(
+                self._store.dump(format=OX_RDF[info.name], from_graph=merged.MERGED, prefixes=dict(PREFIXES))
+            )
         union = self._store.query(
             "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True
         )
@@ -422,7 +557,7 @@ class OxigraphStore:
     def to_rdflib(self, *, exclude_graphs: Iterable[str] = ()) -> rdflib.Graph:
         """The union of the store's graphs, but those excluded, as an in-memory rdflib graph
         (for pySHACL and the reasoner, which need one)."""
-        excluded = {ox.NamedNode(g) for g in exclude_graphs}
+        excluded = {ox.NamedNode(g) for g in exclude_graphs} | {merged.MERGED}
         graph = rdflib.Graph()
         cache: dict[object, Node] = {}
 
@@ -451,7 +586,8 @@ class OxigraphStore:
         fingerprint of the store's state. A write that knows which graphs it can change is
         diffed on those alone: the whole store's lines took 6.7 s at 700k triples."""
         if graphs is None:
-            dumped = self._store.dump(format=ox.RdfFormat.N_QUADS)
+            every = merged.without(self._store.quads_for_pattern(None, None, None, None))
+            dumped = ox.serialize(every, format=ox.RdfFormat.N_QUADS)
         else:
             quads = [
                 q for g in graphs for q in self._store.quads_for_pattern(None, None, None, ox.NamedNode(g))
@@ -467,12 +603,27 @@ class OxigraphStore:
         found = [
             q
             for t in ox.parse(triples, format=ox.RdfFormat.N_TRIPLES)
-            for q in self._store.quads_for_pattern(t.subject, t.predicate, t.object, None)
+            for q in merged.without(self._store.quads_for_pattern(t.subject, t.predicate, t.object, None))
         ]
         return _lines(ox.serialize(found, format=ox.RdfFormat.N_QUADS))
 
     def __len__(self) -> int:
-        return len(self._store)
+        """The quads in the store's graphs (the merged graph's not counted)."""
+        return len(self._store) - (self.triple_count() if self._keeps_merged else 0)
+
+    def triple_count(self) -> int:
+        """The distinct triples of all graphs: what ``COUNT(*)`` over the default graph says."""
+        if not self._keeps_merged:
+            found = self._store.query(
+                "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }",
+                use_default_graph_as_union=True,
+            )
+        else:
+            found = self._store.query(merged.COUNT)
+        if not isinstance(found, ox.QuerySolutions):
+            raise TypeError("a SELECT query answers solutions")
+        count = next(iter(found))["n"]
+        return int(count.value) if isinstance(count, ox.Literal) else 0
 
     def flush(self) -> None:
         if self.path is not None:
@@ -487,6 +638,39 @@ class OxigraphStore:
         """A consistent copy of the store at ``target`` (hard links where possible), for
         read-only use by query workers."""
         self._store.backup(str(target))
+
+
+@dataclass(frozen=True)
+class Touched:
+    """What a write on the scratch copy can have changed: every quad of ``graphs``, and the
+    quads (in any graph) of the N-Triples lines ``triples`` (an update's candidates:
+    api/core/sparql_journal.py)."""
+
+    graphs: tuple[str, ...] = ()
+    triples: bytes | None = None
+
+
+def _read(store: OxigraphStore, touched: Touched | None, size: int) -> set[str]:
+    """The N-Quads lines of what a write can have changed, in one of the two stores compared.
+    More candidate triples than a quarter of ``size`` (the store's quads, as last counted: a
+    count reads them all): the whole store, read in one go (a point lookup per candidate costs
+    more than its share of a dump)."""
+    if touched is None or (touched.triples and touched.triples.count(b"\n") + 1 > size // 4):
+        return set(store.quads_nquads())
+    lines = set(store.quads_nquads(touched.graphs)) if touched.graphs else set()
+    if touched.triples:
+        lines.update(store.quads_of_triples(touched.triples))
+    return lines
+
+
+def write_diff(
+    before: OxigraphStore, after: OxigraphStore, touched: Touched | None, size: int
+) -> tuple[list[str], list[str]]:
+    """The N-Quads lines a write removed and added, read from what it touched alone when known."""
+    old, new = _read(before, touched, size), _read(after, touched, size)
+    added = sorted(new - old)
+    before.check_lines(added)  # a term too long for the diff: refused before it is validated
+    return sorted(old - new), added
 
 
 def _strings(value: object) -> list[str]:

@@ -38,6 +38,7 @@ import socket
 import struct
 import sys
 import traceback
+from collections.abc import Sequence
 from itertools import islice
 from typing import Any, BinaryIO, NoReturn
 
@@ -135,7 +136,21 @@ def request_frames(job: dict[str, Any], data: bytes = b"") -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
-def _dataset_options(request: dict[str, Any]) -> dict[str, Any]:
+def merged_dataset(store: Any) -> dict[str, Any]:
+    """The dataset of a query without one of its own: the merged graph as its default graph,
+    every other graph named (api/core/store/merged.py); the union of all graphs on a store that
+    has no merged graph, or whose merged graph nothing kept (a write's scratch copy)."""
+    from api.core.store import merged
+
+    if not merged.is_kept(store):
+        return {"use_default_graph_as_union": True}
+    return {
+        "default_graph": [merged.MERGED],
+        "named_graphs": list(merged.without_graph(store.named_graphs())),
+    }
+
+
+def _dataset_options(store: Any, request: dict[str, Any]) -> dict[str, Any]:
     import pyoxigraph as ox
 
     options: dict[str, Any] = {}
@@ -146,7 +161,7 @@ def _dataset_options(request: dict[str, Any]) -> dict[str, Any]:
     elif request.get("named_graphs") is not None:  # named-graph-uri alone: an empty default graph
         options["default_graph"] = []  # (SPARQL 1.1 Protocol 2.1.4, as FROM NAMED alone)
     elif not request.get("own_dataset"):  # FROM / FROM NAMED: the query's own dataset, not the union
-        options["use_default_graph_as_union"] = True
+        options.update(merged_dataset(store))
     if request.get("named_graphs") is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
     if request.get("bindings"):
@@ -164,7 +179,7 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
     from api.core.store.formats import OX_RDF, OX_RESULTS
     from api.core.store.results import WRITERS, take, trim, write_boolean
 
-    options = _dataset_options(request)
+    options = _dataset_options(store, request)
     limit = int(request["max_rows"])
     plan = request.get("plan")
     text = request["query"]
@@ -215,15 +230,15 @@ def _source(request: dict[str, Any], data: bytes) -> Any:
     )
 
 
-def _client_error(request: dict[str, Any]) -> SyntaxError | None:
-    """The syntax error in the client's own update (``original``), found by running it on an
-    empty store in memory, where it has nothing to change: the steps rsikg runs are the client's
-    text rewritten (api/core/sparql_dataset.py, api/core/sparql_journal.py), so their errors
-    stand at lines and columns the client never wrote."""
+def client_error(update: str, base_iri: str | None) -> SyntaxError | None:
+    """The syntax error in a client's own update, found by running it on an empty store in
+    memory, where it has nothing to change: the steps rsikg runs are the client's text
+    rewritten (api/core/sparql_dataset.py, api/core/sparql_journal.py), so their errors stand
+    at lines and columns the client never wrote."""
     import pyoxigraph as ox
 
     try:
-        ox.Store().update(request["original"], base_iri=request.get("base_iri"))
+        ox.Store().update(update, base_iri=base_iri)
     except SyntaxError as own:
         return own
     except Exception:  # read, then failed to run: not a syntax error
@@ -232,33 +247,43 @@ def _client_error(request: dict[str, Any]) -> SyntaxError | None:
 
 
 def _steps(store: Any, data: bytes, request: dict[str, Any]) -> bytes | None:
-    """Run an update as the steps of api/core/sparql_journal.py: the triples it can have
-    changed, as N-Triples; None when it can have changed any (a step said so, or the journal's
-    name is taken)."""
+    """Run a client's update as the steps of api/core/sparql_journal.py (see :func:`run_steps`);
+    a syntax error is the client's own, located in the text the client wrote."""
+    steps, at = [], 0
+    for step in request["steps"]:
+        steps.append((data[at : at + step["length"]].decode("utf-8"), step["graphs"]))
+        at += step["length"]
+    try:
+        return run_steps(store, steps, request["journal"], request.get("base_iri"))
+    except SyntaxError as err:
+        own = client_error(request["original"], request.get("base_iri"))
+        if own is not None:
+            raise own from None
+        raise RuntimeError(f"rsikg wrote an update step Oxigraph cannot read: {err}") from None
+
+
+def run_steps(
+    store: Any, steps: Sequence[tuple[str, Sequence[str] | None]], journal_name: str, base_iri: str | None
+) -> bytes | None:
+    """Run an update as the steps of api/core/sparql_journal.py, (text, graphs) each: the
+    triples it can have changed, as N-Triples; None when it can have changed any (a step said
+    so, or the journal's name is taken)."""
     import pyoxigraph as ox
 
     from api.core.store.parsing import graph_node
 
-    journal = ox.NamedNode(request["journal"])
+    journal = ox.NamedNode(journal_name)
     if store.contains_named_graph(journal):
         return None
     candidates: set[bytes] = set()
-    whole, at = False, 0
-    for step in request["steps"]:
-        text = data[at : at + step["length"]].decode("utf-8")
-        at += step["length"]
-        if step["graphs"] is None:
+    whole = False
+    for text, graphs in steps:
+        if graphs is None:
             whole = True
         elif not whole:
-            for graph in step["graphs"]:
+            for graph in graphs:
                 candidates.update(_triples(store.quads_for_pattern(None, None, None, graph_node(graph))))
-        try:
-            store.update(text, base_iri=request.get("base_iri"))
-        except SyntaxError as err:
-            own = _client_error(request)
-            if own is not None:
-                raise own from None
-            raise RuntimeError(f"rsikg wrote an update step Oxigraph cannot read: {err}: {text!r}") from None
+        store.update(text, base_iri=base_iri)
         if store.contains_named_graph(journal):
             if not whole:
                 candidates.update(_triples(store.quads_for_pattern(None, None, None, journal)))
