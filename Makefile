@@ -37,6 +37,7 @@ lint: install ## ruff and mypy over the code
 
 bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, the decision dry run, dependencies, as-of answers, writes (about 30 minutes)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	@command -v wrk >/dev/null || apt-get install -y -q wrk || sudo apt-get install -y -q wrk
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/decisions.py
 	$(BIN)/python benchmarks/dependencies.py

@@ -4,7 +4,7 @@
 
 rsikg serves the synthetic file and the project's files (ontology, vocabularies, shapes), so a
 write is checked against the shapes before it commits; Oxigraph's server (``oxigraph serve``,
-the file in a named graph, ``--union-default-graph``) commits without a check: what a user who
+the file loaded into its plain default graph) commits without a check: what a user who
 needs no validation would run. Over HTTP with one httpx client each:
 
 - a Graph Store POST of 10 triples (a new system, conforming to the shapes) into a new graph;
@@ -213,8 +213,6 @@ def main() -> None:
                 str(work / "ox"),
                 "--file",
                 str(data),
-                "--graph",
-                graph,
             ]
         )
         (work / "token").write_text(TOKEN)
@@ -250,7 +248,6 @@ def main() -> None:
             str(work / "ox"),
             "--bind",
             f"127.0.0.1:{port}",
-            "--union-default-graph",
         ]
         processes.append(start(command, work / "ox.log"))
         wait_ready(ox.query, processes[-1], 120)

@@ -86,7 +86,8 @@ class OxigraphStore:
         self.revision = 0  # moves on after every write (see _writes)
         self.identity = object()  # this object's own, never equal to another's (GraphStore.identity)
         self._write_lock = threading.RLock()  # one write (and its journal entry) at a time
-        self._named: tuple[int, list[ox.NamedNode | ox.BlankNode]] | None = None  # (revision, named graphs)
+        self._dataset: tuple[int, dict[str, object]] | None = None  # (revision, the merged dataset)
+        self._counted: tuple[int, int] | None = None  # (revision, distinct triples)
         # Only the store's owner keeps the merged graph. Elsewhere (a write's scratch copy,
         # which raw pyoxigraph writes) it may be stale: queries read the union of all graphs.
         self._keeps_merged = not read_only and native is None
@@ -196,12 +197,20 @@ class OxigraphStore:
 
     def _extend(self, quads: Sequence[ox.Quad]) -> None:
         """Add ``quads``, and their triples to the merged graph: in one transaction up to
-        BULK_THRESHOLD quads, with the bulk loader beyond."""
-        every = [*quads, *merged.merged(quads)] if self._keeps_merged else quads
-        if len(quads) > BULK_THRESHOLD:
-            self._store.bulk_extend(every)
-        else:
-            self._store.extend(every)
+        BULK_THRESHOLD quads; beyond, with the bulk loader, the store compacted afterwards.
+
+        Measured at 684k quads, in process, p50: a merged graph the bulk loader left as it
+        wrote it answered 1.2-1.6× slower than Oxigraph's plain default graph (path 7.7-8.0 ms
+        against 4.8), compacted as fast (4.7-4.9 ms); compacting took 1.7 s. The merged
+        graph's quads are made as they are written (a list of them took 0.9 GB more at peak)
+        and bulk-written apart from the others (280 MB on disk, against 352 MB together)."""
+        if len(quads) <= BULK_THRESHOLD:
+            self._store.extend([*quads, *merged.merged(quads)] if self._keeps_merged else quads)
+            return
+        self._store.bulk_extend(quads)
+        if self._keeps_merged:
+            self._store.bulk_extend(merged.merged(quads))
+        self._store.optimize()
 
     def _merged_gone(
         self, removed: Sequence[ox.Quad], added: Sequence[ox.Quad], dropped: Iterable[str]
@@ -443,14 +452,13 @@ class OxigraphStore:
             raise located_query_error(str(err)) from None
 
     def _merged_dataset(self) -> dict[str, Any]:
-        """The dataset of a query without one of its own: the merged graph as default graph and
-        every other graph named (their list kept until the next write); the union of all graphs
-        where the merged graph is not kept."""
+        """The dataset of a query without one of its own (:func:`.merged.dataset`), read again
+        after each write; the union of all graphs where the merged graph is not kept here."""
         if not self._keeps_merged:
             return {"use_default_graph_as_union": True}
-        if self._named is None or self._named[0] != self.revision:
-            self._named = (self.revision, list(merged.without_graph(self._store.named_graphs())))
-        return {"default_graph": [merged.MERGED], "named_graphs": self._named[1]}
+        if self._dataset is None or self._dataset[0] != self.revision:
+            self._dataset = (self.revision, merged.dataset(self._store))
+        return self._dataset[1]
 
     def query(
         self,
@@ -523,8 +531,8 @@ class OxigraphStore:
         if self.path is not None:
             self.flush()
             header, body = sandbox.run(request, what="query", where=Location("query"))
-        else:
-            header, body = worker.respond(worker.execute, self._store, request)
+        else:  # the store itself, which writes change: its graphs are read again each time
+            header, body = worker.respond(worker.execute, self._store, {**request, "live": True})
             if not header.get("ok"):
                 raise sandbox.answer_error(header, "query", Location("query"))
         return str(header["format"]), body
@@ -612,7 +620,13 @@ class OxigraphStore:
         return len(self._store) - (self.triple_count() if self._keeps_merged else 0)
 
     def triple_count(self) -> int:
-        """The distinct triples of all graphs: what ``COUNT(*)`` over the default graph says."""
+        """The distinct triples of all graphs: what ``COUNT(*)`` over the default graph says
+        (counted once per write: 220 ms at 684k triples)."""
+        if self._counted is None or self._counted[0] != self.revision:
+            self._counted = (self.revision, self._count_triples())
+        return self._counted[1]
+
+    def _count_triples(self) -> int:
         if not self._keeps_merged:
             found = self._store.query(
                 "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }",
