@@ -431,9 +431,18 @@ def _run_server(web_app: Any, settings: Settings, *, access_log: bool) -> None:
         timeout_graceful_shutdown=STOP_GRACE_SECONDS,
     )
     _announce(settings)  # after uvicorn.Config, which applied the logging configuration
+    import logging
+
+    listening = config.bind_socket()  # a busy port: exit 3 here, before the store is opened
+    isolation = GraphService.isolate_server()  # before any thread: they inherit it
+    logging.getLogger("rsikg.web").info(
+        "serving process cut off the network (%s): anchored queries are answered in it",
+        ", ".join(isolation) or "nothing took effect: every query goes to a worker",
+        extra={"event": "server.isolated", "isolation": isolation},
+    )
     server = uvicorn.Server(config)
     _end_when_stuck(lambda: server.should_exit)
-    server.run()
+    server.run(sockets=[listening])
     if not server.started:  # the app did not start (the store locked, ...): as uvicorn.run
         raise typer.Exit(3)
 

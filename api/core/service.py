@@ -197,6 +197,12 @@ class GraphService:
         self._checks = CheckProcess(settings)  # started by the first long check
         self._started = False
 
+    @staticmethod
+    def isolate_server() -> list[str]:
+        """Cut this serving process off the network, once it listens (see
+        :func:`api.core.store.sandbox.isolate_server`): then it answers anchored queries itself."""
+        return sandbox.isolate_server()
+
     @classmethod
     def opened(cls, path: Path, settings: Settings) -> GraphService:
         """The service over the on-disk store at ``path`` (created if need be)."""
@@ -239,7 +245,7 @@ class GraphService:
 
     async def start(self) -> None:
         """Load the project's graph into an empty store, then start the query workers."""
-        if len(self.store) == 0:
+        if self.triples == 0:  # counted when the service was made (a count reads every quad)
             load_project(self.store, self.settings, empty_ok=True)  # no files: a plain store
             self.known_graphs = frozenset(self.store.named_graphs())
             self.triples = len(self.store)
@@ -321,8 +327,29 @@ class GraphService:
         since the last write. ``if_none_match``: the entity tags the client holds (an
         ``If-None-Match`` header); when one is the answer's, the answer is ``unchanged`` and
         has no body."""
+        request = self.prepared(
+            query,
+            results_format=results_format,
+            graph_format=graph_format,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            bindings=bindings,
+        )
+        return self.answer_now(request, if_none_match) or await self.answer(request, if_none_match)
+
+    def prepared(
+        self,
+        query: str,
+        *,
+        results_format: str | None,
+        graph_format: str | None,
+        default_graphs: Sequence[str] = (),
+        named_graphs: Sequence[str] = (),
+        bindings: dict[str, Node] | None = None,
+    ) -> QueryRequest:
+        """A query checked (an InputError for one the service refuses) and planned."""
         features = self.check_query(query, default_graphs, named_graphs)
-        request = QueryRequest(
+        return QueryRequest(
             query=query,
             results_format=results_format,
             graph_format=graph_format,
@@ -332,22 +359,37 @@ class GraphService:
             plan=sparql_plan.row_cap_plan(features, self.settings.max_rows),
             own_dataset=features.has_dataset_clause,
             base_iri=self.base_iri,
+            anchored=not default_graphs and not named_graphs and sparql_plan.anchored(features),
+            kept=self.answers is not None and is_kept(query, features.tokens),
         )
-        if self.answers is None or not is_kept(query, features.tokens):
-            return await self.engine.run(request)
-        return await self._cached(request, if_none_match)
 
-    async def _cached(self, request: QueryRequest, if_none_match: str | None) -> QueryAnswer:
+    def answer_now(self, request: QueryRequest, if_none_match: str | None = None) -> QueryAnswer | None:
+        """The answer without waiting: from the cache, or computed here for an anchored query
+        (:meth:`~api.core.store.engine.QueryEngine.answer_inline`); None when a worker must
+        compute it (:meth:`answer`). Spares the request path a task and a wait."""
+        if request.kept:
+            cache, key, generation = cast(AnswerCache, self.answers), request.key(), self.generation
+            tag = cache.etag(key, generation)
+            if if_none_match is not None and _matches(if_none_match, tag):
+                return QueryAnswer(
+                    b"", request.results_format or request.graph_format or "", False, None, tag, True, True
+                )
+            kept = cache.get(key, generation)
+            if kept is not None:
+                return replace(kept, tag=tag, cached=True)
+        answer = self.engine.answer_inline(request)
+        if answer is not None and request.kept:
+            return self._kept(request, answer)
+        return answer
+
+    async def answer(self, request: QueryRequest, if_none_match: str | None = None) -> QueryAnswer:
+        """The answer a worker computes (after :meth:`answer_now` gave none), kept in the cache."""
+        answer = await self.engine.run(request)
+        return self._kept(request, answer) if request.kept else answer
+
+    def _kept(self, request: QueryRequest, answer: QueryAnswer) -> QueryAnswer:
         cache, key, generation = cast(AnswerCache, self.answers), request.key(), self.generation
-        tag = cache.etag(key, generation)
-        if if_none_match is not None and _matches(if_none_match, tag):
-            return QueryAnswer(
-                b"", request.results_format or request.graph_format or "", False, None, tag, True, True
-            )
-        kept = cache.get(key, generation)
-        if kept is not None:
-            return replace(kept, tag=tag, cached=True)
-        answer = replace(await self.engine.run(request), tag=tag)
+        answer = replace(answer, tag=cache.etag(key, generation))
         cache.put(key, generation, answer)
         return answer
 

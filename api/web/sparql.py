@@ -144,28 +144,29 @@ class SparqlEndpoint:
         self, query: str, params: dict[str, list[str]], headers: dict[str, str], send: Send, receive: Receive
     ) -> None:
         results_format, graph_format = answer_formats(headers.get("accept"))
-        running = asyncio.ensure_future(
-            self.state.graph.query(
-                query,
-                results_format=results_format,
-                graph_format=graph_format,
-                default_graphs=params.get("default-graph-uri", []),
-                named_graphs=params.get("named-graph-uri", []),
-                if_none_match=headers.get("if-none-match"),
-            )
+        graph, if_none_match = self.state.graph, headers.get("if-none-match")
+        request = graph.prepared(
+            query,
+            results_format=results_format,
+            graph_format=graph_format,
+            default_graphs=params.get("default-graph-uri", []),
+            named_graphs=params.get("named-graph-uri", []),
         )
-        watching = asyncio.ensure_future(_disconnected(receive))
-        try:
-            await asyncio.wait((running, watching), return_when=asyncio.FIRST_COMPLETED)
-        finally:  # this request cancelled (the server stopping), or the client gone
-            watching.cancel()
-            if not running.done():  # stop its query: the engine kills the worker
-                running.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await running
-        if running.cancelled():
-            return
-        answer = running.result()
+        answer = graph.answer_now(request, if_none_match)  # kept, or anchored: no task, no wait
+        if answer is None:
+            running = asyncio.ensure_future(graph.answer(request, if_none_match))
+            watching = asyncio.ensure_future(_disconnected(receive))
+            try:
+                await asyncio.wait((running, watching), return_when=asyncio.FIRST_COMPLETED)
+            finally:  # this request cancelled (the server stopping), or the client gone
+                watching.cancel()
+                if not running.done():  # stop its query: the engine kills the worker
+                    running.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await running
+            if running.cancelled():
+                return
+            answer = running.result()
         validators = [] if answer.tag is None else [(b"etag", answer.tag.encode())]
         if answer.unchanged:  # the client's copy is current: no body, no length (RFC 9110 15.4.5)
             start = {"type": "http.response.start", "status": 304}

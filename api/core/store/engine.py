@@ -26,10 +26,11 @@ from typing import Any
 
 from rdflib.term import Node
 
+from api.core.store import sandbox
 from api.core.store.oxigraph import OxigraphStore
 from api.core.store.sandbox import Limits, answer_error, crash_error
 from api.core.store.terms import to_json
-from api.core.store.worker import MEMORY_ENV, request_frames
+from api.core.store.worker import MEMORY_ENV, execute, request_frames, respond
 from api.errors import (
     Location,
     QueryDeadlineError,
@@ -55,6 +56,8 @@ class QueryRequest:
     plan: str | None = None  # how the row cap can be left to Oxigraph (sparql_plan.row_cap_plan)
     own_dataset: bool = False  # the query names its dataset (FROM, FROM NAMED)
     base_iri: str | None = None  # relative IRIs resolve against it (the endpoint's URL)
+    anchored: bool = False  # bounded by its constants (sparql_plan.anchored): may be answered inline
+    kept: bool = False  # its answer may be kept in the answer cache (api/core/answer_cache.py)
 
     def key(self) -> tuple[object, ...]:
         """Everything the answer depends on besides the store's content (the plan follows
@@ -133,6 +136,7 @@ class QueryEngine:
         self._spawning: set[asyncio.Task[None]] = set()
         self.isolation: list[str] = []  # what cut the workers off the network: namespace, seccomp
         self._closing = False
+        self._inline: tuple[str, Any] | None = None  # (checkpoint, its store opened here)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -165,6 +169,8 @@ class QueryEngine:
     def _collect(self) -> None:
         """Remove checkpoints no worker has open and that are not the newest."""
         in_use = {w.checkpoint for w in self._workers} | {self._current}
+        if self._inline is not None:
+            in_use.add(self._inline[0])
         for path in self._root.iterdir():
             if str(path) not in in_use:
                 shutil.rmtree(path, ignore_errors=True)
@@ -219,7 +225,12 @@ class QueryEngine:
     # -- queries ------------------------------------------------------------------------------
 
     async def run(self, request: QueryRequest) -> QueryAnswer:
-        """Answer a query within the engine's deadline, or raise QueryDeadlineError."""
+        """Answer a query within the engine's deadline, or raise QueryDeadlineError. An anchored
+        query is answered here, without a worker's round trip, when this process is cut off
+        the network as a worker is (:func:`api.core.store.sandbox.isolate_server`)."""
+        inline = self.answer_inline(request)
+        if inline is not None:
+            return inline
         limit = self.deadline
         started = time.monotonic()
         worker = await self._take(limit)
@@ -253,6 +264,26 @@ class QueryEngine:
         self._idle.put_nowait(worker)
         if moved:  # an older checkpoint may now be unused
             self._collect()
+        return self._result(answer, body)
+
+    def answer_inline(self, request: QueryRequest) -> QueryAnswer | None:
+        """The answer to an anchored query, computed here when this process is cut off the
+        network as a worker is; None for any other (a worker answers it: :meth:`run`).
+
+        The worker's own code, run here on the current checkpoint (opened read-only once per
+        write). No deadline can stop it, so it takes only anchored queries, whose work the
+        triples their constants reach bound (measured at 684k triples: p50 0.1 ms for a lookup
+        by identifier, ... for the most-used object). Counted as a query of this process's:
+        no worker, no frames, no JSON header."""
+        if not (request.anchored and sandbox.server_isolation):
+            return None
+        import pyoxigraph as ox
+
+        checkpoint = self._current
+        if self._inline is None or self._inline[0] != checkpoint:
+            self._inline = (checkpoint, ox.Store.read_only(checkpoint))
+            self._collect()
+        answer, body = respond(execute, self._inline[1], self._payload(request, checkpoint))
         return self._result(answer, body)
 
     @staticmethod

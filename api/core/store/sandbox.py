@@ -57,6 +57,26 @@ class Limits:
 
 DEFAULT_LIMITS = Limits()
 
+server_isolation: list[str] = []
+"""What cut this serving process off the network (:func:`isolate_server`): empty unless it was."""
+
+
+def isolate_server() -> list[str]:
+    """Cut the serving process off the network as its workers are, once it has its listening
+    socket: an empty network namespace, and a seccomp filter that refuses any socket but a Unix
+    one (the sockets it has, the listening one among them, keep working). Then it answers
+    anchored queries itself (:meth:`api.core.store.engine.QueryEngine.run`). Called before any
+    thread of the server's starts, which inherit it. Returns the mechanisms that took effect."""
+    from api.core.store import worker
+
+    found = []
+    if worker.enter_network_namespace():
+        found.append("namespace")
+    if worker.refuse_sockets(every_thread=True):
+        found.append("seccomp")
+    server_isolation[:] = found
+    return found
+
 
 def crash_error(returncode: int, limits: Limits, what: str, where: Location) -> Exception:
     """The error for a worker that died on a signal while it handled ``what``."""
@@ -323,8 +343,10 @@ __all__ = [
     "DEFAULT_LIMITS",
     "Limits",
     "fork_server_pids",
+    "isolate_server",
     "parse",
     "run",
+    "server_isolation",
     "start_fork_server",
     "stop_fork_server",
 ]

@@ -53,7 +53,7 @@ MEMORY_ENV = "RSIKG_WORKER_MEMORY_MB"
 # --------------------------------------------------------------------------------------------
 
 
-def _enter_network_namespace() -> bool:
+def enter_network_namespace() -> bool:
     """Move this process into an empty network namespace. False where the OS does not let us."""
     if not sys.platform.startswith("linux"):
         return False
@@ -64,14 +64,17 @@ def _enter_network_namespace() -> bool:
         return False
 
 
-def _refuse_sockets() -> bool:
+def refuse_sockets(*, every_thread: bool = False) -> bool:
     """A seccomp filter: creating any socket but a Unix one fails with EACCES (so does io_uring,
-    which could open one behind the filter's back). Inherited by any child. False where libseccomp
-    or seccomp itself is missing."""
+    which could open one behind the filter's back). Inherited by any child, and by the threads
+    the calling one starts; ``every_thread``: the process's other threads too. False where
+    libseccomp or seccomp itself is missing."""
     try:
         import pyseccomp as seccomp
 
         rules = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+        if every_thread:
+            rules.set_attr(seccomp.Attr.CTL_TSYNC, 1)
         rules.add_rule(seccomp.ERRNO(errno.EACCES), "socket", seccomp.Arg(0, seccomp.NE, socket.AF_UNIX))
         for name in ("io_uring_setup", "io_uring_enter", "io_uring_register"):
             rules.add_rule(seccomp.ERRNO(errno.EACCES), name)
@@ -98,9 +101,9 @@ def isolate(memory_mb: int) -> list[str]:
     """Leave the network and cap memory; the mechanisms that took effect ('namespace', 'seccomp')."""
     _die_with_parent()
     found = []
-    if _enter_network_namespace():  # first, before any thread exists
+    if enter_network_namespace():  # first, before any thread exists
         found.append("namespace")
-    if _refuse_sockets():
+    if refuse_sockets():
         found.append("seccomp")
     # glibc gives each thread a 64 MiB malloc arena of address space; RocksDB's threads would spend
     # the limit on reservations rather than on data
@@ -136,18 +139,21 @@ def request_frames(job: dict[str, Any], data: bytes = b"") -> bytes:
 # --------------------------------------------------------------------------------------------
 
 
-def merged_dataset(store: Any) -> dict[str, Any]:
-    """The dataset of a query without one of its own: the merged graph as its default graph,
-    every other graph named (api/core/store/merged.py); the union of all graphs on a store that
-    has no merged graph, or whose merged graph nothing kept (a write's scratch copy)."""
+_datasets: tuple[Any, dict[str, Any]] | None = None  # (store, its merged dataset): the last one read
+
+
+def merged_dataset(store: Any, *, fixed: bool = True) -> dict[str, Any]:
+    """The dataset of a query without one of its own (:func:`api.core.store.merged.dataset`),
+    read once per store opened when it is ``fixed`` (a checkpoint, which never changes)."""
+    global _datasets
+    if fixed and _datasets is not None and _datasets[0] is store:
+        return _datasets[1]
     from api.core.store import merged
 
-    if not merged.is_kept(store):
-        return {"use_default_graph_as_union": True}
-    return {
-        "default_graph": [merged.MERGED],
-        "named_graphs": list(merged.without_graph(store.named_graphs())),
-    }
+    options = merged.dataset(store)
+    if fixed:
+        _datasets = (store, options)
+    return options
 
 
 def _dataset_options(store: Any, request: dict[str, Any]) -> dict[str, Any]:
@@ -161,7 +167,7 @@ def _dataset_options(store: Any, request: dict[str, Any]) -> dict[str, Any]:
     elif request.get("named_graphs") is not None:  # named-graph-uri alone: an empty default graph
         options["default_graph"] = []  # (SPARQL 1.1 Protocol 2.1.4, as FROM NAMED alone)
     elif not request.get("own_dataset"):  # FROM / FROM NAMED: the query's own dataset, not the union
-        options.update(merged_dataset(store))
+        options.update(merged_dataset(store, fixed=not request.get("live")))
     if request.get("named_graphs") is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
     if request.get("bindings"):
