@@ -222,7 +222,7 @@ def query(
     ] = None,
     store: StoreOption = None,
 ) -> None:
-    """Run a SPARQL query over the union of all graphs (in an isolated worker, as the server does)."""
+    """Run a SPARQL query over every graph merged (in an isolated worker, as the server does)."""
     with _opened(store) as service:
         source = Path(query if query.endswith((".rq", ".sparql")) else "query")  # names errors
         text, bindings = service.bound_query(source, _read_query(query), param or [], as_of)

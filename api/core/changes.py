@@ -409,7 +409,7 @@ def window(start: str | None, end: str | None, names: tuple[str, str]) -> tuple[
 
 
 def changes(store: GraphStore, start: date, end: date) -> Report:
-    """What changes after ``start`` up to and including ``end``, over the union of all graphs
+    """What changes after ``start`` up to and including ``end``, over every graph merged
     (the sourced data and the derived graph)."""
     if end < start:
         raise ValueError("the end of the window is before its start")

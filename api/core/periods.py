@@ -136,7 +136,7 @@ _CACHE_SIZE = 32
 
 
 def starting_after(store: GraphStore, day: date) -> tuple[Node, ...]:
-    """Everything whose period starts after ``day``, over the union of all graphs: one scan of
+    """Everything whose period starts after ``day``, over every graph merged: one scan of
     the start dates (every system has one), kept per store revision and day. Few things start
     in the future, so the set is small. Keyed by the store's own token, not ``id(store)``: a new
     store at a collected one's address, at the same revision, would read the old one's set."""

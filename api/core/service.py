@@ -94,7 +94,7 @@ from api.core.store import (
     rdf_format,
     sandbox,
 )
-from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
+from api.core.store.engine import INLINE_ROWS, QueryAnswer, QueryEngine, QueryRequest
 from api.core.store.oxigraph import Touched, write_diff
 from api.core.validation import ValidationReport, read_shapes, validate_store
 from api.core.write_scope import WriteCheck, check_write
@@ -360,6 +360,7 @@ class GraphService:
             own_dataset=features.has_dataset_clause,
             base_iri=self.base_iri,
             anchored=not default_graphs and not named_graphs and sparql_plan.anchored(features),
+            inline_plan=sparql_plan.row_cap_plan(features, INLINE_ROWS),
             kept=self.answers is not None and is_kept(query, features.tokens),
         )
 

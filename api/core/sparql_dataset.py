@@ -1,8 +1,10 @@
 """The dataset an update acts on: the one a query reads, unless the update names its own.
 
-A query without a dataset of its own reads the union of every graph (each project file is a
-named graph of its own). pyoxigraph's ``Store.update`` takes no dataset, so :func:`rewritten`
-writes the same model into the update's text, as RDF4J and GraphDB have it:
+A query without a dataset of its own reads every graph merged (each project file is a named
+graph of its own; the store keeps their merge, api/core/store/merged.py). pyoxigraph's
+``Store.update`` takes no dataset, so :func:`rewritten` writes the same model into the update's
+text, as RDF4J and GraphDB have it (over Oxigraph's union, in which a triple two graphs state
+matches twice; the merged graph is not written by updates but kept from their diff):
 
 - An operation with no dataset of its own (no ``USING``, ``USING NAMED`` or ``WITH``, no
   protocol parameters) reads ``USING`` and ``USING NAMED`` every named graph of the store, so

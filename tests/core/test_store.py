@@ -39,7 +39,7 @@ def test_default_graph_is_the_union_of_all_graphs(store, settings):
     assert store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }").rows[0][
         0
     ] == rdflib.Literal(4)
-    # the same two triples in two graphs: the union default graph shows each once
+    # the same two triples in two graphs: the default graph (every graph merged) has each once
     assert store.query("ASK { <http://example.org/a> <http://example.org/b> <http://example.org/c> }")
     names = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g")
     assert [str(r[0]) for r in names.rows] == [

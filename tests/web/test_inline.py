@@ -5,6 +5,7 @@ the next anchored query at once. On a real ``rsikg serve`` on loopback."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import httpx
 
+from api.core.store.engine import INLINE_ROWS
 from tests.web.conftest import TOKEN, Server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -56,7 +58,8 @@ def _stopped(pids: list[int]) -> Iterator[None]:
         yield
     finally:
         for pid in pids:
-            os.kill(pid, signal.SIGCONT)
+            with contextlib.suppress(ProcessLookupError):  # killed at its deadline, and replaced
+                os.kill(pid, signal.SIGCONT)
 
 
 def _regions(response: httpx.Response) -> set[str]:
@@ -103,3 +106,22 @@ def test_a_write_is_seen_by_the_next_anchored_query(make_server, tmp_path):
         assert wrote.status_code in (200, 201, 204), wrote.text
         seen = _regions(httpx.get(server.sparql, params=query, headers=JSON, timeout=30))
         assert seen == {f"urn:x-test:r{k}" for k in range(n + 1)}
+
+
+def test_an_anchored_query_with_more_rows_than_inline_answers_goes_to_a_worker(make_server, tmp_path):
+    (tmp_path / "empty").mkdir()
+    server = make_server(project_dir=tmp_path / "empty", query_deadline=3, answer_cache_mb=0)
+    many = INLINE_ROWS + 200
+    body = "\n".join(f"<urn:x-test:s{i}> <urn:x-test:p> <urn:x-test:o> ." for i in range(many))
+    headers = {**AUTH, "Content-Type": "text/turtle"}
+    wrote = httpx.put(f"{server.url}/store", params={"graph": "urn:x-test:g"}, content=body, headers=headers)
+    assert wrote.status_code in (200, 201, 204), wrote.text
+    every = {"query": "SELECT ?s WHERE { ?s <urn:x-test:p> <urn:x-test:o> }"}
+    few = {"query": "SELECT ?s WHERE { ?s <urn:x-test:p> <urn:x-test:o> } LIMIT 10"}
+    with _stopped(_pool_workers(server)):
+        assert httpx.get(server.sparql, params=few, headers=JSON, timeout=30).status_code == 200  # inline
+        assert (
+            httpx.get(server.sparql, params=every, headers=JSON, timeout=30).status_code == 503
+        )  # a worker's
+    answered = httpx.get(server.sparql, params=every, headers=JSON, timeout=30)
+    assert len(answered.json()["results"]["bindings"]) == many

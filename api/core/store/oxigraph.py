@@ -115,7 +115,7 @@ class OxigraphStore:
         self._recover()
         self._drop_leftover_staging()
         if not merged.is_kept(self._store):  # new, or written by a version without it
-            self._store.update(merged.REBUILD)
+            self._journaled({"kind": "merged"}, b"", self._rebuild_merged)
 
     @classmethod
     def read_only(cls, path: Path) -> OxigraphStore:
@@ -194,6 +194,16 @@ class OxigraphStore:
         for quad in gone:
             self._store.remove(quad)
         self._extend(quads)
+
+    def _rebuild_merged(self) -> None:
+        """Make the merged graph from every other graph (idempotent: the journal may do it
+        twice). With the bulk loader, read as it writes, then compacted: 18 s for a store of
+        684k triples an earlier version wrote, against 50 s (and twice the disk) for one SPARQL
+        update."""
+        self._store.clear_graph(merged.MERGED)
+        self._store.bulk_extend(merged.merged(self._store.quads_for_pattern(None, None, None, None)))
+        self._store.add_graph(merged.MERGED)  # the mark an open looks for, on an empty store too
+        self._store.optimize()
 
     def _extend(self, quads: Sequence[ox.Quad]) -> None:
         """Add ``quads``, and their triples to the merged graph: in one transaction up to
@@ -397,7 +407,9 @@ class OxigraphStore:
         header, body = entry
         try:
             quads = list(ox.parse(body, format=ox.RdfFormat.N_QUADS))  # labels kept
-            if header["kind"] == "replace":
+            if header["kind"] == "merged":
+                self._rebuild_merged()
+            elif header["kind"] == "replace":
                 gone = _count(header.get("merged_removed", 0))
                 self._fill(_strings(header["graphs"]), quads[gone:], quads[:gone])
             else:
