@@ -28,6 +28,8 @@ from api.core.sparql_terms import iri
 from api.core.store.base import MERGED_GRAPH
 
 MERGED = ox.NamedNode(MERGED_GRAPH)
+NQUADS_GRAPH = f" <{MERGED_GRAPH}> ."
+"""How an N-Quads line of the merged graph ends (a literal cannot end so: its quote comes first)."""
 
 
 def merged(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
@@ -92,4 +94,14 @@ def without(quads: Iterable[ox.Quad]) -> Iterator[ox.Quad]:
     return (q for q in quads if q.graph_name != MERGED)
 
 
-__all__ = ["COUNT", "MERGED", "dataset", "gone", "is_kept", "merged", "without", "without_graph"]
+__all__ = [
+    "COUNT",
+    "MERGED",
+    "NQUADS_GRAPH",
+    "dataset",
+    "gone",
+    "is_kept",
+    "merged",
+    "without",
+    "without_graph",
+]
