@@ -28,7 +28,7 @@ from api.core.sparql_terms import iri
 from api.core.store.base import MERGED_GRAPH
 
 MERGED = ox.NamedNode(MERGED_GRAPH)
-NQUADS_GRAPH = f" <{MERGED_GRAPH}> ."
+NQUADS_GRAPH = " " + str(MERGED) + " ."  # str(): the IRI as N-Quads writes it
 """How an N-Quads line of the merged graph ends (a literal cannot end so: its quote comes first)."""
 
 
