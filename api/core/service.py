@@ -853,10 +853,7 @@ class GraphService:
 
 def _writable(graph: str) -> None:
     """Refuse a Graph Store write to the merged graph (rsikg keeps it)."""
-    if graph == MERGED_GRAPH:
-        raise InputError(
-            f"<{MERGED_GRAPH}> is {MERGED_GRAPH_IS_KEPT}", Location("query string", field="graph")
-        )
+    OxigraphStore.refuse_merged([graph], Location("query string", field="graph"))
 
 
 def _matches(if_none_match: str, tag: str) -> bool:

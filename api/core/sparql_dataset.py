@@ -36,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from urllib.parse import urljoin
 
 from api.core.loading import DEFAULT_DATA_GRAPH
+from api.core.namespaces import angled
 from api.core.sparql_lexer import Span, spans
 from api.core.sparql_terms import (
     RESERVED_VARIABLES,
@@ -357,7 +358,7 @@ def refuse_naming(update: str, graph: str, base: str | None, why: str) -> None:
     for i in range(len(found)):
         names.see(found, i)
         if names.absolute(found[i][0], found[i][1]) == graph:
-            raise InputError(f"the update names <{graph}>, {why}", _located(update, found[i][2]))
+            raise InputError(f"the update names {angled(graph)}, {why}", _located(update, found[i][2]))
 
 
 def _where(found: list[Span], levels: list[int], first: int, end: int) -> int | None:

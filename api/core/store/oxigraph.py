@@ -31,7 +31,7 @@ import rdflib
 from rdflib.term import Node
 
 from api.core.formats import rdf_format
-from api.core.namespaces import PREFIXES
+from api.core.namespaces import PREFIXES, angled
 from api.core.store import merged
 from api.core.store.base import (
     DEFAULT_GRAPH,
@@ -178,7 +178,7 @@ class OxigraphStore:
         """
         named = (q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode))
         graphs = list(dict.fromkeys([source.graph, *named]))
-        self._refuse_merged(graphs, Location(source.name))
+        self.refuse_merged(graphs, Location(source.name))
         with self._write_lock:
             gone = self._merged_gone([], quads, graphs)
             body = to_nquads([*gone, *quads], Location(source.name)) if self._journal is not None else b""
@@ -235,17 +235,17 @@ class OxigraphStore:
         return merged.gone(self._store, removed, added, existing)
 
     @staticmethod
-    def _refuse_merged(graphs: Iterable[str], where: Location) -> None:
+    def refuse_merged(graphs: Iterable[str], where: Location) -> None:
         """A write that names the merged graph: an InputError (rsikg keeps that graph itself)."""
         if MERGED_GRAPH in graphs:
-            raise InputError(f"<{MERGED_GRAPH}> is {MERGED_GRAPH_IS_KEPT}", where)
+            raise InputError(f"{angled(MERGED_GRAPH)} is {MERGED_GRAPH_IS_KEPT}", where)
 
     @_writes
     def add(self, source: Source) -> int:
         """Add a source's triples to its graph, keeping what is there (one transaction)."""
         (quads,) = self._parse([source])
         named = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
-        self._refuse_merged([source.graph, *named], Location(source.name))
+        self.refuse_merged([source.graph, *named], Location(source.name))
         self._change([], quads, (), ())
         return len(quads)
 
@@ -298,7 +298,7 @@ class OxigraphStore:
     @_writes
     def create_graph(self, graph: str) -> None:
         """An empty named graph (as SPARQL CREATE GRAPH makes)."""
-        self._refuse_merged([graph], Location(field="graph"))
+        self.refuse_merged([graph], Location(field="graph"))
         self._store.add_graph(ox.NamedNode(graph))
 
     def has_graph(self, graph: str) -> bool:
@@ -339,7 +339,7 @@ class OxigraphStore:
         """
         where = Location("request body")
         old, new = read_nquads(removed, where), read_nquads(added, where)
-        self._refuse_merged(
+        self.refuse_merged(
             [
                 *dropped,
                 *created,
@@ -433,7 +433,7 @@ class OxigraphStore:
     @_writes
     def remove_graph(self, graph: str) -> None:
         """Drop a named graph (empty the default graph), the merged graph kept."""
-        self._refuse_merged([graph], Location(field="graph"))
+        self.refuse_merged([graph], Location(field="graph"))
         if graph == DEFAULT_GRAPH:
             self._change(list(self._store.quads_for_pattern(None, None, None, ox.DefaultGraph())), [], (), ())
         elif self._store.contains_named_graph(ox.NamedNode(graph)):
