@@ -364,12 +364,18 @@ def serve(
     ] = None,
     deadline: Annotated[float | None, typer.Option(help="Seconds a query may run (default 30).")] = None,
     workers: Annotated[int | None, typer.Option(help="Query worker processes (default 2).")] = None,
+    processes: Annotated[
+        int | None,
+        typer.Option(
+            help="Serving processes on the address (default 1): one owns the store; the others answer "
+            "anchored queries themselves and pass the rest to it. 2 uses both cores of a 2-core machine."
+        ),
+    ] = None,
     access_log: Annotated[bool, typer.Option(help="Log every request.")] = False,
     store: StoreOption = None,
 ) -> None:
     """Serve the graph over HTTP: /sparql (SPARQL 1.1 Protocol), /store (Graph Store protocol),
     /queries (named queries), /docs. Loads the graph first when the store is empty."""
-    from api.web.app import create_app
 
     chosen: dict[str, Any] = {
         "host": host,
@@ -378,15 +384,15 @@ def serve(
         "token_file": token_file,
         "query_deadline": deadline,
         "query_workers": workers,
+        "processes": processes,
         "store": store,
     }
     try:
         settings = Settings(**{k: v for k, v in chosen.items() if v is not None})
-        web_app = create_app(settings)
     except (RsikgError, OSError, ValueError) as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False)
         raise typer.Exit(2) from None
-    _run_server(web_app, settings, access_log=access_log)
+    _run_server(settings, access_log=access_log)
 
 
 def _announce(settings: Settings) -> None:
@@ -410,15 +416,36 @@ STOP_GRACE_SECONDS = 5
 STOP_DEADLINE_SECONDS = STOP_GRACE_SECONDS + 3.0
 
 
-def _run_server(web_app: Any, settings: Settings, *, access_log: bool) -> None:
+def _run_server(settings: Settings, *, access_log: bool) -> None:
+    """Serve until stopped: one process, or several on the one address (``settings.processes``)."""
     import uvicorn
 
     from api import logs
+    from api.web.app import create_app
+    from api.web.replica import Replicas
 
     # uvicorn's own logging, plus rsikg's loggers (refused requests and writes, deadline kills,
     # worker respawns, internal errors with their traceback) on the same stream and format;
     # uvicorn applies it once, here
     log_config = logs.server_config(uvicorn.config.LOGGING_CONFIG, settings.log_format, settings.log_level)
+    replicas: Replicas | None = None
+    try:
+        if settings.processes > 1:
+            replicas = Replicas(settings)  # binds every process's socket: a busy port fails here
+    except OSError as error:
+        where = f"{settings.host}:{settings.port}"
+        err.print(f"[bold red]error:[/] cannot listen at {where}: {error}", highlight=False)
+        raise typer.Exit(3) from None
+    except ValueError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(2) from None
+    try:
+        web_app = create_app(settings, publication=replicas.publication if replicas else None)
+    except (RsikgError, OSError, ValueError) as error:
+        if replicas is not None:
+            replicas.stop()
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(2) from None
     config = uvicorn.Config(
         web_app,
         host=settings.host,
@@ -433,7 +460,11 @@ def _run_server(web_app: Any, settings: Settings, *, access_log: bool) -> None:
     _announce(settings)  # after uvicorn.Config, which applied the logging configuration
     import logging
 
-    listening = config.bind_socket()  # a busy port: exit 3 here, before the store is opened
+    if replicas is None:
+        sockets = [config.bind_socket()]  # a busy port: exit 3 here, before the store is opened
+    else:
+        sockets = [replicas.listening[0], replicas.unix]
+        replicas.start()  # before this process is cut off the network: each cuts itself off
     isolation = GraphService.isolate_server()  # before any thread: they inherit it
     logging.getLogger("rsikg.web").info(
         "serving process cut off the network (%s): anchored queries are answered in it",
@@ -442,7 +473,11 @@ def _run_server(web_app: Any, settings: Settings, *, access_log: bool) -> None:
     )
     server = uvicorn.Server(config)
     _end_when_stuck(lambda: server.should_exit)
-    server.run(sockets=[listening])
+    try:
+        server.run(sockets=sockets)
+    finally:
+        if replicas is not None:
+            replicas.stop()
     if not server.started:  # the app did not start (the store locked, ...): as uvicorn.run
         raise typer.Exit(3)
 

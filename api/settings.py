@@ -60,6 +60,13 @@ class Settings(BaseSettings):
     max_rows: int = Field(default=100_000, gt=0, description="Rows (or triples) in one answer at most.")
     max_body_bytes: int = Field(default=10 * 2**20, gt=0, description="Largest request body accepted.")
     query_workers: int = Field(default=2, gt=0, description="Query worker processes.")
+    processes: int = Field(
+        default=1,
+        gt=0,
+        le=64,
+        description="Serving processes on the one address (rsikg serve): one owns the store and writes; "
+        "the others answer anchored queries and kept answers themselves and pass the rest to it.",
+    )
     check_process_focus: int = Field(
         default=200,
         ge=0,

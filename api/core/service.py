@@ -16,10 +16,10 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import TypeVar
 
 import anyio.to_thread
 import networkx as nx
@@ -35,9 +35,9 @@ from api.core import (
     sparql_dataset,
     sparql_guard,
     sparql_journal,
-    sparql_plan,
 )
-from api.core.answer_cache import AnswerCache, is_kept
+from api.core.answer_cache import AnswerCache
+from api.core.answering import AnsweredElsewhere, Answering, Inline, ReplicaService
 from api.core.check_process import CheckProcess
 from api.core.decisions import adoption, catalogue, compliance, records
 from api.core.decisions import dry_run as checking
@@ -91,11 +91,13 @@ from api.core.store import (
     SelectResult,
     iri_problem,
     open_store,
+    published,
     rdf_format,
     sandbox,
 )
-from api.core.store.engine import INLINE_ROWS, QueryAnswer, QueryEngine, QueryRequest
+from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
 from api.core.store.oxigraph import Touched, write_diff
+from api.core.store.published import Publisher
 from api.core.validation import ValidationReport, read_shapes, validate_store
 from api.core.write_scope import WriteCheck, check_write
 from api.errors import InputError, IsolationUnavailableError, Location, ShapeViolationError
@@ -170,7 +172,7 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-class GraphService:
+class GraphService(Answering):
     """Queries and writes over one store. Writes are serialised; each is validated on a
     scratch copy of the store and committed only if it adds no SHACL Violation, then published
     to the query workers by the write method itself.
@@ -202,6 +204,11 @@ class GraphService:
         """Cut this serving process off the network, once it listens (see
         :func:`api.core.store.sandbox.isolate_server`): then it answers anchored queries itself."""
         return sandbox.isolate_server()
+
+    @staticmethod
+    def die_with_parent() -> None:
+        """End this process when the process that started it ends (another serving process)."""
+        sandbox.die_with_parent()
 
     @classmethod
     def opened(cls, path: Path, settings: Settings) -> GraphService:
@@ -250,7 +257,7 @@ class GraphService:
             self.known_graphs = frozenset(self.store.named_graphs())
             self.triples = len(self.store)
         ShapesReach.of(self._shapes)  # what each shape reads: 0.7-0.9 s, paid here, not by a write
-        await self.engine.start()
+        await self.engine.start(self.generation)
         sandbox.start_fork_server(self.engine.limits)  # a write or a record's parse: forked, not started
         self._started = True
         if not self.engine.isolation:
@@ -297,21 +304,6 @@ class GraphService:
 
     # -- queries ------------------------------------------------------------------------------
 
-    def check_query(
-        self, query: str, default_graphs: Sequence[str] = (), named_graphs: Sequence[str] = ()
-    ) -> sparql_guard.SparqlFeatures:
-        """Refuse a query that would fetch a URL or names graphs the store lacks."""
-        features = sparql_guard.inspect(query)
-        if features.form == "UPDATE":
-            raise InputError(
-                "this is a SPARQL Update, not a query: POST it as application/sparql-update",
-                Location("query"),
-            )
-        allowed = self.settings.allowed_iris
-        sparql_guard.check(features, allowed=allowed)
-        sparql_guard.check_dataset({"default-graph-uri": default_graphs, "named-graph-uri": named_graphs})
-        return features
-
     async def query(
         self,
         query: str,
@@ -337,62 +329,25 @@ class GraphService:
         )
         return self.answer_now(request, if_none_match) or await self.answer(request, if_none_match)
 
-    def prepared(
-        self,
-        query: str,
-        *,
-        results_format: str | None,
-        graph_format: str | None,
-        default_graphs: Sequence[str] = (),
-        named_graphs: Sequence[str] = (),
-        bindings: dict[str, Node] | None = None,
-    ) -> QueryRequest:
-        """A query checked (an InputError for one the service refuses) and planned."""
-        features = self.check_query(query, default_graphs, named_graphs)
-        return QueryRequest(
-            query=query,
-            results_format=results_format,
-            graph_format=graph_format,
-            default_graphs=list(default_graphs) or None,
-            named_graphs=list(named_graphs) or None,
-            bindings=bindings or {},
-            plan=sparql_plan.row_cap_plan(features, self.settings.max_rows),
-            own_dataset=features.has_dataset_clause,
-            base_iri=self.base_iri,
-            anchored=not default_graphs and not named_graphs and sparql_plan.anchored(features),
-            inline_plan=sparql_plan.row_cap_plan(features, INLINE_ROWS),
-            kept=self.answers is not None and is_kept(query, features.tokens),
-        )
-
-    def answer_now(self, request: QueryRequest, if_none_match: str | None = None) -> QueryAnswer | None:
-        """The answer without waiting: from the cache, or computed here for an anchored query
-        (:meth:`~api.core.store.engine.QueryEngine.answer_inline`); None when a worker must
-        compute it (:meth:`answer`). Spares the request path a task and a wait."""
-        if request.kept:
-            cache, key, generation = cast(AnswerCache, self.answers), request.key(), self.generation
-            tag = cache.etag(key, generation)
-            if if_none_match is not None and _matches(if_none_match, tag):
-                return QueryAnswer(
-                    b"", request.results_format or request.graph_format or "", False, None, tag, True, True
-                )
-            kept = cache.get(key, generation)
-            if kept is not None:
-                return replace(kept, tag=tag, cached=True)
-        answer = self.engine.answer_inline(request)
-        if answer is not None and request.kept:
-            return self._kept(request, answer)
-        return answer
+    def _view(self) -> tuple[int, Inline]:
+        return self.generation, self.engine.answer_inline
 
     async def answer(self, request: QueryRequest, if_none_match: str | None = None) -> QueryAnswer:
-        """The answer a worker computes (after :meth:`answer_now` gave none), kept in the cache."""
+        generation = self.generation  # before the run: a write during it must not be kept as newer
         answer = await self.engine.run(request)
-        return self._kept(request, answer) if request.kept else answer
+        return self._kept(request, answer, generation) if request.kept else answer
 
-    def _kept(self, request: QueryRequest, answer: QueryAnswer) -> QueryAnswer:
-        cache, key, generation = cast(AnswerCache, self.answers), request.key(), self.generation
-        answer = replace(answer, tag=cache.etag(key, generation))
-        cache.put(key, generation, answer)
-        return answer
+    @staticmethod
+    def create_publication(path: Path) -> None:
+        """An empty published record at ``path`` for :meth:`share`, made before the other
+        serving processes start (:mod:`api.core.store.published`)."""
+        published.create(path)
+
+    def share(self, publication: Path) -> None:
+        """Publish every checkpoint to the other serving processes too, in the record at
+        ``publication`` (:mod:`api.core.store.published`); before :meth:`start`."""
+        epoch = self.answers.epoch if self.answers is not None else uuid.uuid4().hex[:12]
+        self.engine.publisher = Publisher(publication, epoch)
 
     def bind_named(self, query: NamedQuery, given: Mapping[str, str]) -> tuple[str, dict[str, Node]]:
         """A named query's text for the page asked for, and the given parameters bound as RDF
@@ -422,12 +377,6 @@ class GraphService:
         return self._disk.graph_serialized(graph, fmt)  # not in GraphStore yet
 
     # -- writes: each commits, then publishes, so no write can leave queries on the old state ---
-
-    @property
-    def base_iri(self) -> str:
-        """What relative IRIs in a request resolve against: the endpoint's URL, from settings
-        (never the Host header, which the client chooses)."""
-        return f"{self.settings.base_url}/sparql"
 
     async def update(
         self, sparql: str, using: Sequence[str] = (), using_named: Sequence[str] = ()
@@ -559,7 +508,7 @@ class GraphService:
         self._quads_after = None
         self.generation += 1
         if self._started:
-            self.engine.publish()
+            self.engine.publish(self.generation)
 
     # -- decisions and statements --------------------------------------------------------------
 
@@ -856,14 +805,6 @@ def _writable(graph: str) -> None:
     OxigraphStore.refuse_merged([graph], Location("query string", field="graph"))
 
 
-def _matches(if_none_match: str, tag: str) -> bool:
-    """Whether an If-None-Match header names ``tag``, by the weak comparison RFC 9110 (13.1.2)
-    has for it: ``*``, or one of its comma-separated tags with or without ``W/``."""
-    opaque = tag.removeprefix("W/")
-    held = [part.strip() for part in if_none_match.split(",")]
-    return "*" in held or any(part.removeprefix("W/") == opaque for part in held)
-
-
 __all__ = [
     "DEFAULT_GRAPH",
     "DIRECTIONS",
@@ -877,6 +818,8 @@ __all__ = [
     "RECORD_MEDIA_TYPES",
     "RELATIONS",
     "TODAY",
+    "AnsweredElsewhere",
+    "Answering",
     "Check",
     "DecisionStatus",
     "DependencyGraph",
@@ -885,6 +828,7 @@ __all__ = [
     "NamedQuery",
     "NoPathError",
     "NotInGraphError",
+    "ReplicaService",
     "SelectResult",
     "ValidationReport",
     "WriteOutcome",

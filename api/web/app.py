@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from api.web.models import Health
 from api.web.routes import changes, decisions, graph, queries, store
 from api.web.sparql import Receive, Scope, Send, SparqlEndpoint
 from api.web.state import AppState
+
+Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _ANSWERED = "rsikg.answered"  # scope key: the exception the FastAPI handler already answered
 
@@ -60,15 +62,17 @@ def _cache_policy(method: str, status: int, headers: list[tuple[bytes, bytes]]) 
 
 
 def _boundary_headers(
-    headers: list[tuple[bytes, bytes]], method: str, status: int, request_id: str
+    headers: list[tuple[bytes, bytes]], method: str, status: int, request_id: str, process: bytes | None
 ) -> list[tuple[bytes, bytes]]:
-    """The response's headers with those every answer carries, whichever part of the app made it."""
-    replaced = {b"cache-control", b"x-content-type-options", b"x-request-id"}
+    """The response's headers with those every answer carries, whichever part of the app made it
+    (and, with several serving processes, the number of the one the client reached)."""
+    replaced = {b"cache-control", b"x-content-type-options", b"x-request-id", b"x-rsikg-process"}
     return [
         *((name, value) for name, value in headers if name.lower() not in replaced),
         (b"cache-control", _cache_policy(method, status, headers)),
         (b"x-content-type-options", b"nosniff"),  # browsers must not guess a type (e.g. HTML)
         (b"x-request-id", request_id.encode()),
+        *([(b"x-rsikg-process", process)] if process is not None else []),
     ]
 
 
@@ -79,10 +83,11 @@ class RsikgApp:
     every response carries, and turns an exception that escaped both into a logged 500.
     """
 
-    def __init__(self, api: FastAPI, sparql: SparqlEndpoint, state: AppState) -> None:
-        self.api = api
+    def __init__(self, api: Asgi, sparql: SparqlEndpoint, state: AppState) -> None:
+        self.api = api  # FastAPI; in another serving process, what passes requests to the owner
         self.sparql = sparql
         self.state = state
+        self.process = None if state.process is None else state.process.encode()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan (and websockets, which no route takes)
@@ -99,7 +104,7 @@ class RsikgApp:
                 status = int(message["status"])
                 message = {
                     **message,
-                    "headers": _boundary_headers(headers, scope["method"], status, request_id),
+                    "headers": _boundary_headers(headers, scope["method"], status, request_id, self.process),
                 }
             await send(message)
 
@@ -169,13 +174,19 @@ def _sparql_openapi() -> dict[str, Any]:
     }
 
 
-def create_app(settings: Settings | None = None) -> RsikgApp:
-    """The rsikg web app. The store opens, and is loaded if empty, when the app starts."""
+def create_app(settings: Settings | None = None, *, publication: Path | None = None) -> RsikgApp:
+    """The rsikg web app. The store opens, and is loaded if empty, when the app starts. With
+    ``publication``, the app owns the store for other serving processes too: it publishes every
+    checkpoint in that record (:class:`api.web.replica.Replicas`)."""
     settings = settings or Settings()
-    state = AppState(settings, token=settings.read_token())
+    process = "0" if publication is not None else None
+    state = AppState(settings, token=settings.read_token(), process=process)
     named = GraphService.named_queries(settings)
     api = FastAPI(
-        title="rsikg", version=__version__, description=DESCRIPTION, lifespan=_lifespan(settings, state)
+        title="rsikg",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=_lifespan(settings, state, publication),
     )
     api.state.rsikg = state
     _answer_errors(api)
@@ -189,7 +200,9 @@ def create_app(settings: Settings | None = None) -> RsikgApp:
     return RsikgApp(api, SparqlEndpoint(state), state)
 
 
-def _lifespan(settings: Settings, state: AppState) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    settings: Settings, state: AppState, publication: Path | None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """The app's lifespan: the store and its service open when the app starts (in a scratch
     directory if the store is in memory) and close when it stops."""
 
@@ -198,6 +211,8 @@ def _lifespan(settings: Settings, state: AppState) -> Callable[[FastAPI], Abstra
         scratch = Path(tempfile.mkdtemp(prefix="rsikg-")) if settings.in_memory else None
         path = scratch / "store" if scratch else Path(settings.store)
         service = GraphService.opened(path, settings)
+        if publication is not None:
+            service.share(publication)
         await service.start()
         state.service = service
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import MutableMapping
 from typing import Any
@@ -94,11 +95,19 @@ def is_internal(error: BaseException) -> bool:
 
 
 def request_id_of(scope: MutableMapping[str, Any]) -> str:
-    """The request's id, given by the app's ASGI wrapper (made here if a part runs without it)."""
+    """The request's id, given by the app's ASGI wrapper (made here if a part runs without it):
+    the one the request came with, when it is of rsikg's own shape (32 hexadecimal digits: what
+    another serving process passing the request on sends, or a proxy that makes its own), so one
+    id follows a request through every process and log; a new one else."""
     request_id = scope.get(REQUEST_ID)
     if not isinstance(request_id, str):
-        request_id = scope[REQUEST_ID] = uuid.uuid4().hex
+        given = next((v for k, v in scope.get("headers", ()) if k.lower() == b"x-request-id"), b"")
+        request_id = given.decode() if _REQUEST_ID_SHAPE.fullmatch(given) else uuid.uuid4().hex
+        scope[REQUEST_ID] = request_id
     return request_id
+
+
+_REQUEST_ID_SHAPE = re.compile(rb"[0-9a-f]{32}")
 
 
 def log_refused(scope: MutableMapping[str, Any], status: int, reason: str) -> None:

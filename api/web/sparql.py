@@ -23,6 +23,7 @@ from urllib.parse import parse_qs
 import rdflib
 
 from api.core.formats import ANSWER_GRAPH_FORMATS, BY_NAME, RESULT_FORMATS
+from api.core.service import Answering
 from api.errors import NotAcceptableError
 from api.web.auth import require_token
 from api.web.conneg import GRAPH_OFFERS, answer_formats, choose
@@ -76,6 +77,10 @@ async def send_error(send: Send, error: BaseException, scope: Scope) -> None:
 class SparqlEndpoint:
     def __init__(self, state: AppState) -> None:
         self.state = state
+
+    def _answering(self) -> Answering:
+        """What answers the queries: the graph service (a replica's own, in a replica)."""
+        return self.state.graph
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -144,7 +149,7 @@ class SparqlEndpoint:
         self, query: str, params: dict[str, list[str]], headers: dict[str, str], send: Send, receive: Receive
     ) -> None:
         results_format, graph_format = answer_formats(headers.get("accept"))
-        graph, if_none_match = self.state.graph, headers.get("if-none-match")
+        graph, if_none_match = self._answering(), headers.get("if-none-match")
         request = graph.prepared(
             query,
             results_format=results_format,

@@ -12,6 +12,7 @@ from api.settings import Settings
 class AppState:
     settings: Settings
     token: str | None = None
+    process: str | None = None  # this serving process's number, with several (X-Rsikg-Process)
     service: GraphService | None = field(default=None)
 
     @property

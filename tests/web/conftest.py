@@ -76,11 +76,12 @@ def start_server(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"rsikg serve exited: {log.read_text()}")
-        try:
+        try:  # with several serving processes, the others answer 503 until the owner is up
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
                 return Server(url, process, log)
         except httpx.HTTPError:
-            time.sleep(0.1)
+            pass
+        time.sleep(0.1)
     process.kill()
     raise RuntimeError(f"rsikg serve did not start: {log.read_text()}")
 

@@ -22,12 +22,14 @@ import struct
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from rdflib.term import Node
 
 from api.core.store import sandbox
 from api.core.store.oxigraph import OxigraphStore
+from api.core.store.published import Publisher
 from api.core.store.sandbox import Limits, answer_error, crash_error
 from api.core.store.terms import to_json
 from api.core.store.worker import MEMORY_ENV, execute, request_frames, respond
@@ -41,6 +43,9 @@ from api.errors import (
 from api.logs import excerpt
 
 log = logging.getLogger("rsikg.engine")
+
+SHARED_GRACE_SECONDS = 10.0
+"""How long a superseded checkpoint stays when other serving processes read the checkpoints."""
 
 INLINE_ROWS = 1000
 """The most rows an anchored query answered in the serving process may have; past it, it runs
@@ -132,7 +137,7 @@ class QueryEngine:
         self.limits = Limits(seconds=deadline, memory_mb=memory_mb)
         self.max_queue = max_queue
         self._waiting = 0
-        self._root = store.path.parent / f".{store.path.name}.checkpoints"
+        self._root = self.root_for(store.path)
         self._generation = 0
         self._current = ""
         # LIFO: the worker used last is taken first, so its block cache stays warm
@@ -141,14 +146,22 @@ class QueryEngine:
         self._spawning: set[asyncio.Task[None]] = set()
         self.isolation: list[str] = []  # what cut the workers off the network: namespace, seccomp
         self._closing = False
-        self._inline: tuple[str, Any] | None = None  # (checkpoint, its store opened here)
+        self._inline = InlineAnswers(max_rows)
+        self.publisher: Publisher | None = None  # set when other serving processes read the checkpoints
+        self._superseded: dict[str, float] = {}  # checkpoint -> when a newer one was published
 
     # -- lifecycle ----------------------------------------------------------------------------
 
-    async def start(self) -> None:
+    @staticmethod
+    def root_for(path: Path) -> Path:
+        """Where the engine of the store at ``path`` keeps its checkpoints: beside the store, on
+        its file system, so that a checkpoint is hard links, not copies."""
+        return path.parent / f".{path.name}.checkpoints"
+
+    async def start(self, generation: int = 0) -> None:
         shutil.rmtree(self._root, ignore_errors=True)  # leftovers of a process that was killed
         self._root.mkdir(parents=True)
-        self.publish()
+        self.publish(generation)
         workers = await asyncio.gather(*(self._spawn() for _ in range(self.size)))
         self.isolation = sorted(set.intersection(*(set(w.isolation) for w in workers)))
         for worker in workers:
@@ -163,22 +176,34 @@ class QueryEngine:
         self._workers.clear()
         shutil.rmtree(self._root, ignore_errors=True)
 
-    def publish(self) -> None:
-        """Make what is committed now visible to the next queries (call after every write)."""
+    def publish(self, generation: int = 0) -> None:
+        """Make what is committed now visible to the next queries (call after every write),
+        here and, through :attr:`publisher`, in the other serving processes; ``generation``
+        is the service's, which they give in their entity tags."""
         self._generation += 1
         target = self._root / f"generation-{self._generation}"
         self.store.checkpoint(target)
+        if self._current:
+            self._superseded[self._current] = time.monotonic()
         self._current = str(target)
+        if self.publisher is not None:
+            self.publisher.publish(generation, self._current)
         self._collect()
 
     def _collect(self) -> None:
-        """Remove checkpoints no worker has open and that are not the newest."""
+        """Remove checkpoints no worker has open and that are not the newest. With other
+        serving processes, a checkpoint stays for SHARED_GRACE_SECONDS after it was superseded:
+        they switch to the newest at their next request, and an anchored query takes at most a
+        fraction of a second."""
         in_use = {w.checkpoint for w in self._workers} | {self._current}
-        if self._inline is not None:
-            in_use.add(self._inline[0])
+        in_use.add(self._inline.checkpoint)
+        if self.publisher is not None:
+            recent = time.monotonic() - SHARED_GRACE_SECONDS
+            in_use.update(path for path, when in self._superseded.items() if when > recent)
         for path in self._root.iterdir():
-            if str(path) not in in_use:
+            if str(path) not in in_use and path.name.startswith("generation-"):
                 shutil.rmtree(path, ignore_errors=True)
+                self._superseded.pop(str(path), None)
 
     async def _spawn(self) -> _Worker:
         parent, child = socket.socketpair()
@@ -268,36 +293,12 @@ class QueryEngine:
         return self._result(answer, body)
 
     def answer_inline(self, request: QueryRequest) -> QueryAnswer | None:
-        """The answer to an anchored query of at most :data:`INLINE_ROWS` rows, computed here
-        when this process is cut off the network as a worker is; None for any other, and for
-        one with more rows (a worker answers it: :meth:`run`). Where the server's own row cap
-        (``max_rows``) is the smaller, the answer is capped at it and marked truncated, as a
-        worker's would be.
-
-        The worker's own code, run here on the current checkpoint (opened read-only once per
-        write), on the event loop: no deadline can stop it, so it takes only anchored queries,
-        whose work the triples their constants reach bound, and stops at INLINE_ROWS + 1 rows.
-        Measured at 684k triples: 0.19 ms for a system's properties; the most-used object
-        (30,699 triples) took 322 ms whole, which is why the cap. Counted as this process's
-        query: no worker, no frames, no JSON header."""
-        if not (request.anchored and sandbox.server_isolation):
-            return None
-        within = self.max_rows <= INLINE_ROWS  # the server's own cap is the smaller: as any answer
-        if not within and request.inline_plan is None:
-            return None
-        import pyoxigraph as ox
-
-        checkpoint = self._current
-        if self._inline is None or self._inline[0] != checkpoint:
-            self._inline = (checkpoint, ox.Store.read_only(checkpoint))
+        """The answer to an anchored query computed here, on the current checkpoint (see
+        :class:`InlineAnswers`); None when a worker must compute it (:meth:`run`)."""
+        answer = self._inline.answer(request, self._current)
+        if self._inline.moved:
             self._collect()
-        payload = self._payload(request, checkpoint)
-        if not within:
-            payload.update(max_rows=INLINE_ROWS, plan=request.inline_plan)
-        answer, body = respond(execute, self._inline[1], payload)
-        if answer.get("truncated") and not within:
-            return None  # more rows than inline answers give: a worker's, with its deadline
-        return self._result(answer, body)
+        return answer
 
     @staticmethod
     def _facts(event: str, worker: _Worker, request: QueryRequest, seconds: float) -> dict[str, object]:
@@ -360,19 +361,7 @@ class QueryEngine:
         )
 
     def _payload(self, request: QueryRequest, checkpoint: str) -> dict[str, Any]:
-        return {
-            "query": request.query,
-            "results_format": request.results_format,
-            "graph_format": request.graph_format,
-            "default_graphs": request.default_graphs,
-            "named_graphs": request.named_graphs,
-            "bindings": {k: to_json(v) for k, v in request.bindings.items()},
-            "max_rows": self.max_rows,
-            "plan": request.plan,
-            "own_dataset": request.own_dataset,
-            "base_iri": request.base_iri,
-            "checkpoint": checkpoint,
-        }
+        return payload(request, checkpoint, self.max_rows)
 
     async def _answer(self, worker: _Worker) -> tuple[dict[str, object], bytes]:
         answer = json.loads(await worker.read_frame())
@@ -381,11 +370,72 @@ class QueryEngine:
 
     @staticmethod
     def _result(answer: dict[str, object], body: bytes) -> QueryAnswer:
-        if answer.get("ok"):
-            rows = answer["rows"]
-            count = int(str(rows)) if rows is not None else None
-            return QueryAnswer(body, str(answer["format"]), bool(answer["truncated"]), count)
-        raise answer_error(dict(answer), "query", Location("query"))
+        return result(answer, body)
+
+
+def payload(request: QueryRequest, checkpoint: str, max_rows: int) -> dict[str, Any]:
+    """The job a worker (or :class:`InlineAnswers`) runs for ``request`` on ``checkpoint``."""
+    return {
+        "query": request.query,
+        "results_format": request.results_format,
+        "graph_format": request.graph_format,
+        "default_graphs": request.default_graphs,
+        "named_graphs": request.named_graphs,
+        "bindings": {k: to_json(v) for k, v in request.bindings.items()},
+        "max_rows": max_rows,
+        "plan": request.plan,
+        "own_dataset": request.own_dataset,
+        "base_iri": request.base_iri,
+        "checkpoint": checkpoint,
+    }
+
+
+def result(answer: dict[str, object], body: bytes) -> QueryAnswer:
+    """The answer a job's header and body stand for, or the error they report."""
+    if answer.get("ok"):
+        rows = answer["rows"]
+        count = int(str(rows)) if rows is not None else None
+        return QueryAnswer(body, str(answer["format"]), bool(answer["truncated"]), count)
+    raise answer_error(dict(answer), "query", Location("query"))
+
+
+class InlineAnswers:
+    """Anchored queries of at most :data:`INLINE_ROWS` rows, answered in a serving process that
+    is cut off the network as a worker is (:func:`api.core.store.sandbox.isolate_server`).
+
+    The worker's own code, run here on a checkpoint opened read-only once per write, on the
+    event loop: no deadline can stop it, so it takes only anchored queries, whose work the
+    triples their constants reach bound, and stops at INLINE_ROWS + 1 rows. Measured at 684k
+    triples: 0.19 ms for a system's properties; the most-used object (30,699 triples) took
+    322 ms whole, which is why the cap. Where the server's own row cap (``max_rows``) is the
+    smaller, the answer is capped at it and marked truncated, as a worker's would be."""
+
+    def __init__(self, max_rows: int) -> None:
+        self.max_rows = max_rows
+        self.checkpoint = ""
+        self.moved = False  # the last answer opened another checkpoint: the old one may go
+        self._store: Any = None
+
+    def answer(self, request: QueryRequest, checkpoint: str) -> QueryAnswer | None:
+        """The answer on ``checkpoint``, or None for a query a worker must answer: not
+        anchored, more rows than INLINE_ROWS, or this process not isolated."""
+        self.moved = False
+        if not (request.anchored and sandbox.server_isolation):
+            return None
+        within = self.max_rows <= INLINE_ROWS  # the server's own cap is the smaller: as any answer
+        if not within and request.inline_plan is None:
+            return None
+        if self._store is None or self.checkpoint != checkpoint:
+            import pyoxigraph as ox
+
+            self._store, self.checkpoint, self.moved = ox.Store.read_only(checkpoint), checkpoint, True
+        job = payload(request, checkpoint, self.max_rows)
+        if not within:
+            job.update(max_rows=INLINE_ROWS, plan=request.inline_plan)
+        answer, body = respond(execute, self._store, job)
+        if answer.get("truncated") and not within:
+            return None  # more rows than inline answers give: a worker's, with its deadline
+        return result(answer, body)
 
 
 __all__ = ["QueryAnswer", "QueryEngine", "QueryRequest", "QuerySyntaxError"]

@@ -78,6 +78,13 @@ def isolate_server() -> list[str]:
     return found
 
 
+def die_with_parent() -> None:
+    """The kernel ends this process when its parent ends (Linux), as it does a worker."""
+    from api.core.store import worker
+
+    worker.die_with_parent()
+
+
 def crash_error(returncode: int, limits: Limits, what: str, where: Location) -> Exception:
     """The error for a worker that died on a signal while it handled ``what``."""
     if returncode == -signal.SIGSEGV:

@@ -90,7 +90,7 @@ def _cap_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
     """A worker outlives no server: the kernel kills it when its parent ends (Linux)."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
@@ -99,7 +99,7 @@ def _die_with_parent() -> None:
 
 def isolate(memory_mb: int) -> list[str]:
     """Leave the network and cap memory; the mechanisms that took effect ('namespace', 'seccomp')."""
-    _die_with_parent()
+    die_with_parent()
     found = []
     if enter_network_namespace():  # first, before any thread exists
         found.append("namespace")
@@ -443,7 +443,10 @@ def serve_forks(control: socket.socket, isolation: list[str]) -> None:
     _imported()
     control.send(json.dumps({"hello": True, "isolation": isolation}).encode())
     while True:
-        message, fds, _flags, _address = socket.recv_fds(control, 4096, 1)
+        try:
+            message, fds, _flags, _address = socket.recv_fds(control, 4096, 1)
+        except ConnectionResetError:  # the server ended with a message unread (a stop, a kill)
+            return
         if not message:
             return  # the server is gone
         request = json.loads(message)
@@ -463,7 +466,7 @@ def _forked(control: socket.socket, fd: int, isolation: list[str]) -> NoReturn:
     code = 1
     try:
         control.close()
-        _die_with_parent()  # not inherited across fork: dies with the fork server
+        die_with_parent()  # not inherited across fork: dies with the fork server
         with socket.socket(fileno=fd) as job, job.makefile("rb") as stdin, job.makefile("wb") as stdout:
             handle(stdin, stdout, isolation)
         code = 0
