@@ -217,6 +217,12 @@ def main() -> None:
     parser.add_argument("--chain", type=int, default=1200)
     parser.add_argument("--quick", action="store_true", help="fewer runs, for trying the harness")
     parser.add_argument("--skip-rdflib", action="store_true")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="rsikg's serving processes (default: one a core, as Oxigraph's server uses every core)",
+    )
     args = parser.parse_args()
 
     data = synth_file(args.systems, args.seed, args.chain)
@@ -224,7 +230,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="rsikg-bench-"))
     servers: dict[str, tuple[str, subprocess.Popen[bytes]]] = {}
     try:
-        print(f"loading {triples} triples into each server …", flush=True)
+        print(
+            f"loading {triples} triples into each server (rsikg: {args.processes} serving processes) …",
+            flush=True,
+        )
         rsikg_load = timed([str(BIN / "rsikg"), "load", str(data), "--store", str(work / "rsikg")])
         store_mb = disk_mb(work / "rsikg")
         # the engine compared with the answer cache off (each query here is sent again and again,
@@ -235,6 +244,7 @@ def main() -> None:
         for name, store, cache_mb in (("rsikg", "rsikg", "0"), ("rsikg, answers kept", "rsikg-kept", "64")):
             port = free_port()
             command = [str(BIN / "rsikg"), "serve", "--store", str(work / store), "--port", str(port)]
+            command += ["--processes", str(args.processes)]
             servers[name] = (
                 f"http://127.0.0.1:{port}/sparql",
                 start(

@@ -316,7 +316,6 @@ def main() -> None:
     settings = Settings.model_validate(json.loads(os.environ[SETTINGS_ENV]))
     listening = socket.socket(fileno=args.fd)
     GraphService.die_with_parent()
-    GraphService.isolate_server()  # before any thread: they inherit it
     app = create_replica_app(settings, args.owner, args.publication, args.process)
     config = uvicorn.Config(
         app,
@@ -326,6 +325,14 @@ def main() -> None:
         log_level=settings.log_level.lower(),
         log_config=logs.server_config(uvicorn.config.LOGGING_CONFIG, settings.log_format, settings.log_level),
         timeout_graceful_shutdown=5,
+    )
+    # after uvicorn.Config, which applied the logging configuration
+    isolation = GraphService.isolate_server()  # before any thread: they inherit it
+    log.info(
+        "serving process %s cut off the network (%s)",
+        args.process,
+        ", ".join(isolation) or "nothing took effect: every request goes to the owner",
+        extra={"event": "replica.isolated", "replica": args.process, "isolation": isolation},
     )
     uvicorn.Server(config).run(sockets=[listening])
 

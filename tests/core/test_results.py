@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pyoxigraph as ox
 import pytest
 
-from api.core.store.results import WRITERS, take, write_boolean
+from api.core.store.results import WRITERS, take, trim, write_boolean
 
 VARIABLES = ["s", "o", "missing"]
 TRICKY = [
@@ -20,6 +23,12 @@ TRICKY = [
     ox.Literal("true", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#boolean")),
 ]
 ROWS = [(ox.NamedNode("http://example.org/s"), term, None) for term in TRICKY]
+OX_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "csv": ox.QueryResultsFormat.CSV,
+}
 PARSERS = {
     "json": ox.QueryResultsFormat.JSON,
     "xml": ox.QueryResultsFormat.XML,
@@ -65,3 +74,48 @@ def test_take_stops_at_the_limit():
 def test_boolean_round_trips(fmt):
     for value in (True, False):
         assert bool(ox.parse_query_results(write_boolean(value, fmt), format=PARSERS[fmt])) is value
+
+
+NASTY = ['"type":', "{}", '},{"type":"uri"', "plain"]
+"""Values that look like the structure the JSON row count reads (a key, an empty row)."""
+
+
+@pytest.mark.parametrize("rows", [1, 2, 3, 5, 8])
+@pytest.mark.parametrize("fmt", ["json", "xml", "tsv", "csv"])
+def test_trim_cuts_oxigraphs_own_answers_at_exactly_the_limit(fmt, rows):
+    """Oxigraph's serialisation of ``rows`` rows, some unbound (an empty JSON row ``{}``) and
+    some whose values mimic the structure, cut at every limit around the row count: the rows
+    kept are the first ``limit``, and the answer says it was cut only when it was."""
+    values = []
+    for i in range(rows):
+        text = NASTY[i % len(NASTY)].replace('"', '\\"')
+        values.append("(UNDEF UNDEF)" if i % 3 == 2 else f'(<http://example.org/{i}> "{text}")')
+    query = f"SELECT ?s ?v WHERE {{ VALUES (?s ?v) {{ {' '.join(values)} }} }}"
+    native = ox.Store().query(query).serialize(format=OX_FORMATS[fmt])
+    for limit in range(max(0, rows - 2), rows + 2):
+        body, truncated = trim(native, fmt, limit)
+        assert truncated == (rows > limit), (limit, rows)
+        assert _rows(body, fmt) == _rows(native, fmt)[:limit]
+
+
+def _rows(body: bytes, fmt: str) -> list[list[object]]:
+    """The rows of an answer, read by pyoxigraph (by Python's csv module for CSV, which
+    pyoxigraph does not read)."""
+    if fmt == "csv":
+        return [list(r) for r in csv.reader(io.StringIO(body.decode(), newline=""))][1:]
+    return [[s["s"], s["v"]] for s in ox.parse_query_results(body, format=OX_FORMATS[fmt])]
+
+
+def test_trim_counts_json_rows_without_parsing_only_where_the_count_bounds_them():
+    """The JSON row count is an upper bound: a value holding the key text makes it larger, never
+    smaller, so an answer near the limit is still parsed and cut exactly."""
+    query = 'SELECT ?v WHERE { VALUES ?v { "\\"type\\": x" "y" } }'
+    native = ox.Store().query(query).serialize(format=ox.QueryResultsFormat.JSON)
+    assert native.count(b'"type":') == 2  # the escaped quote hides the key text in the value
+    cut, truncated = trim(native, "json", 1)
+    assert truncated and len(_rows_of_one(cut)) == 1
+    assert trim(native, "json", 2) == (native, False)
+
+
+def _rows_of_one(body: bytes) -> list[object]:
+    return [s["v"] for s in ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)]

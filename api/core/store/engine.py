@@ -386,6 +386,7 @@ def payload(request: QueryRequest, checkpoint: str, max_rows: int) -> dict[str, 
         "plan": request.plan,
         "own_dataset": request.own_dataset,
         "base_iri": request.base_iri,
+        "anchored": request.anchored,
         "checkpoint": checkpoint,
     }
 

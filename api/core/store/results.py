@@ -161,6 +161,12 @@ def trim(body: bytes, fmt: str, limit: int) -> tuple[bytes, bool]:
     if len(body) < MIN_ROW_BYTES[fmt] * (limit + 1):
         return body, False
     if fmt == "json":
+        # A row with a binding holds a term, and each term one "type" key, which cannot occur
+        # inside a value (a quote there is escaped); a row without one is {}. So these counts
+        # bound the rows from above, and a parse (30 µs for 2.5 kB) is needed only past the limit.
+        terms = body.count(b'"type":')
+        if terms and terms + body.count(b"{}") <= limit:
+            return body, False
         document = json.loads(body)
         bindings = document["results"]["bindings"]
         if len(bindings) <= limit:
