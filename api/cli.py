@@ -453,6 +453,7 @@ def _run_server(settings: Settings, *, access_log: bool) -> None:
         http="httptools",
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         access_log=access_log,
+        proxy_headers=False,  # rsikg reads no client address: X-Forwarded-For is not read either
         log_level=settings.log_level.lower(),
         log_config=log_config,
         timeout_graceful_shutdown=STOP_GRACE_SECONDS,

@@ -70,6 +70,7 @@ class Answering:
     ) -> QueryRequest:
         """A query checked (an InputError for one the service refuses) and planned."""
         features = self.check_query(query, default_graphs, named_graphs)
+        plan, inline_plan = sparql_plan.row_cap_plans(features, self.settings.max_rows, INLINE_ROWS)
         return QueryRequest(
             query=query,
             results_format=results_format,
@@ -77,11 +78,11 @@ class Answering:
             default_graphs=list(default_graphs) or None,
             named_graphs=list(named_graphs) or None,
             bindings=bindings or {},
-            plan=sparql_plan.row_cap_plan(features, self.settings.max_rows),
+            plan=plan,
             own_dataset=features.has_dataset_clause,
             base_iri=self.base_iri,
             anchored=not default_graphs and not named_graphs and sparql_plan.anchored(features),
-            inline_plan=sparql_plan.row_cap_plan(features, INLINE_ROWS),
+            inline_plan=inline_plan,
             kept=self.answers is not None and is_kept(query, features.tokens),
         )
 

@@ -16,14 +16,19 @@ def row_cap_plan(features: SparqlFeatures, cap: int) -> str | None:
     """How a SELECT can be kept within ``cap`` rows by Oxigraph itself, so its answer can be
     serialised natively: 'within' (its own LIMIT is at most the cap), 'append' (a LIMIT may be
     appended at the end), or None (count the rows one by one instead)."""
+    return row_cap_plans(features, cap)[0]
+
+
+def row_cap_plans(features: SparqlFeatures, *caps: int) -> tuple[str | None, ...]:
+    """:func:`row_cap_plan` for each of ``caps``, the query's modifiers read once."""
     if features.form != "SELECT":
-        return None
+        return tuple(None for _ in caps)
     top_limit, closed = _modifiers(features.tokens)
     if closed:
-        return None
+        return tuple(None for _ in caps)
     if top_limit is not None:
-        return "within" if top_limit <= cap else None
-    return "append"
+        return tuple("within" if top_limit <= cap else None for cap in caps)
+    return tuple("append" for _ in caps)
 
 
 def _modifiers(found: list[Token]) -> tuple[int | None, bool]:

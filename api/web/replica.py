@@ -322,6 +322,7 @@ def main() -> None:
         http="httptools",
         loop="uvloop" if sys.platform != "win32" else "asyncio",
         access_log=False,
+        proxy_headers=False,  # as the owner's: no client address is read
         log_level=settings.log_level.lower(),
         log_config=logs.server_config(uvicorn.config.LOGGING_CONFIG, settings.log_format, settings.log_level),
         timeout_graceful_shutdown=5,
