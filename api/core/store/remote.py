@@ -1,0 +1,410 @@
+"""A store rsikg reaches over the SPARQL 1.1 Protocol and Update alone (issue 14, item 1).
+
+Any SPARQL 1.1 store that regions and national bodies already run (Oxigraph's server, Apache Jena
+Fuseki, GraphDB, Virtuoso) can hold rsikg's graph: :class:`RemoteStore` implements
+:class:`~api.core.store.base.GraphStore` with two URLs, one for queries and one for updates,
+described in a small TOML file that ``--store`` names (:class:`Endpoint`).
+
+The layout is the embedded store's (ADR 0012): each file a named graph, and the graph
+:data:`~api.core.store.base.MERGED_GRAPH` the set union of every other, so that a query without a
+dataset of its own reads a default graph with each triple once, whatever the engine makes of its
+own default graph. That graph is kept by every write rsikg sends, in the same update request as
+the write: one request is one transaction on Oxigraph's server, Fuseki (TDB2) and GraphDB, so a
+load or an update is all or nothing there. A query is sent with the protocol's dataset
+(``default-graph-uri`` the merged graph, ``named-graph-uri`` every other graph), never relying on
+an engine's setting. The engine runs the queries, so its own limits and isolation apply to them;
+rsikg still refuses ``SERVICE`` and ``LOAD`` before a query leaves it (:mod:`api.core.sparql_guard`).
+
+What the embedded store does natively and this one does not yet: checkpoints for query workers,
+the quad-level diff a validated write needs, and the journal (issue 14 goes on).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tomllib
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import rdflib
+from rdflib.term import Node
+
+from api.core import sparql_dataset
+from api.core.formats import rdf_format
+from api.core.namespaces import PREFIXES
+from api.core.sparql_terms import group, insert_template, iri, triples_block, values
+from api.core.store.base import (
+    DEFAULT_GRAPH,
+    MERGED_GRAPH,
+    MERGED_GRAPH_IS_KEPT,
+    ProgressCallback,
+    QueryResult,
+    SelectResult,
+    Source,
+)
+from api.core.store.formats import OX_RDF
+from api.core.store.parsing import located_query_error
+from api.core.store.terms import to_rdflib
+from api.errors import InputError, Location, StoreUnavailableError
+
+RESULTS_JSON = "application/sparql-results+json"
+N_TRIPLES = "application/n-triples"
+N_QUADS = "application/n-quads"
+MEDIA = {
+    "json": RESULTS_JSON,
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "ntriples": N_TRIPLES,
+    "jsonld": "application/ld+json",
+    "rdfxml": "application/rdf+xml",
+}
+"""What rsikg asks the engine for, by rsikg's format names (api/core/formats.py)."""
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where a remote store answers: its SPARQL 1.1 query and update URLs, and optional HTTP
+    basic credentials (the password read from a file of its own, never the description)."""
+
+    query: str
+    update: str
+    user: str | None = None
+    password: str | None = None
+    timeout: float = 60.0
+
+    @classmethod
+    def read(cls, path: Path) -> Endpoint:
+        """The endpoint a TOML file describes::
+
+            query = "http://127.0.0.1:7878/query"
+            update = "http://127.0.0.1:7878/update"
+            # user = "rsikg"
+            # password_file = "rsikg-password.txt"
+            # timeout = 60
+
+        A missing or wrong field is an InputError naming the file and the field."""
+        where = Location(str(path))
+        try:
+            described = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as err:
+            raise StoreUnavailableError(f"cannot read the store description {path}: {err}") from err
+        except tomllib.TOMLDecodeError as err:
+            raise InputError(f"the store description is not TOML: {err}", where) from None
+        for name in ("query", "update"):
+            value = described.get(name)
+            if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+                raise InputError(f"{name} must be an http(s) URL", Location(str(path), field=name))
+        password = None
+        if described.get("password_file"):
+            secret = (path.parent / str(described["password_file"])).expanduser()
+            try:
+                password = secret.read_text(encoding="utf-8").strip()
+            except OSError as err:
+                raise StoreUnavailableError(f"cannot read the password file {secret}: {err}") from err
+        timeout = described.get("timeout", 60)
+        if not isinstance(timeout, int | float) or timeout <= 0:
+            raise InputError(
+                "timeout must be a positive number of seconds", Location(str(path), field="timeout")
+            )
+        user = described.get("user")
+        return cls(
+            described["query"], described["update"], str(user) if user else None, password, float(timeout)
+        )
+
+
+def is_description(store: str) -> bool:
+    """Whether ``--store`` names a remote store's description (a ``.toml`` file) rather than a
+    directory of the embedded store."""
+    return store.endswith(".toml")
+
+
+class RemoteStore:
+    """A :class:`~api.core.store.base.GraphStore` over a SPARQL 1.1 endpoint (see the module)."""
+
+    def __init__(self, endpoint: Endpoint, *, client: httpx.Client | None = None) -> None:
+        self.endpoint = endpoint
+        self.path = None  # no directory: no checkpoints, no scratch copies
+        self.revision = 0
+        self.identity = object()
+        auth = (endpoint.user, endpoint.password or "") if endpoint.user else None
+        self._client = client or httpx.Client(timeout=endpoint.timeout, auth=auth)
+        self._graphs: tuple[int, list[str]] | None = None  # (revision, named graphs)
+
+    @classmethod
+    def described(cls, path: Path) -> RemoteStore:
+        return cls(Endpoint.read(path))
+
+    # -- the protocol ---------------------------------------------------------------------------
+
+    def _post(self, url: str, data: dict[str, object], accept: str, what: str) -> httpx.Response:
+        try:
+            response = self._client.post(url, data=data, headers={"Accept": accept})
+        except httpx.TimeoutException:
+            raise StoreUnavailableError(
+                f"the remote store did not answer the {what} within {self.endpoint.timeout:g} s"
+            ) from None
+        except httpx.HTTPError as err:
+            raise StoreUnavailableError(f"the remote store at {url} cannot be reached: {err}") from None
+        if response.status_code == 400:
+            # the engine's own message: where the text is wrong, in its words
+            raise located_query_error(response.text.strip()[:2000] or f"the remote store refused the {what}")
+        if response.status_code >= 300:
+            answer = response.text[:300]
+            raise StoreUnavailableError(
+                f"the remote store answered the {what} with HTTP {response.status_code}: {answer}"
+            )
+        return response
+
+    def _query(
+        self,
+        sparql: str,
+        accept: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        default_graphs: Sequence[str] | None = None,
+        own_dataset: bool = False,
+    ) -> httpx.Response:
+        """A query with rsikg's dataset: ``default_graphs`` merged when given; else the merged
+        graph and every named graph, unless the query names its own (FROM, FROM NAMED)."""
+        text = _bound(sparql, bindings)
+        data: dict[str, object] = {"query": text}
+        if default_graphs is not None:
+            data["default-graph-uri"] = list(default_graphs)
+        elif not own_dataset:
+            data["default-graph-uri"] = [MERGED_GRAPH]
+            named = self.named_graphs()
+            if named:
+                data["named-graph-uri"] = named
+        return self._post(self.endpoint.query, data, accept, "query")
+
+    def _update(self, text: str) -> None:
+        self._post(self.endpoint.update, {"update": text}, "*/*", "update")
+        self.revision += 1
+
+    # -- GraphStore -------------------------------------------------------------------------------
+
+    def load(self, sources: Sequence[Source], progress: ProgressCallback | None = None) -> int:
+        """Replace each source's graphs with its triples, each source in one update request
+        (its graphs dropped, the merged graph kept, its triples inserted): all or nothing per
+        source on an engine that runs a request as one transaction. Every source is parsed,
+        isolated, before anything is sent."""
+        from api.core.store import sandbox
+
+        if progress:
+            progress("parse", 0, len(sources))
+        parsed = sandbox.parse(sources)
+        if progress:
+            progress("parse", len(sources), len(sources))
+        written = 0
+        for done, (source, quads) in enumerate(zip(sources, parsed, strict=True)):
+            if progress:
+                progress("write", done, len(sources))
+            named = (q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode))
+            graphs = list(dict.fromkeys([source.graph, *named]))
+            if MERGED_GRAPH in graphs:
+                raise InputError(MERGED_GRAPH_IS_KEPT, Location(source.name))
+            self._update(_replacing(graphs, quads))
+            written += len(quads)
+        if progress:
+            progress("write", len(sources), len(sources))
+        return written
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        default_graphs: Sequence[str] | None = None,
+    ) -> QueryResult:
+        accept = f"{RESULTS_JSON}, {N_TRIPLES};q=0.9"
+        response = self._query(sparql, accept, bindings=bindings, default_graphs=default_graphs)
+        if _media(response) == RESULTS_JSON:
+            result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+            if isinstance(result, ox.QueryBoolean):
+                return bool(result)
+            variables = [v.value for v in result.variables]
+            rows = [tuple(None if s[v] is None else to_rdflib(s[v]) for v in variables) for s in result]
+            return SelectResult(variables, rows)
+        graph = rdflib.Graph()
+        for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES):
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        return graph
+
+    def select(self, sparql: str, *, default_graphs: Sequence[str] | None = None) -> SelectResult:
+        result = self.query(sparql, default_graphs=default_graphs)
+        if not isinstance(result, SelectResult):
+            raise InputError("select takes a SELECT query", Location(field="query"))
+        return result
+
+    def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
+        """A SELECT's rows as plain strings, from the engine's SPARQL CSV."""
+        response = self._query(sparql, "text/csv")
+        rows = csv.reader(io.StringIO(response.content.decode("utf-8"), newline=""))
+        next(rows, None)
+        return [tuple(value or None for value in row) for row in rows]
+
+    def client_query(
+        self,
+        sparql: str,
+        *,
+        results_format: str | None,
+        graph_format: str | None,
+        bindings: Mapping[str, Node] | None = None,
+        own_dataset: bool = False,
+    ) -> tuple[str, bytes]:
+        """A client's query, run by the engine (which is not this process) in the first format
+        the client accepts for the query's kind."""
+        offered = [(fmt, MEDIA[fmt]) for fmt in (results_format, graph_format) if fmt in MEDIA]
+        if not offered:
+            raise InputError("no format to answer in", Location("query"))
+        accept = ", ".join(f"{media};q={1 - i / 10:g}" for i, (_, media) in enumerate(offered))
+        response = self._query(sparql, accept, bindings=bindings, own_dataset=own_dataset)
+        media = _media(response)
+        fmt = next((fmt for fmt, offered_media in offered if offered_media == media), offered[0][0])
+        return fmt, response.content
+
+    def update(self, sparql: str) -> None:
+        """One of rsikg's own updates (they name their graphs: the default graph of an update is
+        the store's own, as on the embedded store), the merged graph brought up to date in the
+        same request: a full pass over the store, for now (a diff, as the embedded store takes,
+        is issue 14's next step)."""
+        sparql_dataset.refuse_naming(sparql, MERGED_GRAPH, None, MERGED_GRAPH_IS_KEPT)
+        self._update(f"{sparql}\n;\n{_resynced()}")
+
+    def named_graphs(self) -> list[str]:
+        if self._graphs is None or self._graphs[0] != self.revision:
+            response = self._post(
+                self.endpoint.query,
+                {"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"},
+                RESULTS_JSON,
+                "query",
+            )
+            result = _solutions(response)
+            found = sorted(
+                s["g"].value
+                for s in result
+                if isinstance(s["g"], ox.NamedNode) and s["g"].value != MERGED_GRAPH
+            )
+            self._graphs = (self.revision, found)
+        return list(self._graphs[1])
+
+    def export(self, fmt: str) -> bytes:
+        """All of the store: a dataset format keeps the graphs, a graph format gets the merged
+        graph (each triple once)."""
+        info = rdf_format(fmt)
+        if info.dataset and info.name != "jsonld":
+            response = self._query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", RESULTS_JSON)
+            solutions = _solutions(response)
+            quads = [ox.Quad(s["s"], s["p"], s["o"], s["g"]) for s in solutions]
+            return ox.serialize(quads, format=OX_RDF[info.name], prefixes=dict(PREFIXES)) or b""
+        response = self._query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", N_TRIPLES)
+        triples = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+        return ox.serialize(triples, format=OX_RDF[info.name], prefixes=dict(PREFIXES)) or b""
+
+    def to_rdflib(self, *, exclude_graphs: Iterable[str] = ()) -> rdflib.Graph:
+        excluded = set(exclude_graphs)
+        kept = [g for g in self.named_graphs() if g not in excluded]
+        graph = rdflib.Graph()
+        if not kept:
+            return graph
+        response = self._query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", N_TRIPLES, default_graphs=kept)
+        for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES):
+            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+        return graph
+
+    def remove_graph(self, graph: str) -> None:
+        if graph == MERGED_GRAPH:
+            raise InputError(MERGED_GRAPH_IS_KEPT, Location(field="graph"))
+        self._update(_replacing([graph], []))
+
+    def flush(self) -> None:
+        """Nothing to do: the engine made each write durable before it answered."""
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __len__(self) -> int:
+        """The quads in the store's graphs (the merged graph's not counted)."""
+        found = self.select(
+            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {iri(MERGED_GRAPH)}) }}"
+        )
+        return int(str(found.rows[0][0])) if found.rows else 0
+
+
+def _media(response: httpx.Response) -> str:
+    return str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
+
+
+def _solutions(response: httpx.Response) -> ox.QuerySolutions:
+    """A SELECT's solutions from the engine's SPARQL JSON."""
+    result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+    if not isinstance(result, ox.QuerySolutions):
+        raise StoreUnavailableError("the remote store answered a SELECT query with a boolean")
+    return result
+
+
+def _bound(sparql: str, bindings: Mapping[str, Node] | None) -> str:
+    """The query with its bindings as a VALUES block at its end (the protocol has no
+    substitution; rdflib's SPARQLStore binds the same way), each term from the builder."""
+    if not bindings:
+        return sparql
+    names = sorted(bindings)
+    return f"{sparql}\n{values(names, [[bindings[name] for name in names]])}"
+
+
+def _in_graph(graph: str, pattern: str) -> str:
+    return f"GRAPH {iri(graph)} {group([pattern])}"
+
+
+def _replacing(graphs: Sequence[str], quads: Sequence[ox.Quad]) -> str:
+    """One update: ``graphs`` emptied (the merged graph losing what no other graph holds),
+    then ``quads`` inserted in their graphs and in the merged graph."""
+    parts = []
+    for graph in graphs:
+        parts.append(
+            f"DELETE {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} }} "
+            f"WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} "
+            f"FILTER (?other NOT IN ({iri(MERGED_GRAPH)}, {iri(graph)})) }} }}"
+        )
+        parts.append(f"DROP SILENT GRAPH {iri(graph)}")
+    if quads:
+        by_graph: dict[str, list[tuple[Node, Node, Node]]] = {}
+        label = uuid.uuid4().hex[:8]  # blank nodes of this load: one label space for the request
+        for q in quads:
+            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else DEFAULT_GRAPH
+            triple = (_node(q.subject, label), _node(q.predicate, label), _node(q.object, label))
+            by_graph.setdefault(name, []).append(triple)
+        inserted = []
+        for graph, triples in by_graph.items():
+            block = triples_block(triples)
+            inserted.append(_in_graph(graph, block) if graph else block)
+            inserted.append(_in_graph(MERGED_GRAPH, block))
+        parts.append(insert_template(" ".join(inserted), data=True))
+    return " ;\n".join(parts)
+
+
+def _node(term: object, label: str) -> Node:
+    node = to_rdflib(term, normalize=False)
+    return rdflib.BNode(f"{label}{node}") if isinstance(node, rdflib.BNode) else node
+
+
+def _resynced() -> str:
+    """Updates that make the merged graph the union of every other graph again."""
+    return (
+        f"DELETE {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} }} "
+        f"WHERE {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {iri(MERGED_GRAPH)}) }} }} ;\n"
+        f"INSERT {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} }} "
+        f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {iri(MERGED_GRAPH)}) }}"
+    )
+
+
+__all__ = ["Endpoint", "RemoteStore", "is_description"]

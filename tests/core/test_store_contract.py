@@ -1,0 +1,217 @@
+"""What every backend of :class:`~api.core.store.base.GraphStore` must do, run over each: the
+embedded Oxigraph store, and :class:`~api.core.store.remote.RemoteStore` over Oxigraph's own
+server (``oxigraph serve``, from PyPI's ``oxigraph``, started here on loopback with a plain
+default graph, as its users run it) through the SPARQL 1.1 Protocol and Update alone."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import rdflib
+from rdflib import Literal, URIRef
+
+from api.core.formats import rdf_format
+from api.core.store import OxigraphStore
+from api.core.store.base import MERGED_GRAPH, GraphStore, SelectResult, Source
+from api.core.store.remote import Endpoint, RemoteStore, is_description
+from api.errors import InputError, RsikgError
+
+OXIGRAPH = Path(sys.executable).parent / "oxigraph"
+EX = "https://example.org/"
+SHARED = f'<{EX}fmk> <{EX}label> "FMK" .\n'
+FIRST = SHARED + f'<{EX}fmk> <{EX}dependsOn> <{EX}nsp> .\n<{EX}nsp> <{EX}label> "NSP" .\n'
+SECOND = SHARED + f"<{EX}sp> <{EX}dependsOn> <{EX}fmk> .\n"
+G1, G2 = f"{EX}graph/one", f"{EX}graph/two"
+NT = rdf_format("ntriples")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Oxigraph's server on loopback, as a user starts it: ``oxigraph serve --location DIR``."""
+    if not OXIGRAPH.exists():
+        pytest.fail(f"{OXIGRAPH} is missing: `make install` installs the oxigraph package")
+    port = _free_port()
+    log = tmp_path_factory.mktemp("oxigraph") / "server.log"
+    location = log.parent / "data"
+    process = subprocess.Popen(
+        [str(OXIGRAPH), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail(f"oxigraph serve did not start: {log.read_text()}")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture(params=["embedded", "oxigraph-server"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore]:
+    if request.param == "embedded":
+        yield OxigraphStore(tmp_path / "store")
+        return
+    url = request.getfixturevalue("oxigraph_server")
+    _empty(url)
+    remote = RemoteStore(Endpoint(f"{url}/query", f"{url}/update"))
+    yield remote
+    remote.close()
+
+
+def _empty(url: str) -> None:
+    httpx.post(f"{url}/update", data={"update": "DROP ALL"}).raise_for_status()
+
+
+def _load(store: GraphStore, text: str, graph: str, name: str = "data.nt") -> int:
+    return store.load([Source(name, graph, NT, data=text.encode())])
+
+
+def _count(store: GraphStore, query: str = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") -> int:
+    result = store.select(query)
+    return int(str(result.rows[0][0]))
+
+
+def test_a_triple_two_graphs_state_is_counted_once_and_found_in_both(store: GraphStore) -> None:
+    assert _load(store, FIRST, G1) == 3 and _load(store, SECOND, G2) == 2
+    assert _count(store) == 4  # the shared label once
+    found = store.select(f'SELECT ?g WHERE {{ GRAPH ?g {{ <{EX}fmk> <{EX}label> "FMK" }} }} ORDER BY ?g')
+    assert [str(row[0]) for row in found.rows] == [G1, G2]
+    assert store.named_graphs() == [G1, G2] and MERGED_GRAPH not in store.named_graphs()
+    assert len(store) == 5  # quads in the store's graphs: the shared triple in each
+
+
+def test_loading_a_graph_again_replaces_it_and_keeps_what_another_graph_states(store: GraphStore) -> None:
+    _load(store, FIRST, G1)
+    _load(store, SECOND, G2)
+    _load(store, f'<{EX}x> <{EX}label> "X" .\n', G1)
+    labels = store.select(f"SELECT ?l WHERE {{ ?s <{EX}label> ?l }} ORDER BY ?l")
+    assert [str(row[0]) for row in labels.rows] == ["FMK", "X"]  # NSP's went with the graph, FMK's stays
+    assert _count(store) == 3
+
+
+def test_queries_answer_in_each_form_with_bindings_and_a_dataset(store: GraphStore) -> None:
+    _load(store, FIRST, G1)
+    _load(store, SECOND, G2)
+    bound = store.query(f"SELECT ?s ?o WHERE {{ ?s <{EX}dependsOn> ?o }}", bindings={"s": URIRef(f"{EX}sp")})
+    assert isinstance(bound, SelectResult) and bound.rows == [(URIRef(f"{EX}sp"), URIRef(f"{EX}fmk"))]
+    assert store.query(f'ASK {{ <{EX}fmk> <{EX}label> "FMK" }}') is True
+    graph = store.query(f"CONSTRUCT {{ ?s <{EX}label> ?l }} WHERE {{ ?s <{EX}label> ?l }}")
+    assert isinstance(graph, rdflib.Graph)
+    assert set(graph.objects(None, URIRef(f"{EX}label"))) == {Literal("FMK"), Literal("NSP")}
+    only_second = store.select("SELECT ?s WHERE { ?s ?p ?o }", default_graphs=[G2])
+    assert {str(row[0]) for row in only_second.rows} == {f"{EX}fmk", f"{EX}sp"}
+    assert sorted(store.select_values(f"SELECT ?l WHERE {{ ?s <{EX}label> ?l }}")) == [("FMK",), ("NSP",)]
+
+
+def test_a_client_query_answers_in_the_format_asked_for(store: GraphStore) -> None:
+    _load(store, FIRST, G1)
+    fmt, body = store.client_query(
+        f"SELECT ?l WHERE {{ <{EX}nsp> <{EX}label> ?l }}", results_format="csv", graph_format=None
+    )
+    assert fmt == "csv" and body.decode().splitlines() == ["l", "NSP"]
+    fmt, body = store.client_query(
+        f"CONSTRUCT WHERE {{ <{EX}nsp> ?p ?o }}", results_format=None, graph_format="ntriples"
+    )
+    parsed = rdflib.Graph().parse(data=body, format="nt")
+    assert fmt == "ntriples" and (URIRef(f"{EX}nsp"), URIRef(f"{EX}label"), Literal("NSP")) in parsed
+
+
+def test_an_update_keeps_the_default_graph_the_merge(store: GraphStore) -> None:
+    """rsikg's own updates name their graphs (their default graph is the store's own, empty)."""
+    _load(store, FIRST, G1)
+    _load(store, SECOND, G2)
+    store.update(f'DELETE WHERE {{ GRAPH ?g {{ <{EX}fmk> <{EX}label> "FMK" }} }}')  # from every graph
+    assert store.query(f'ASK {{ GRAPH ?g {{ <{EX}fmk> <{EX}label> "FMK" }} }}') is False
+    assert _count(store) == 3
+    store.update(f'INSERT DATA {{ GRAPH <{G2}> {{ <{EX}sp> <{EX}label> "SP" }} }}')
+    assert _count(store) == 4
+    assert store.query(f'ASK {{ <{EX}sp> <{EX}label> "SP" }}') is True
+
+
+def test_a_removed_graph_leaves_the_merge_but_what_others_state(store: GraphStore) -> None:
+    _load(store, FIRST, G1)
+    _load(store, SECOND, G2)
+    store.remove_graph(G1)
+    assert store.named_graphs() == [G2]
+    assert _count(store) == 2 and store.query(f'ASK {{ <{EX}fmk> <{EX}label> "FMK" }}') is True
+
+
+def test_exports_hold_every_graph_or_their_merge(store: GraphStore) -> None:
+    _load(store, FIRST, G1)
+    _load(store, SECOND, G2)
+    merged = rdflib.Graph().parse(data=store.export("ntriples"), format="nt")
+    assert len(merged) == 4
+    dataset = rdflib.Dataset()
+    dataset.parse(data=store.export("nquads"), format="nquads")
+    assert {str(g.identifier) for g in dataset.graphs() if len(g)} == {G1, G2}
+    assert sum(len(g) for g in dataset.graphs()) == 5
+    without_first = store.to_rdflib(exclude_graphs=[G1])
+    assert len(without_first) == 2
+
+
+def test_bad_input_writes_nothing_and_says_where(store: GraphStore, tmp_path: Path) -> None:
+    _load(store, FIRST, G1)
+    good = tmp_path / "good.nt"
+    good.write_text(SECOND)
+    with pytest.raises(InputError) as refused:
+        store.load(
+            [
+                Source("good.nt", G2, NT, path=good),
+                Source("bad.nt", f"{EX}graph/three", NT, data=b"<https://example.org/a> <oops\n"),
+            ]
+        )
+    assert "bad.nt" in str(refused.value)
+    assert store.named_graphs() == [G1] and _count(store) == 3
+    with pytest.raises(InputError) as syntax:
+        store.query("SELECT ?s WHERE { ?s ?p }")
+    assert "syntax" in str(syntax.value).lower()
+    with pytest.raises(RsikgError):
+        store.load([Source("merged.nt", MERGED_GRAPH, NT, data=SECOND.encode())])
+    assert _count(store) == 3
+
+
+def test_a_store_description_is_read_and_checked(tmp_path: Path) -> None:
+    secret = tmp_path / "password.txt"
+    secret.write_text("s3cret\n")
+    described = tmp_path / "remote.toml"
+    described.write_text(
+        'query = "http://127.0.0.1:7878/query"\nupdate = "http://127.0.0.1:7878/update"\n'
+        'user = "rsikg"\npassword_file = "password.txt"\ntimeout = 5\n'
+    )
+    assert is_description(str(described)) and not is_description(str(tmp_path / "store"))
+    assert Endpoint.read(described) == Endpoint(
+        "http://127.0.0.1:7878/query", "http://127.0.0.1:7878/update", "rsikg", "s3cret", 5.0
+    )
+    described.write_text('query = "ftp://example.org/q"\nupdate = "http://127.0.0.1:7878/update"\n')
+    with pytest.raises(InputError) as wrong:
+        Endpoint.read(described)
+    assert wrong.value.location is not None and wrong.value.location.field == "query"
+
+
+def test_an_engine_that_cannot_be_reached_is_a_clear_error() -> None:
+    port = _free_port()  # nobody listens there
+    remote = RemoteStore(Endpoint(f"http://127.0.0.1:{port}/query", f"http://127.0.0.1:{port}/update"))
+    with pytest.raises(RsikgError) as unreachable:
+        remote.named_graphs()
+    assert "cannot be reached" in str(unreachable.value)
