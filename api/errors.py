@@ -69,6 +69,11 @@ class IsolationUnavailableError(RsikgError):
     service (writes, a public address) without the operator's leave."""
 
 
+class NotOnThisStoreError(RsikgError):
+    """What the store rsikg runs on cannot do (yet): e.g. a validated write or the query
+    workers on a remote SPARQL store (issue 14). HTTP 501."""
+
+
 class ReasonerUnavailableError(RsikgError):
     """The OWL reasoner cannot run, usually because Java is missing."""
 

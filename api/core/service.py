@@ -88,8 +88,10 @@ from api.core.store import (
     GraphStore,
     OxigraphStore,
     ProgressCallback,
+    RemoteStore,
     SelectResult,
     iri_problem,
+    is_description,
     open_store,
     published,
     rdf_format,
@@ -100,7 +102,13 @@ from api.core.store.oxigraph import Touched, write_diff
 from api.core.store.published import Publisher
 from api.core.validation import ValidationReport, read_shapes, validate_store
 from api.core.write_scope import WriteCheck, check_write
-from api.errors import InputError, IsolationUnavailableError, Location, ShapeViolationError
+from api.errors import (
+    InputError,
+    IsolationUnavailableError,
+    Location,
+    NotOnThisStoreError,
+    ShapeViolationError,
+)
 from api.settings import Settings
 
 log = logging.getLogger("rsikg.service")
@@ -182,8 +190,11 @@ class GraphService(Answering):
     scratch copy a write is validated on, the quad-level diff, and the journaled commit are not
     part of the interface yet."""
 
-    def __init__(self, store: OxigraphStore, settings: Settings) -> None:
-        self._disk = store
+    def __init__(self, store: OxigraphStore | RemoteStore, settings: Settings) -> None:
+        # the embedded store's own powers (checkpoints, diffs, the journal): None over a remote
+        # store, where writes and the query workers are refused until issue 14 brings them
+        self._local = store if isinstance(store, OxigraphStore) else None
+        self._remote = store if isinstance(store, RemoteStore) else None
         self.store: GraphStore = store
         self.settings = settings
         self._engine: QueryEngine | None = None  # made on first use: a command needs none
@@ -210,6 +221,15 @@ class GraphService(Answering):
         """End this process when the process that started it ends (another serving process)."""
         sandbox.die_with_parent()
 
+    @staticmethod
+    def check_servable(settings: Settings) -> None:
+        """Refuse, before anything starts, to serve a store the server cannot run on yet."""
+        if is_description(settings.store):
+            raise NotOnThisStoreError(
+                f"rsikg serve runs on the embedded store only, not yet on the remote store {settings.store} "
+                "(issue 14); the commands query, validate, reason, export, stats and deps work over it"
+            )
+
     @classmethod
     def opened(cls, path: Path, settings: Settings) -> GraphService:
         """The service over the on-disk store at ``path`` (created if need be)."""
@@ -220,7 +240,19 @@ class GraphService(Answering):
         """The service over the store ``settings`` names (in memory for ``:memory:``), for one
         command of the CLI: no query workers are started; a query runs in a one-shot isolated
         worker (:meth:`run_query`)."""
+        if is_description(settings.store):
+            return cls(RemoteStore.described(Path(settings.store)), settings)
         return cls(open_store(None if settings.in_memory else Path(settings.store)), settings)
+
+    @property
+    def _disk(self) -> OxigraphStore:
+        """The embedded store, for what only it can do yet; NotOnThisStoreError over a remote one."""
+        if self._local is None:
+            raise NotOnThisStoreError(
+                "this needs the embedded store: over a remote SPARQL store, rsikg reads (query, validate, "
+                "reason, export, stats, dependencies) but does not yet serve or write (issue 14)"
+            )
+        return self._local
 
     @property
     def engine(self) -> QueryEngine:
@@ -370,6 +402,8 @@ class GraphService(Answering):
         return iri
 
     def has_graph(self, graph: str) -> bool:
+        if self._remote is not None:
+            return graph in self._remote.named_graphs()
         return self._disk.has_graph(graph)  # not in GraphStore yet: the Oxigraph store's own
 
     def graph_serialized(self, graph: str, fmt: str) -> bytes:

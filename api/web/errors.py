@@ -12,6 +12,7 @@ from api.core.service import NoPathError, NotInGraphError, ValidationReport
 from api.errors import (
     InputError,
     NotAcceptableError,
+    NotOnThisStoreError,
     QueryDeadlineError,
     ResourceLimitError,
     RsikgError,
@@ -48,6 +49,8 @@ def status_for(error: RsikgError) -> int:
         return 503
     if isinstance(error, InputError):
         return 400
+    if isinstance(error, NotOnThisStoreError):
+        return 501
     # QueryEngineError, ReasonerUnavailableError and any class not named above: not the
     # client's doing, so a 500 (failing safe: a new error class shows no text until mapped here)
     return 500
@@ -89,7 +92,7 @@ def is_internal(error: BaseException) -> bool:
     """
     if not isinstance(error, RsikgError):
         return True
-    if isinstance(error, HttpError | QueryDeadlineError | ResourceLimitError):
+    if isinstance(error, HttpError | QueryDeadlineError | ResourceLimitError | NotOnThisStoreError):
         return False
     return status_for(error) >= 500
 

@@ -5,14 +5,9 @@ default graph, as its users run it) through the SPARQL 1.1 Protocol and Update a
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import rdflib
 from rdflib import Literal, URIRef
@@ -22,8 +17,9 @@ from api.core.store import OxigraphStore
 from api.core.store.base import MERGED_GRAPH, GraphStore, SelectResult, Source
 from api.core.store.remote import Endpoint, RemoteStore, is_description
 from api.errors import InputError, RsikgError
+from tests import engines
+from tests.engines import Engine
 
-OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 EX = "https://example.org/"
 SHARED = f'<{EX}fmk> <{EX}label> "FMK" .\n'
 FIRST = SHARED + f'<{EX}fmk> <{EX}dependsOn> <{EX}nsp> .\n<{EX}nsp> <{EX}label> "NSP" .\n'
@@ -32,39 +28,10 @@ G1, G2 = f"{EX}graph/one", f"{EX}graph/two"
 NT = rdf_format("ntriples")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
-def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Oxigraph's server on loopback, as a user starts it: ``oxigraph serve --location DIR``."""
-    if not OXIGRAPH.exists():
-        pytest.fail(f"{OXIGRAPH} is missing: `make install` installs the oxigraph package")
-    port = _free_port()
-    log = tmp_path_factory.mktemp("oxigraph") / "server.log"
-    location = log.parent / "data"
-    process = subprocess.Popen(
-        [str(OXIGRAPH), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/query", params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail(f"oxigraph serve did not start: {log.read_text()}")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+def oxigraph_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with engines.oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as engine:
+        yield engine
 
 
 @pytest.fixture(params=["embedded", "oxigraph-server"])
@@ -72,15 +39,11 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[GraphStore
     if request.param == "embedded":
         yield OxigraphStore(tmp_path / "store")
         return
-    url = request.getfixturevalue("oxigraph_server")
-    _empty(url)
-    remote = RemoteStore(Endpoint(f"{url}/query", f"{url}/update"))
+    engine = request.getfixturevalue("oxigraph_server")
+    engine.empty()
+    remote = RemoteStore(Endpoint(engine.query, engine.update))
     yield remote
     remote.close()
-
-
-def _empty(url: str) -> None:
-    httpx.post(f"{url}/update", data={"update": "DROP ALL"}).raise_for_status()
 
 
 def _load(store: GraphStore, text: str, graph: str, name: str = "data.nt") -> int:
@@ -210,7 +173,7 @@ def test_a_store_description_is_read_and_checked(tmp_path: Path) -> None:
 
 
 def test_an_engine_that_cannot_be_reached_is_a_clear_error() -> None:
-    port = _free_port()  # nobody listens there
+    port = engines.free_port()  # nobody listens there
     remote = RemoteStore(Endpoint(f"http://127.0.0.1:{port}/query", f"http://127.0.0.1:{port}/update"))
     with pytest.raises(RsikgError) as unreachable:
         remote.named_graphs()

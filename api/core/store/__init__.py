@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     )
     from api.core.store.oxigraph import OxigraphStore, open_store
     from api.core.store.parsing import iri_problem
+    from api.core.store.remote import RemoteStore, is_description
     from api.core.store.terms import nquads_terms
 
 _REGISTRY = "api.core.formats"
@@ -69,6 +70,8 @@ _HOMES: dict[str, tuple[str, str]] = {
     },
     "OxigraphStore": (f"{__name__}.oxigraph", "OxigraphStore"),
     "open_store": (f"{__name__}.oxigraph", "open_store"),
+    "RemoteStore": (f"{__name__}.remote", "RemoteStore"),
+    "is_description": (f"{__name__}.remote", "is_description"),
     "iri_problem": (f"{__name__}.parsing", "iri_problem"),
     "nquads_terms": (f"{__name__}.terms", "nquads_terms"),
 }
@@ -93,9 +96,11 @@ __all__ = [
     "ProgressCallback",
     "QueryResult",
     "RdfFormatInfo",
+    "RemoteStore",
     "SelectResult",
     "Source",
     "iri_problem",
+    "is_description",
     "nquads_terms",
     "open_store",
     "rdf_format",
