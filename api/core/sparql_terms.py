@@ -219,6 +219,25 @@ def triples_block(triples: Iterable[tuple[Node, Node, Node]]) -> str:
     return "\n".join(f"    {term(s)} {term(p)} {term(o)} ." for s, p, o in triples)
 
 
+def quad_blocks(quads: Iterable[tuple[Node, Node, Node, str]]) -> str:
+    """Quads (subject, predicate, object, graph IRI; "" for the default graph) as the blocks of
+    an update's template or of INSERT DATA: ``GRAPH <g> { s p o . }`` for each graph, the
+    default graph's triples bare, graphs in the order they first come.
+
+    >>> from rdflib import Literal, URIRef
+    >>> a, p = URIRef("urn:a"), URIRef("urn:p")
+    >>> quad_blocks([(a, p, Literal("x"), "urn:g"), (a, p, Literal("y"), "")])
+    'GRAPH <urn:g> {     <urn:a> <urn:p> "x" . }     <urn:a> <urn:p> "y" .'
+    """
+    by_graph: dict[str, list[tuple[Node, Node, Node]]] = {}
+    for s, p, o, graph in quads:
+        by_graph.setdefault(graph, []).append((s, p, o))
+    return " ".join(
+        f"GRAPH {iri(graph)} {{ {triples_block(triples)} }}" if graph else triples_block(triples)
+        for graph, triples in by_graph.items()
+    )
+
+
 def using(graphs: Sequence[str], named_graphs: Sequence[str]) -> str:
     """``USING`` and ``USING NAMED`` clauses for an update's dataset (the protocol's
     using-graph-uri and using-named-graph-uri), each IRI checked as :func:`iri` checks it.

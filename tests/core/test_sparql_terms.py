@@ -272,6 +272,7 @@ BUILDERS = {
     "variable",
     "blank",
     "triples_block",
+    "quad_blocks",
     "prologue",
     "holds_on",
     "held_set_wise",

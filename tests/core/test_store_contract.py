@@ -16,7 +16,7 @@ from api.core.formats import rdf_format
 from api.core.store import OxigraphStore
 from api.core.store.base import MERGED_GRAPH, GraphStore, SelectResult, Source
 from api.core.store.remote import Endpoint, RemoteStore, is_description
-from api.errors import InputError, RsikgError
+from api.errors import InputError, NotOnThisStoreError, RsikgError
 from tests import engines
 from tests.engines import Engine
 
@@ -178,3 +178,51 @@ def test_an_engine_that_cannot_be_reached_is_a_clear_error() -> None:
     with pytest.raises(RsikgError) as unreachable:
         remote.named_graphs()
     assert "cannot be reached" in str(unreachable.value)
+
+
+@pytest.fixture
+def remote(oxigraph_server: Engine) -> Iterator[RemoteStore]:
+    oxigraph_server.empty()
+    store = RemoteStore(Endpoint(oxigraph_server.query, oxigraph_server.update))
+    yield store
+    store.close()
+
+
+def test_every_write_moves_the_remote_stores_generation_on(remote: RemoteStore) -> None:
+    assert remote.generation() == 0
+    _load(remote, FIRST, G1)
+    assert remote.generation() == 1
+    remote.update(f'INSERT DATA {{ GRAPH <{G2}> {{ <{EX}a> <{EX}b> "c" }} }}')
+    remote.remove_graph(G2)
+    assert remote.generation() == 3
+    assert remote.named_graphs() == [G1]  # the generation is in no graph rsikg shows
+    assert _count(remote) == 3 and len(remote) == 3
+
+
+def test_a_commit_applies_only_at_the_generation_it_was_checked_against(remote: RemoteStore) -> None:
+    _load(remote, FIRST, G1)
+    at = remote.generation()
+    added = [
+        f"<{EX}sp> <{EX}dependsOn> <{EX}fmk> <{G1}> .",
+        f"<{EX}sp> <{EX}dependsOn> <{EX}fmk> <{MERGED_GRAPH}> .",
+    ]
+    removed = [f'<{EX}nsp> <{EX}label> "NSP" <{G1}> .', f'<{EX}nsp> <{EX}label> "NSP" <{MERGED_GRAPH}> .']
+    assert remote.commit(removed, added, expected=at) is True
+    assert remote.generation() == at + 1
+    assert remote.query(f"ASK {{ <{EX}sp> <{EX}dependsOn> <{EX}fmk> }}") is True
+    assert remote.query(f'ASK {{ <{EX}nsp> <{EX}label> "NSP" }}') is False
+    # checked against the generation before: another write came between, so nothing happens
+    late = [f'<{EX}x> <{EX}label> "late" <{G1}> .']
+    assert remote.commit([], late, expected=at) is False
+    assert remote.query(f'ASK {{ GRAPH ?g {{ <{EX}x> <{EX}label> "late" }} }}') is False
+    assert remote.generation() == at + 1
+
+
+def test_a_commit_that_removes_a_blank_node_triple_is_refused_whole(remote: RemoteStore) -> None:
+    _load(remote, FIRST + f'<{EX}fmk> <{EX}period> _:p .\n_:p <{EX}start> "2020" .\n', G1)
+    at = remote.generation()
+    with pytest.raises(NotOnThisStoreError):
+        remote.commit(
+            [f'_:p <{EX}start> "2020" <{G1}> .'], [f'<{EX}y> <{EX}label> "Y" <{G1}> .'], expected=at
+        )
+    assert remote.generation() == at and remote.query(f"ASK {{ <{EX}y> ?p ?o }}") is False

@@ -234,6 +234,18 @@ class OxigraphStore:
         ]
         return merged.gone(self._store, removed, added, existing)
 
+    def merged_change(
+        self, removed: Sequence[str], added: Sequence[str], dropped: Iterable[str]
+    ) -> tuple[list[str], list[str]]:
+        """What a diff (N-Quads lines) takes from and adds to the merged graph, as N-Quads lines:
+        for a store that copies this one (a remote store rsikg validates writes for here)."""
+        where = Location("request body")
+        old, new = read_nquads(removed, where), read_nquads(added, where)
+        gone = self._merged_gone(old, new, dropped)
+        return _lines(ox.serialize(gone, format=ox.RdfFormat.N_QUADS)), _lines(
+            ox.serialize(list(merged.merged(new)), format=ox.RdfFormat.N_QUADS)
+        )
+
     @staticmethod
     def refuse_merged(graphs: Iterable[str], where: Location) -> None:
         """A write that names the merged graph: an InputError (rsikg keeps that graph itself)."""

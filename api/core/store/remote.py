@@ -37,7 +37,7 @@ from rdflib.term import Node
 from api.core import sparql_dataset
 from api.core.formats import rdf_format
 from api.core.namespaces import PREFIXES
-from api.core.sparql_terms import group, insert_template, iri, triples_block, values
+from api.core.sparql_terms import insert_template, integer, iri, literal, quad_blocks, values
 from api.core.store.base import (
     DEFAULT_GRAPH,
     MERGED_GRAPH,
@@ -47,10 +47,20 @@ from api.core.store.base import (
     SelectResult,
     Source,
 )
+from api.core.store.diffs import read_nquads
 from api.core.store.formats import OX_RDF
+from api.core.store.merged import MERGED
 from api.core.store.parsing import located_query_error
 from api.core.store.terms import to_rdflib
-from api.errors import InputError, Location, StoreUnavailableError
+from api.errors import InputError, Location, NotOnThisStoreError, StoreUnavailableError
+
+STORE = "urn:rsikg:store"
+GENERATION = "urn:rsikg:generation"
+WRITER = "urn:rsikg:writer"
+"""The store's generation, ``<urn:rsikg:store> <urn:rsikg:generation> N``, in the engine's own
+default graph (which rsikg's queries never read: they name their dataset): every write rsikg
+sends moves it on in the same request, so every replica reads one number to know whether what
+it keeps (a dependency graph, a copy to validate writes on) is current."""
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -185,8 +195,80 @@ class RemoteStore:
         return self._post(self.endpoint.query, data, accept, "query")
 
     def _update(self, text: str) -> None:
-        self._post(self.endpoint.update, {"update": text}, "*/*", "update")
+        """A write, the store's generation moved on in the same request."""
+        self._post(self.endpoint.update, {"update": f"{text}\n;\n{_next_generation()}"}, "*/*", "update")
         self.revision += 1
+
+    def generation(self) -> int:
+        """The store's generation: how many writes rsikg has sent it (0: none yet)."""
+        response = self._post(
+            self.endpoint.query,
+            {"query": f"SELECT ?n WHERE {{ {iri(STORE)} {iri(GENERATION)} ?n }}"},
+            RESULTS_JSON,
+            "query",
+        )
+        found = [s["n"].value for s in _solutions(response) if isinstance(s["n"], ox.Literal)]
+        return int(found[0]) if found and found[0].isdigit() else 0
+
+    def commit(
+        self,
+        removed: Sequence[str],
+        added: Sequence[str],
+        *,
+        dropped: Iterable[str] = (),
+        created: Iterable[str] = (),
+        expected: int,
+    ) -> bool:
+        """Apply a diff (N-Quads lines, the merged graph's changes among them) only if the
+        store is still at generation ``expected``: one DELETE/INSERT operation whose WHERE is
+        that generation, so a write another replica committed meanwhile makes it do nothing
+        (False: check again, on the newer store). A removed triple with a blank node cannot be
+        named over the protocol: NotOnThisStoreError, nothing written."""
+        where = Location("request body")
+        old, new = read_nquads(removed, where), read_nquads(added, where)
+        if any(isinstance(t, ox.BlankNode) for q in old for t in (q.subject, q.object)):
+            raise NotOnThisStoreError(
+                "this write removes triples with blank nodes, which a remote store cannot be told "
+                "apart over SPARQL; replace the whole graph instead (Graph Store PUT)"
+            )
+        token = uuid.uuid4().hex
+        label = token[:8]
+        self._post(
+            self.endpoint.update,
+            {"update": _conditional(old, new, expected, token, label)},
+            "*/*",
+            "update",
+        )
+        self.revision += 1
+        if self._writer() != token:
+            return False
+        operations = [f"DROP SILENT GRAPH {iri(g)}" for g in dropped]
+        operations += [f"CREATE SILENT GRAPH {iri(g)}" for g in created]
+        if operations:  # after the commit, as the protocol has no conditional DROP
+            self._post(self.endpoint.update, {"update": " ;\n".join(operations)}, "*/*", "update")
+        return True
+
+    def _writer(self) -> str | None:
+        response = self._post(
+            self.endpoint.query,
+            {"query": f"SELECT ?w WHERE {{ {iri(STORE)} {iri(WRITER)} ?w }}"},
+            RESULTS_JSON,
+            "query",
+        )
+        found = [s["w"].value for s in _solutions(response) if isinstance(s["w"], ox.Literal)]
+        return found[0] if found else None
+
+    def has_graph(self, graph: str) -> bool:
+        return graph == DEFAULT_GRAPH or graph in self.named_graphs()
+
+    def graph_serialized(self, graph: str, fmt: str) -> bytes:
+        """One graph in an RDF graph format (the default graph: every graph merged)."""
+        info = rdf_format(fmt)
+        if graph == DEFAULT_GRAPH:
+            return self.export(fmt)
+        response = self._query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", N_TRIPLES, default_graphs=[graph])
+        triples = ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES)
+        return ox.serialize(triples, format=OX_RDF[info.name], prefixes=dict(PREFIXES)) or b""
 
     # -- GraphStore -------------------------------------------------------------------------------
 
@@ -359,10 +441,6 @@ def _bound(sparql: str, bindings: Mapping[str, Node] | None) -> str:
     return f"{sparql}\n{values(names, [[bindings[name] for name in names]])}"
 
 
-def _in_graph(graph: str, pattern: str) -> str:
-    return f"GRAPH {iri(graph)} {group([pattern])}"
-
-
 def _replacing(graphs: Sequence[str], quads: Sequence[ox.Quad]) -> str:
     """One update: ``graphs`` emptied (the merged graph losing what no other graph holds),
     then ``quads`` inserted in their graphs and in the merged graph."""
@@ -376,24 +454,60 @@ def _replacing(graphs: Sequence[str], quads: Sequence[ox.Quad]) -> str:
         )
         parts.append(f"DROP SILENT GRAPH {iri(graph)}")
     if quads:
-        by_graph: dict[str, list[tuple[Node, Node, Node]]] = {}
         label = uuid.uuid4().hex[:8]  # blank nodes of this load: one label space for the request
-        for q in quads:
-            name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else DEFAULT_GRAPH
-            triple = (_node(q.subject, label), _node(q.predicate, label), _node(q.object, label))
-            by_graph.setdefault(name, []).append(triple)
-        inserted = []
-        for graph, triples in by_graph.items():
-            block = triples_block(triples)
-            inserted.append(_in_graph(graph, block) if graph else block)
-            inserted.append(_in_graph(MERGED_GRAPH, block))
-        parts.append(insert_template(" ".join(inserted), data=True))
+        in_merged = [ox.Quad(q.subject, q.predicate, q.object, MERGED) for q in quads]
+        parts.append(insert_template(quad_blocks(_terms([*quads, *in_merged], label)), data=True))
     return " ;\n".join(parts)
 
 
 def _node(term: object, label: str) -> Node:
     node = to_rdflib(term, normalize=False)
     return rdflib.BNode(f"{label}{node}") if isinstance(node, rdflib.BNode) else node
+
+
+def _terms(quads: Iterable[ox.Quad], label: str) -> list[tuple[Node, Node, Node, str]]:
+    """Quads as the builder takes them: rdflib terms, lexical forms kept, blank nodes labelled
+    apart from any other request's; the graph's IRI ("" for the default graph)."""
+    return [
+        (
+            _node(q.subject, label),
+            _node(q.predicate, label),
+            _node(q.object, label),
+            q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else DEFAULT_GRAPH,
+        )
+        for q in quads
+    ]
+
+
+def _next_generation() -> str:
+    """An update that moves the store's generation on by one (from none: to 1)."""
+    return (
+        f"DELETE {{ {iri(STORE)} {iri(GENERATION)} ?n }} INSERT {{ {iri(STORE)} {iri(GENERATION)} ?next }} "
+        f"WHERE {{ OPTIONAL {{ {iri(STORE)} {iri(GENERATION)} ?n }} BIND (COALESCE(?n, 0) + 1 AS ?next) }}"
+    )
+
+
+def _conditional(
+    old: Sequence[ox.Quad], new: Sequence[ox.Quad], expected: int, token: str, label: str
+) -> str:
+    """One DELETE/INSERT: ``old`` out, ``new`` in, the generation from ``expected`` to the next
+    and the writer ``token``, all only where the generation is ``expected`` (none for 0)."""
+    if expected:
+        return (
+            f"DELETE {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} . {iri(STORE)} {iri(WRITER)} ?w . "
+            f"{quad_blocks(_terms(old, label))} }} "
+            f"INSERT {{ {iri(STORE)} {iri(GENERATION)} {integer(expected + 1)} . "
+            f"{iri(STORE)} {iri(WRITER)} {literal(token)} . {quad_blocks(_terms(new, label))} }} "
+            f"WHERE {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} . "
+            f"OPTIONAL {{ {iri(STORE)} {iri(WRITER)} ?w }} }}"
+        )
+    return (
+        f"DELETE {{ {iri(STORE)} {iri(WRITER)} ?w . {quad_blocks(_terms(old, label))} }} "
+        f"INSERT {{ {iri(STORE)} {iri(GENERATION)} {integer(1)} . "
+        f"{iri(STORE)} {iri(WRITER)} {literal(token)} . {quad_blocks(_terms(new, label))} }} "
+        f"WHERE {{ FILTER NOT EXISTS {{ {iri(STORE)} {iri(GENERATION)} ?any }} "
+        f"OPTIONAL {{ {iri(STORE)} {iri(WRITER)} ?w }} }}"
+    )
 
 
 def _resynced() -> str:
