@@ -466,12 +466,19 @@ def _run_server(settings: Settings, *, access_log: bool) -> None:
     else:
         sockets = [replicas.listening[0], replicas.unix]
         replicas.start()  # before this process is cut off the network: each cuts itself off
-    isolation = GraphService.isolate_server()  # before any thread: they inherit it
-    logging.getLogger("rsikg.web").info(
-        "serving process cut off the network (%s): anchored queries are answered in it",
-        ", ".join(isolation) or "nothing took effect: every query goes to a worker",
-        extra={"event": "server.isolated", "isolation": isolation},
-    )
+    if GraphService.is_remote(settings):  # it talks to the store over the network; queries run there
+        logging.getLogger("rsikg.web").info(
+            "serving over the remote store %s: queries run in its engine; writes parsed in isolated workers",
+            settings.store,
+            extra={"event": "server.remote", "store": settings.store},
+        )
+    else:
+        isolation = GraphService.isolate_server()  # before any thread: they inherit it
+        logging.getLogger("rsikg.web").info(
+            "serving process cut off the network (%s): anchored queries are answered in it",
+            ", ".join(isolation) or "nothing took effect: every query goes to a worker",
+            extra={"event": "server.isolated", "isolation": isolation},
+        )
     server = uvicorn.Server(config)
     _end_when_stuck(lambda: server.should_exit)
     try:

@@ -74,6 +74,11 @@ class NotOnThisStoreError(RsikgError):
     workers on a remote SPARQL store (issue 14). HTTP 501."""
 
 
+class WriteConflictError(RsikgError):
+    """A write that could not be committed because the store kept changing under it (other
+    replicas writing to the same remote store). HTTP 409: send it again."""
+
+
 class ReasonerUnavailableError(RsikgError):
     """The OWL reasoner cannot run, usually because Java is missing."""
 

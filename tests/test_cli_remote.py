@@ -1,7 +1,7 @@
 """The real ``rsikg`` commands over a remote SPARQL store (issue 14, item 1): ``--store`` names a
 description of Oxigraph's own server (started on loopback), and every reading command answers
-as it does over the embedded store loaded from the same files. What the remote store cannot do
-yet (serve, write through the checked path) is refused with a message that says so."""
+as it does over the embedded store loaded from the same files (``rsikg serve`` over it:
+tests/web/test_remote_replicas.py)."""
 
 from __future__ import annotations
 
@@ -84,14 +84,6 @@ def test_an_export_holds_the_same_triples_but_for_blank_node_labels(
         assert done.returncode == 0, done.stderr
         exported.append(sorted(re.sub(r"_:\w+", "_:b", line) for line in done.stdout.splitlines()))
     assert exported[0] == exported[1] and len(exported[0]) > 4000
-
-
-def test_serving_a_remote_store_is_refused_with_what_works_instead(
-    stores: dict[str, str], tmp_path: Path
-) -> None:
-    done = _run("serve", "--port", str(engines.free_port()), "--store", stores["remote"], cwd=tmp_path)
-    assert done.returncode == 2
-    assert "rsikg serve runs on the embedded store only" in done.stderr and "query, validate" in done.stderr
 
 
 def test_an_engine_that_is_down_is_a_clear_error(tmp_path: Path) -> None:

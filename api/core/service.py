@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import shutil
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -90,6 +91,7 @@ from api.core.store import (
     ProgressCallback,
     RemoteStore,
     SelectResult,
+    Source,
     iri_problem,
     is_description,
     open_store,
@@ -100,6 +102,8 @@ from api.core.store import (
 from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
 from api.core.store.oxigraph import Touched, write_diff
 from api.core.store.published import Publisher
+from api.core.store.remote import RemoteEngine
+from api.core.store.sandbox import Limits
 from api.core.validation import ValidationReport, read_shapes, validate_store
 from api.core.write_scope import WriteCheck, check_write
 from api.errors import (
@@ -108,6 +112,7 @@ from api.errors import (
     Location,
     NotOnThisStoreError,
     ShapeViolationError,
+    WriteConflictError,
 )
 from api.settings import Settings
 
@@ -197,12 +202,18 @@ class GraphService(Answering):
         self._remote = store if isinstance(store, RemoteStore) else None
         self.store: GraphStore = store
         self.settings = settings
-        self._engine: QueryEngine | None = None  # made on first use: a command needs none
+        self._engine: QueryEngine | RemoteEngine | None = None  # made on first use: a command needs none
+        # over a remote store, writes are checked on a copy of it kept here: (its generation, the copy)
+        self._mirror: tuple[int, OxigraphStore] | None = None
+        self._mirror_dir: Path | None = None
         self._shapes_graph: rdflib.Graph | None = None
         self._write_lock = threading.Lock()
         self.known_graphs: frozenset[str] = frozenset(store.named_graphs())
         self.generation = 0  # counts committed writes; caches built from the graph compare it
-        self.answers = AnswerCache(settings.answer_cache_mb * 2**20) if settings.answer_cache_mb else None
+        # answers are kept by this process's generation, which another replica's write to a remote
+        # store does not move: kept only over the embedded store
+        kept = settings.answer_cache_mb and self._remote is None
+        self.answers = AnswerCache(settings.answer_cache_mb * 2**20) if kept else None
         self._dependencies: tuple[int, DependencyGraph] | None = None
         self._dependencies_lock = threading.Lock()
         self.triples = len(store)  # counted once per write, not per request
@@ -222,17 +233,16 @@ class GraphService(Answering):
         sandbox.die_with_parent()
 
     @staticmethod
-    def check_servable(settings: Settings) -> None:
-        """Refuse, before anything starts, to serve a store the server cannot run on yet."""
-        if is_description(settings.store):
-            raise NotOnThisStoreError(
-                f"rsikg serve runs on the embedded store only, not yet on the remote store {settings.store} "
-                "(issue 14); the commands query, validate, reason, export, stats and deps work over it"
-            )
+    def is_remote(settings: Settings) -> bool:
+        """Whether the settings name a remote store's description, not a directory."""
+        return is_description(settings.store)
 
     @classmethod
     def opened(cls, path: Path, settings: Settings) -> GraphService:
-        """The service over the on-disk store at ``path`` (created if need be)."""
+        """The service over the on-disk store at ``path`` (created if need be), or over the
+        remote store a description at ``path`` names."""
+        if is_description(str(path)):
+            return cls(RemoteStore.described(path), settings)
         return cls(open_store(path), settings)
 
     @classmethod
@@ -255,8 +265,15 @@ class GraphService(Answering):
         return self._local
 
     @property
-    def engine(self) -> QueryEngine:
-        """The query workers' pool (made on first use; it needs the on-disk store)."""
+    def engine(self) -> QueryEngine | RemoteEngine:
+        """The query workers' pool (made on first use; it needs the on-disk store); over a
+        remote store, the store's own engine."""
+        if self._engine is None and self._remote is not None:
+            s = self.settings
+            limits = Limits(seconds=s.query_deadline, memory_mb=s.worker_memory_mb)
+            self._engine = RemoteEngine(
+                self._remote, deadline=s.query_deadline, max_rows=s.max_rows, limits=limits
+            )
         if self._engine is None:
             s = self.settings
             self._engine = QueryEngine(
@@ -310,6 +327,9 @@ class GraphService(Answering):
     async def close(self) -> None:
         sandbox.stop_fork_server()
         self._checks.close()
+        self._mirror = None
+        if self._mirror_dir is not None:
+            shutil.rmtree(self._mirror_dir, ignore_errors=True)
         if self._engine is not None:
             await self._engine.close()
         self.store.flush()
@@ -379,7 +399,10 @@ class GraphService(Answering):
         """Publish every checkpoint to the other serving processes too, in the record at
         ``publication`` (:mod:`api.core.store.published`); before :meth:`start`."""
         epoch = self.answers.epoch if self.answers is not None else uuid.uuid4().hex[:12]
-        self.engine.publisher = Publisher(publication, epoch)
+        engine = self.engine
+        if not isinstance(engine, QueryEngine):
+            raise NotOnThisStoreError("several serving processes need the embedded store (for now)")
+        engine.publisher = Publisher(publication, epoch)
 
     def bind_named(self, query: NamedQuery, given: Mapping[str, str]) -> tuple[str, dict[str, Node]]:
         """A named query's text for the page asked for, and the given parameters bound as RDF
@@ -408,6 +431,8 @@ class GraphService(Answering):
 
     def graph_serialized(self, graph: str, fmt: str) -> bytes:
         """A graph (the union for the default graph) in format ``fmt`` (blocking)."""
+        if self._remote is not None:
+            return self._remote.graph_serialized(graph, fmt)
         return self._disk.graph_serialized(graph, fmt)  # not in GraphStore yet
 
     # -- writes: each commits, then publishes, so no write can leave queries on the old state ---
@@ -457,7 +482,7 @@ class GraphService(Answering):
 
         def apply(path: Path) -> Touched | None:
             # under the write lock: a graph a write committed since is in the union too
-            now = frozenset(self._disk.named_graphs())
+            now = frozenset(self.store.named_graphs())
             final = (
                 text
                 if now == graphs
@@ -726,7 +751,8 @@ class GraphService(Answering):
         no answer is stale; as of a day when one is given (every period, as stored, when None).
         Blocking: the web layer calls it in a thread."""
         with self._dependencies_lock:
-            generation = self.generation
+            # over a remote store, its own generation: another replica's write moves it too
+            generation = self.generation if self._remote is None else self._remote.generation()
             if self._dependencies is None or self._dependencies[0] != generation:
                 self._dependencies = (generation, dependencies.build(self.store))
             graph = self._dependencies[1]
@@ -770,10 +796,67 @@ class GraphService(Answering):
         which took 0.5-0.8 s a write on the project's graph and minutes at 700k triples. On the
         Oxigraph store itself, not the interface: the scratch copy is a checkpoint of the on-disk
         store, and the commit a journaled diff of N-Quads lines."""
+        if self._remote is not None:
+            return self._remote_write(self._remote, operation)
         disk = self._disk
         if disk.path is None:
             raise RuntimeError("writes need the on-disk store the service runs on")
-        return self._checked_commit(disk, operation)
+        with self._write_lock:
+            return self._checked_commit(disk, operation, disk.apply_diff)
+
+    def _remote_write(self, remote: RemoteStore, operation: Callable[[Path], Touched | None]) -> WriteOutcome:
+        """A checked write to a remote store: applied and validated on the copy kept here (made
+        again when the store's generation moved: another replica wrote), then committed to the
+        store only if it is still at that generation, and to the copy."""
+        with self._write_lock:
+            for _attempt in range(3):  # another replica may commit between the check and ours
+                expected = remote.generation()
+                mirror = self._mirror_at(remote, expected)
+
+                def commit(
+                    removed: Sequence[str],
+                    added: Sequence[str],
+                    *,
+                    dropped: Iterable[str] = (),
+                    created: Iterable[str] = (),
+                    mirror: OxigraphStore = mirror,
+                    expected: int = expected,
+                ) -> None:
+                    gone, made = mirror.merged_change(removed, added, dropped)
+                    applied = remote.commit(
+                        [*removed, *gone],
+                        [*added, *made],
+                        dropped=dropped,
+                        created=created,
+                        expected=expected,
+                    )
+                    if not applied:
+                        raise _Moved
+                    mirror.apply_diff(removed, added, dropped=dropped, created=created)
+                    self._mirror = (expected + 1, mirror)
+
+                try:
+                    return self._checked_commit(mirror, operation, commit)
+                except _Moved:
+                    continue
+            raise WriteConflictError(
+                "the store kept changing while this write was checked (other replicas writing); send it again"
+            )
+
+    def _mirror_at(self, remote: RemoteStore, generation: int) -> OxigraphStore:
+        """The copy of the remote store at ``generation``: kept, or read again whole."""
+        if self._mirror is not None and self._mirror[0] == generation:
+            return self._mirror[1]
+        self._mirror = None
+        if self._mirror_dir is not None:
+            shutil.rmtree(self._mirror_dir, ignore_errors=True)
+        self._mirror_dir = Path(tempfile.mkdtemp(prefix="rsikg-mirror-"))
+        mirror = OxigraphStore(self._mirror_dir / "store")
+        data = remote.export("nquads")
+        if data.strip():
+            mirror.load([Source("the remote store", DEFAULT_DATA_GRAPH, rdf_format("nquads"), data=data)])
+        self._mirror = (generation, mirror)
+        return mirror
 
     def _long_check(
         self, disk: OxigraphStore, scratch: OxigraphStore, tmp: Path, removed: list[str], added: list[str]
@@ -794,11 +877,12 @@ class GraphService(Answering):
         return elsewhere
 
     def _checked_commit(
-        self, disk: OxigraphStore, operation: Callable[[Path], Touched | None]
+        self, disk: OxigraphStore, operation: Callable[[Path], Touched | None], commit: Callable[..., None]
     ) -> WriteOutcome:
         # The scratch copy goes in the store's scratch folder, which opening the store empties:
         # a copy a crash leaves behind lasts until the next start, not forever.
-        with self._write_lock, tempfile.TemporaryDirectory(dir=disk.scratch_dir()) as tmp:
+        # called under the write lock (_write, _remote_write)
+        with tempfile.TemporaryDirectory(dir=disk.scratch_dir()) as tmp:
             clock = _Phases()
             disk.checkpoint(Path(tmp) / "scratch")
             touched = operation(Path(tmp) / "scratch")  # the worker closes the scratch store first
@@ -824,7 +908,7 @@ class GraphService(Answering):
                 raise ShapeViolationError(found.refused, len(found.new))
             # all of it or none: graphs dropped (not merely emptied), created (perhaps empty)
             dropped, created = graphs_before - graphs_now, graphs_now - graphs_before
-            disk.apply_diff(removed, added, dropped=dropped, created=created)
+            commit(removed, added, dropped=dropped, created=created)
             # counted from the last write not yet published, if any (under the write lock)
             base = self.triples if self._quads_after is None else self._quads_after
             self._quads_after = base - len(removed) + len(added)
@@ -832,6 +916,10 @@ class GraphService(Answering):
             clock.mark("commit")
             _log_commit(removed, added, dropped, created, clock.ms)
             return WriteOutcome(removed=len(removed), added=len(added))
+
+
+class _Moved(Exception):
+    """The remote store moved on between a write's check and its commit: check it again."""
 
 
 def _writable(graph: str) -> None:

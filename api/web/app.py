@@ -179,7 +179,6 @@ def create_app(settings: Settings | None = None, *, publication: Path | None = N
     ``publication``, the app owns the store for other serving processes too: it publishes every
     checkpoint in that record (:class:`api.web.replica.Replicas`)."""
     settings = settings or Settings()
-    GraphService.check_servable(settings)
     process = "0" if publication is not None else None
     state = AppState(settings, token=settings.read_token(), process=process)
     named = GraphService.named_queries(settings)

@@ -18,6 +18,7 @@ from api.errors import (
     RsikgError,
     ShapeViolationError,
     StoreUnavailableError,
+    WriteConflictError,
 )
 
 log = logging.getLogger("rsikg.web")
@@ -51,6 +52,8 @@ def status_for(error: RsikgError) -> int:
         return 400
     if isinstance(error, NotOnThisStoreError):
         return 501
+    if isinstance(error, WriteConflictError):
+        return 409
     # QueryEngineError, ReasonerUnavailableError and any class not named above: not the
     # client's doing, so a 500 (failing safe: a new error class shows no text until mapped here)
     return 500

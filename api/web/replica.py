@@ -224,8 +224,11 @@ class Replicas:
     before any thread of the owner's runs."""
 
     def __init__(self, settings: Settings) -> None:
-        if settings.in_memory:
-            raise ValueError("several serving processes need a store on disk (--store DIR), not :memory:")
+        if settings.in_memory or GraphService.is_remote(settings):
+            raise ValueError(
+                "several serving processes need the embedded store on disk (--store DIR), "
+                "not :memory: nor a remote store (for now)"
+            )
         self.settings = settings
         self.runtime = Path(tempfile.mkdtemp(prefix="rsikg-serve-"))  # 0700: this user's only
         self.publication = self.runtime / "published"

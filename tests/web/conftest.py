@@ -53,13 +53,19 @@ def free_port() -> int:
 
 
 def start_server(
-    tmp: Path, *, token: bool = True, command_prefix: Sequence[str] = (), **settings: object
+    tmp: Path,
+    *,
+    token: bool = True,
+    command_prefix: Sequence[str] = (),
+    store: Path | None = None,
+    **settings: object,
 ) -> Server:
-    """``command_prefix`` runs the server under another command (e.g. setpriv dropping a capability)."""
+    """``command_prefix`` runs the server under another command (e.g. setpriv dropping a
+    capability); ``store``: another store than a directory of its own (a remote store's description)."""
     port = free_port()
     env = {**os.environ, "RSIKG_PROJECT_DIR": str(ROOT)}
     env.update({f"RSIKG_{k.upper()}": str(v) for k, v in settings.items()})
-    args = ["serve", "--port", str(port), "--store", str(tmp / "store")]
+    args = ["serve", "--port", str(port), "--store", str(store or tmp / "store")]
     if token:
         (tmp / "token").write_text(TOKEN)
         args += ["--token-file", str(tmp / "token")]

@@ -48,11 +48,14 @@ from api.core.store.base import (
     Source,
 )
 from api.core.store.diffs import read_nquads
+from api.core.store.engine import QueryAnswer, QueryRequest
 from api.core.store.formats import OX_RDF
 from api.core.store.merged import MERGED
 from api.core.store.parsing import located_query_error
+from api.core.store.results import MIN_ROW_BYTES, trim
+from api.core.store.sandbox import Limits
 from api.core.store.terms import to_rdflib
-from api.errors import InputError, Location, NotOnThisStoreError, StoreUnavailableError
+from api.errors import InputError, Location, NotOnThisStoreError, QueryDeadlineError, StoreUnavailableError
 
 STORE = "urn:rsikg:store"
 GENERATION = "urn:rsikg:generation"
@@ -145,7 +148,6 @@ class RemoteStore:
         self.identity = object()
         auth = (endpoint.user, endpoint.password or "") if endpoint.user else None
         self._client = client or httpx.Client(timeout=endpoint.timeout, auth=auth)
-        self._graphs: tuple[int, list[str]] | None = None  # (revision, named graphs)
 
     @classmethod
     def described(cls, path: Path) -> RemoteStore:
@@ -153,12 +155,18 @@ class RemoteStore:
 
     # -- the protocol ---------------------------------------------------------------------------
 
-    def _post(self, url: str, data: dict[str, object], accept: str, what: str) -> httpx.Response:
+    def _post(
+        self, url: str, data: dict[str, object], accept: str, what: str, deadline: float | None = None
+    ) -> httpx.Response:
+        """One request; ``deadline``: a query's, after which it is a QueryDeadlineError (503)."""
+        timeout = self.endpoint.timeout if deadline is None else deadline
         try:
-            response = self._client.post(url, data=data, headers={"Accept": accept})
+            response = self._client.post(url, data=data, headers={"Accept": accept}, timeout=timeout)
         except httpx.TimeoutException:
+            if deadline is not None:
+                raise QueryDeadlineError(deadline) from None
             raise StoreUnavailableError(
-                f"the remote store did not answer the {what} within {self.endpoint.timeout:g} s"
+                f"the remote store did not answer the {what} within {timeout:g} s"
             ) from None
         except httpx.HTTPError as err:
             raise StoreUnavailableError(f"the remote store at {url} cannot be reached: {err}") from None
@@ -179,20 +187,26 @@ class RemoteStore:
         *,
         bindings: Mapping[str, Node] | None = None,
         default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
         own_dataset: bool = False,
+        deadline: float | None = None,
     ) -> httpx.Response:
-        """A query with rsikg's dataset: ``default_graphs`` merged when given; else the merged
-        graph and every named graph, unless the query names its own (FROM, FROM NAMED)."""
+        """A query with rsikg's dataset: ``default_graphs`` and ``named_graphs`` when given (the
+        protocol's own parameters); else the merged graph and every named graph, unless the
+        query names its own (FROM, FROM NAMED)."""
         text = _bound(sparql, bindings)
         data: dict[str, object] = {"query": text}
-        if default_graphs is not None:
-            data["default-graph-uri"] = list(default_graphs)
+        if default_graphs is not None or named_graphs is not None:
+            if default_graphs is not None:
+                data["default-graph-uri"] = list(default_graphs)
+            if named_graphs is not None:
+                data["named-graph-uri"] = list(named_graphs)
         elif not own_dataset:
             data["default-graph-uri"] = [MERGED_GRAPH]
             named = self.named_graphs()
             if named:
                 data["named-graph-uri"] = named
-        return self._post(self.endpoint.query, data, accept, "query")
+        return self._post(self.endpoint.query, data, accept, "query", deadline)
 
     def _update(self, text: str) -> None:
         """A write, the store's generation moved on in the same request."""
@@ -340,14 +354,25 @@ class RemoteStore:
         graph_format: str | None,
         bindings: Mapping[str, Node] | None = None,
         own_dataset: bool = False,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        deadline: float | None = None,
     ) -> tuple[str, bytes]:
         """A client's query, run by the engine (which is not this process) in the first format
-        the client accepts for the query's kind."""
+        the client accepts for the query's kind; ``deadline``: seconds, then QueryDeadlineError."""
         offered = [(fmt, MEDIA[fmt]) for fmt in (results_format, graph_format) if fmt in MEDIA]
         if not offered:
             raise InputError("no format to answer in", Location("query"))
         accept = ", ".join(f"{media};q={1 - i / 10:g}" for i, (_, media) in enumerate(offered))
-        response = self._query(sparql, accept, bindings=bindings, own_dataset=own_dataset)
+        response = self._query(
+            sparql,
+            accept,
+            bindings=bindings,
+            own_dataset=own_dataset,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
+            deadline=deadline,
+        )
         media = _media(response)
         fmt = next((fmt for fmt, offered_media in offered if offered_media == media), offered[0][0])
         return fmt, response.content
@@ -361,21 +386,19 @@ class RemoteStore:
         self._update(f"{sparql}\n;\n{_resynced()}")
 
     def named_graphs(self) -> list[str]:
-        if self._graphs is None or self._graphs[0] != self.revision:
-            response = self._post(
-                self.endpoint.query,
-                {"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"},
-                RESULTS_JSON,
-                "query",
-            )
-            result = _solutions(response)
-            found = sorted(
-                s["g"].value
-                for s in result
-                if isinstance(s["g"], ox.NamedNode) and s["g"].value != MERGED_GRAPH
-            )
-            self._graphs = (self.revision, found)
-        return list(self._graphs[1])
+        """The store's named graphs, read each time: another replica may have made one (a
+        round trip of about a millisecond; no cache a write elsewhere could leave stale)."""
+        response = self._post(
+            self.endpoint.query,
+            {"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"},
+            RESULTS_JSON,
+            "query",
+        )
+        return sorted(
+            s["g"].value
+            for s in _solutions(response)
+            if isinstance(s["g"], ox.NamedNode) and s["g"].value != MERGED_GRAPH
+        )
 
     def export(self, fmt: str) -> bytes:
         """All of the store: a dataset format keeps the graphs, a graph format gets the merged
@@ -418,6 +441,53 @@ class RemoteStore:
             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {iri(MERGED_GRAPH)}) }}"
         )
         return int(str(found.rows[0][0])) if found.rows else 0
+
+
+class RemoteEngine:
+    """The query engine of ``rsikg serve`` over a remote store: the store's own engine runs each
+    query (rsikg's guard has refused SERVICE and LOAD first), and a request past the deadline is
+    a QueryDeadlineError (the engine's own query timeout stops its work; rsikg cannot). No
+    checkpoints, no inline answers: there is nothing local to read."""
+
+    def __init__(self, store: RemoteStore, *, deadline: float, max_rows: int, limits: Limits) -> None:
+        self.isolation = ["remote engine"]  # where client queries run: the store's engine, not here
+        self.store = store
+        self.deadline = deadline
+        self.max_rows = max_rows
+        self.limits = limits  # for the writes' isolated workers, which run here
+
+    async def start(self, generation: int = 0) -> None:
+        """Nothing to start: the engine is the store's."""
+
+    async def close(self) -> None:
+        """Nothing to stop."""
+
+    def publish(self, generation: int = 0) -> None:
+        """Nothing to publish: every query reads the store itself."""
+
+    def answer_inline(self, request: QueryRequest) -> QueryAnswer | None:
+        return None
+
+    async def run(self, request: QueryRequest) -> QueryAnswer:
+        import anyio.to_thread
+
+        def ask() -> tuple[str, bytes]:
+            return self.store.client_query(
+                request.query,
+                results_format=request.results_format,
+                graph_format=request.graph_format,
+                bindings=request.bindings,
+                own_dataset=request.own_dataset,
+                default_graphs=request.default_graphs,
+                named_graphs=request.named_graphs,
+                deadline=self.deadline,
+            )
+
+        fmt, body = await anyio.to_thread.run_sync(ask, abandon_on_cancel=True)
+        truncated = False
+        if fmt in MIN_ROW_BYTES:  # a SELECT's rows, cut at the server's cap as any answer is
+            body, truncated = trim(body, fmt, self.max_rows)
+        return QueryAnswer(body, fmt, truncated, None)
 
 
 def _media(response: httpx.Response) -> str:
@@ -521,4 +591,4 @@ def _resynced() -> str:
     )
 
 
-__all__ = ["Endpoint", "RemoteStore", "is_description"]
+__all__ = ["Endpoint", "RemoteEngine", "RemoteStore", "is_description"]
