@@ -426,7 +426,7 @@ class GraphService(Answering):
 
     def has_graph(self, graph: str) -> bool:
         if self._remote is not None:
-            return graph in self._remote.named_graphs()
+            return self._remote.has_graph(graph)
         return self._disk.has_graph(graph)  # not in GraphStore yet: the Oxigraph store's own
 
     def graph_serialized(self, graph: str, fmt: str) -> bytes:
@@ -828,6 +828,7 @@ class GraphService(Answering):
                         [*added, *made],
                         dropped=dropped,
                         created=created,
+                        replaced=mirror.replaced_graphs(removed, added),
                         expected=expected,
                     )
                     if not applied:

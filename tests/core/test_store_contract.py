@@ -226,3 +226,29 @@ def test_a_commit_that_removes_a_blank_node_triple_is_refused_whole(remote: Remo
             [f'_:p <{EX}start> "2020" <{G1}> .'], [f'<{EX}y> <{EX}label> "Y" <{G1}> .'], expected=at
         )
     assert remote.generation() == at and remote.query(f"ASK {{ <{EX}y> ?p ?o }}") is False
+
+
+def test_a_graph_with_blank_nodes_is_replaced_whole_in_the_same_conditional_request(
+    remote: RemoteStore,
+) -> None:
+    _load(remote, FIRST + f'<{EX}fmk> <{EX}period> _:p .\n_:p <{EX}start> "2020" .\n', G1)
+    _load(remote, SECOND, G2)
+    at = remote.generation()
+    after = [
+        f'<{EX}fmk> <{EX}label> "FMK" <{G1}> .',
+        f"<{EX}fmk> <{EX}period> _:q <{G1}> .",
+        f'_:q <{EX}start> "2021" <{G1}> .',
+    ]
+    # what the merged graph loses beside the blank-node triples (the write's diff, as the service computes it)
+    gone = [
+        f"<{EX}fmk> <{EX}dependsOn> <{EX}nsp> <{MERGED_GRAPH}> .",
+        f'<{EX}nsp> <{EX}label> "NSP" <{MERGED_GRAPH}> .',
+    ]
+    assert remote.commit(gone, [], replaced={G1: after}, expected=at) is True
+    starts = remote.select(f"SELECT ?d WHERE {{ <{EX}fmk> <{EX}period> ?p . ?p <{EX}start> ?d }}")
+    assert [str(row[0]) for row in starts.rows] == ["2021"]  # in the merged graph too: one period
+    assert remote.query(f"ASK {{ GRAPH <{G1}> {{ <{EX}nsp> ?p ?o }} }}") is False  # gone with the graph
+    assert _count(remote) == 4 and len(remote) == 5
+    # at a generation that moved on, the graph is not emptied either
+    assert remote.commit([], [], replaced={G1: []}, expected=at) is False
+    assert len(remote) == 5

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import engines
 from tests.w3c.manifest import Entry
 from tests.w3c.runner import empty_store, load_graph_data, reset, run_entry
 from tests.web.conftest import TOKEN, start_server
@@ -33,11 +34,20 @@ class Service:
         run_entry(self.client, self.base, entry)
 
 
-def _serve(directory: Path, *, emptied: bool, **settings: object) -> Iterator[Service]:
+def _serve(directory: Path, backend: str, *, emptied: bool, **settings: object) -> Iterator[Service]:
     """One server per suite, the store reset between entries (a server per entry would cost
     2-3 s of start each). Every request carries the token: the suites expect an endpoint that
     takes updates, and a token on a read changes nothing. ``emptied``: everything the server
-    loaded at start dropped before the first request."""
+    loaded at start dropped before the first request. ``backend``: the embedded store, or
+    Oxigraph's own server as a remote store (issue 14: the standard's suites over both)."""
+    if backend == "oxigraph-server":
+        with engines.oxigraph_server(directory) as engine:
+            yield from _served(directory, emptied, store=engine.description(directory), **settings)
+    else:
+        yield from _served(directory, emptied, **settings)
+
+
+def _served(directory: Path, emptied: bool, **settings: object) -> Iterator[Service]:
     server = start_server(directory, **settings)
     client = httpx.Client(headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
     try:
@@ -49,21 +59,26 @@ def _serve(directory: Path, *, emptied: bool, **settings: object) -> Iterator[Se
         server.stop()
 
 
-@pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+BACKENDS = ["embedded", "oxigraph-server"]
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def service(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """The project's server (its shapes, named queries, ...), emptied of its data."""
-    yield from _serve(tmp_path_factory.mktemp("w3c"), emptied=True)
+    yield from _serve(tmp_path_factory.mktemp("w3c"), request.param, emptied=True)
 
 
-@pytest.fixture(scope="module")
-def plain_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+@pytest.fixture(scope="module", params=BACKENDS)
+def plain_service(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Service]:
     """A server over an empty project directory: an empty store, no shapes."""
     directory = tmp_path_factory.mktemp("w3c-plain")
     (directory / "project").mkdir()
-    yield from _serve(directory, emptied=False, project_dir=directory / "project")
+    yield from _serve(directory, request.param, emptied=False, project_dir=directory / "project")
 
 
 @pytest.fixture(scope="module")
 def project_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
     """The project's server as it starts, its graph loaded."""
-    yield from _serve(tmp_path_factory.mktemp("w3c-project"), emptied=False)
+    yield from _serve(tmp_path_factory.mktemp("w3c-project"), "embedded", emptied=False)

@@ -246,6 +246,27 @@ class OxigraphStore:
             ox.serialize(list(merged.merged(new)), format=ox.RdfFormat.N_QUADS)
         )
 
+    def replaced_graphs(self, removed: Sequence[str], added: Sequence[str]) -> dict[str, list[str]]:
+        """Each graph (the merged graph aside) from which a diff removes a triple with a blank
+        node, with its content after the diff as N-Quads lines: what a store that cannot name
+        blank nodes (a remote one) must replace whole."""
+        where = Location("request body")
+        old, new = read_nquads(removed, where), read_nquads(added, where)
+        graphs = {
+            q.graph_name
+            for q in old
+            if q.graph_name != merged.MERGED
+            and any(isinstance(t, ox.BlankNode) for t in (q.subject, q.object))
+        }
+        after: dict[str, list[str]] = {}
+        gone = set(old)
+        for graph in graphs:
+            kept = [q for q in self._store.quads_for_pattern(None, None, None, graph) if q not in gone]
+            fresh = [q for q in new if q.graph_name == graph]
+            name = graph.value if isinstance(graph, ox.NamedNode) else DEFAULT_GRAPH
+            after[name] = _lines(ox.serialize([*kept, *fresh], format=ox.RdfFormat.N_QUADS))
+        return after
+
     @staticmethod
     def refuse_merged(graphs: Iterable[str], where: Location) -> None:
         """A write that names the merged graph: an InputError (rsikg keeps that graph itself)."""

@@ -231,35 +231,42 @@ class RemoteStore:
         *,
         dropped: Iterable[str] = (),
         created: Iterable[str] = (),
+        replaced: Mapping[str, Sequence[str]] | None = None,
         expected: int,
     ) -> bool:
         """Apply a diff (N-Quads lines, the merged graph's changes among them) only if the
-        store is still at generation ``expected``: one DELETE/INSERT operation whose WHERE is
-        that generation, so a write another replica committed meanwhile makes it do nothing
-        (False: check again, on the newer store). A removed triple with a blank node cannot be
-        named over the protocol: NotOnThisStoreError, nothing written."""
+        store is still at generation ``expected``: one request whose every operation's WHERE
+        is that generation, so a write another replica committed meanwhile makes it do nothing
+        (False: check again, on the newer store).
+
+        A triple with a blank node cannot be named over SPARQL, so a graph the diff removes one
+        from comes in ``replaced``, with its whole content after the diff: the graph is emptied
+        (and the merged graph of its blank-node triples) and filled again. A removed blank-node
+        triple of any other graph: NotOnThisStoreError, nothing written."""
         where = Location("request body")
-        old, new = read_nquads(removed, where), read_nquads(added, where)
-        if any(isinstance(t, ox.BlankNode) for q in old for t in (q.subject, q.object)):
+        whole = dict(replaced or {})
+        old = [q for q in read_nquads(removed, where) if _graph(q) not in whole]
+        old = [q for q in old if not (q.graph_name == MERGED and _has_blank(q))]  # emptied with their graphs
+        if any(_has_blank(q) for q in old):
             raise NotOnThisStoreError(
                 "this write removes triples with blank nodes, which a remote store cannot be told "
                 "apart over SPARQL; replace the whole graph instead (Graph Store PUT)"
             )
+        new = [q for q in read_nquads(added, where) if _graph(q) not in whole]
+        for lines in whole.values():
+            content = read_nquads(lines, where)
+            new += [*content, *(ox.Quad(q.subject, q.predicate, q.object, MERGED) for q in content)]
         token = uuid.uuid4().hex
-        label = token[:8]
-        self._post(
-            self.endpoint.update,
-            {"update": _conditional(old, new, expected, token, label)},
-            "*/*",
-            "update",
-        )
+        operations = [op for graph in whole for op in _emptied(graph, expected)]
+        operations.append(_conditional(old, new, expected, token, token[:8]))
+        self._post(self.endpoint.update, {"update": " ;\n".join(operations)}, "*/*", "update")
         self.revision += 1
         if self._writer() != token:
             return False
-        operations = [f"DROP SILENT GRAPH {iri(g)}" for g in dropped]
-        operations += [f"CREATE SILENT GRAPH {iri(g)}" for g in created]
-        if operations:  # after the commit, as the protocol has no conditional DROP
-            self._post(self.endpoint.update, {"update": " ;\n".join(operations)}, "*/*", "update")
+        after = [f"DROP SILENT GRAPH {iri(g)}" for g in dropped]
+        after += [f"CREATE SILENT GRAPH {iri(g)}" for g in created]
+        if after:  # once committed, as the protocol has no conditional DROP
+            self._post(self.endpoint.update, {"update": " ;\n".join(after)}, "*/*", "update")
         return True
 
     def _writer(self) -> str | None:
@@ -546,6 +553,34 @@ def _terms(quads: Iterable[ox.Quad], label: str) -> list[tuple[Node, Node, Node,
             q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else DEFAULT_GRAPH,
         )
         for q in quads
+    ]
+
+
+def _graph(quad: ox.Quad) -> str:
+    return quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else DEFAULT_GRAPH
+
+
+def _has_blank(quad: ox.Quad) -> bool:
+    return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+
+
+def _emptied(graph: str, expected: int) -> list[str]:
+    """Two updates that empty ``graph``, and the merged graph of its blank-node triples, where
+    the store is at generation ``expected``."""
+    if expected:
+        return [
+            f"DELETE {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} }} WHERE {{ "
+            f"{iri(STORE)} {iri(GENERATION)} {integer(expected)} . "
+            f"GRAPH {iri(graph)} {{ ?s ?p ?o }} FILTER (isBlank(?s) || isBlank(?o)) }}",
+            f"DELETE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }} WHERE {{ "
+            f"{iri(STORE)} {iri(GENERATION)} {integer(expected)} . GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
+        ]
+    return [
+        f"DELETE {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} }} WHERE {{ "
+        f"FILTER NOT EXISTS {{ {iri(STORE)} {iri(GENERATION)} ?any }} "
+        f"GRAPH {iri(graph)} {{ ?s ?p ?o }} FILTER (isBlank(?s) || isBlank(?o)) }}",
+        f"DELETE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }} WHERE {{ "
+        f"FILTER NOT EXISTS {{ {iri(STORE)} {iri(GENERATION)} ?any }} GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
     ]
 
 
