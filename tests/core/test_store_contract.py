@@ -252,3 +252,27 @@ def test_a_graph_with_blank_nodes_is_replaced_whole_in_the_same_conditional_requ
     # at a generation that moved on, the graph is not emptied either
     assert remote.commit([], [], replaced={G1: []}, expected=at) is False
     assert len(remote) == 5
+
+
+def test_a_source_larger_than_one_request_is_staged_then_moved_into_place(
+    remote: RemoteStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of two quads (the engines' body caps, made small), blank nodes kept together: the
+    store ends as one request would have left it, and no staging graph is left to see."""
+    from api.core.store import remote as remote_module
+
+    monkeypatch.setattr(remote_module, "CHUNK_QUADS", 2)
+    _load(remote, SECOND, G2)
+    body = FIRST + f'<{EX}fmk> <{EX}period> _:p .\n_:p <{EX}start> "2020" .\n<{EX}a> <{EX}b> "c" .\n'
+    assert _load(remote, body, G1) == 6
+    assert remote.named_graphs() == [G1, G2]
+    assert _count(remote) == 7 and len(remote) == 8
+    starts = remote.select(f"SELECT ?d WHERE {{ <{EX}fmk> <{EX}period> ?p . ?p <{EX}start> ?d }}")
+    assert [str(row[0]) for row in starts.rows] == ["2020"]  # one node, its two triples joined
+    assert (
+        _load(
+            remote, f'<{EX}x> <{EX}label> "X" .\n<{EX}y> <{EX}label> "Y" .\n<{EX}z> <{EX}label> "Z" .\n', G1
+        )
+        == 3
+    )
+    assert _count(remote) == 5  # the first load's triples gone from the merged graph, FMK's kept by G2

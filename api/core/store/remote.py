@@ -21,6 +21,7 @@ the quad-level diff a validated write needs, and the journal (issue 14 goes on).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import tomllib
@@ -55,7 +56,14 @@ from api.core.store.parsing import located_query_error
 from api.core.store.results import MIN_ROW_BYTES, trim
 from api.core.store.sandbox import Limits
 from api.core.store.terms import to_rdflib
-from api.errors import InputError, Location, NotOnThisStoreError, QueryDeadlineError, StoreUnavailableError
+from api.errors import (
+    InputError,
+    Location,
+    NotOnThisStoreError,
+    QueryDeadlineError,
+    RsikgError,
+    StoreUnavailableError,
+)
 
 STORE = "urn:rsikg:store"
 GENERATION = "urn:rsikg:generation"
@@ -64,6 +72,11 @@ WRITER = "urn:rsikg:writer"
 default graph (which rsikg's queries never read: they name their dataset): every write rsikg
 sends moves it on in the same request, so every replica reads one number to know whether what
 it keeps (a dependency graph, a copy to validate writes on) is current."""
+
+STAGING = "urn:rsikg:staging:"
+"""Graphs a large load is sent into before one last request moves them into place."""
+CHUNK_QUADS = 100_000
+"""Quads in one request at most (about 15 MB of SPARQL): engines cap a request's body."""
 
 RESULTS_JSON = "application/sparql-results+json"
 N_TRIPLES = "application/n-triples"
@@ -171,8 +184,11 @@ class RemoteStore:
         except httpx.HTTPError as err:
             raise StoreUnavailableError(f"the remote store at {url} cannot be reached: {err}") from None
         if response.status_code == 400:
-            # the engine's own message: where the text is wrong, in its words
-            raise located_query_error(response.text.strip()[:2000] or f"the remote store refused the {what}")
+            # the engine's own message, in its words: where a query's text is wrong
+            message = response.text.strip()[:2000] or f"the remote store refused the {what}"
+            if what == "update":  # rsikg's own text, or one the engine will not take (a size cap)
+                raise InputError(f"the remote store refused the update: {message}", Location(field="update"))
+            raise located_query_error(message)
         if response.status_code >= 300:
             answer = response.text[:300]
             raise StoreUnavailableError(
@@ -313,11 +329,46 @@ class RemoteStore:
             graphs = list(dict.fromkeys([source.graph, *named]))
             if MERGED_GRAPH in graphs:
                 raise InputError(MERGED_GRAPH_IS_KEPT, Location(source.name))
-            self._update(_replacing(graphs, quads))
+            if len(quads) <= CHUNK_QUADS:
+                self._update(_replacing(graphs, quads))
+            else:
+                self._staged(graphs, quads)
             written += len(quads)
         if progress:
             progress("write", len(sources), len(sources))
         return written
+
+    def _staged(self, graphs: Sequence[str], quads: Sequence[ox.Quad]) -> None:
+        """A source too large for one request (engines cap a request's body: Oxigraph's server
+        at 128 MiB): its quads sent in chunks into staging graphs of its own, which no query
+        names, then moved into place in one last request, which is the commit (all or nothing
+        where a request is a transaction). Quads with a blank node go together in the first
+        chunk, as a blank node sent in two requests would be two nodes."""
+        stage = f"{STAGING}{uuid.uuid4().hex}/"
+        staging = {graph: f"{stage}{i}" for i, graph in enumerate(graphs)}
+        blank = [q for q in quads if _has_blank(q)]
+        plain = [q for q in quads if not _has_blank(q)]
+        label = uuid.uuid4().hex[:8]
+        chunks = [blank, *(plain[i : i + CHUNK_QUADS] for i in range(0, len(plain), CHUNK_QUADS))]
+        try:
+            for chunk in chunks:
+                if chunk:
+                    moved = [
+                        ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(staging[_graph(q)]))
+                        for q in chunk
+                    ]
+                    self._post(
+                        self.endpoint.update,
+                        {"update": insert_template(quad_blocks(_terms(moved, label)), data=True)},
+                        "*/*",
+                        "update",
+                    )
+            self._update(_moved_into_place(staging))
+        except Exception:
+            with contextlib.suppress(RsikgError):  # the staging graphs are nobody's: dropped
+                drops = " ;\n".join(f"DROP SILENT GRAPH {iri(g)}" for g in staging.values())
+                self._post(self.endpoint.update, {"update": drops}, "*/*", "update")
+            raise
 
     def query(
         self,
@@ -404,7 +455,9 @@ class RemoteStore:
         return sorted(
             s["g"].value
             for s in _solutions(response)
-            if isinstance(s["g"], ox.NamedNode) and s["g"].value != MERGED_GRAPH
+            if isinstance(s["g"], ox.NamedNode)
+            and s["g"].value != MERGED_GRAPH
+            and not s["g"].value.startswith(STAGING)
         )
 
     def export(self, fmt: str) -> bytes:
@@ -534,6 +587,27 @@ def _replacing(graphs: Sequence[str], quads: Sequence[ox.Quad]) -> str:
         label = uuid.uuid4().hex[:8]  # blank nodes of this load: one label space for the request
         in_merged = [ox.Quad(q.subject, q.predicate, q.object, MERGED) for q in quads]
         parts.append(insert_template(quad_blocks(_terms([*quads, *in_merged], label)), data=True))
+    return " ;\n".join(parts)
+
+
+def _into(quad: ox.Quad, graph: str) -> ox.Quad:
+    return ox.Quad(quad.subject, quad.predicate, quad.object, ox.NamedNode(graph))
+
+
+def _moved_into_place(staging: Mapping[str, str]) -> str:
+    """One update: each target graph emptied (the merged graph losing what no other graph
+    holds), its staging graph added to the merged graph and moved into its place."""
+    parts = []
+    for graph, stage in staging.items():
+        parts.append(
+            f"DELETE {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} }} "
+            f"WHERE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} "
+            f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} "
+            f"FILTER (?other NOT IN ({iri(MERGED_GRAPH)}, {iri(graph)}, {iri(stage)})) }} }}"
+        )
+        parts.append(f"DROP SILENT GRAPH {iri(graph)}")
+        parts.append(f"ADD SILENT {iri(stage)} TO {iri(MERGED_GRAPH)}")
+        parts.append(f"MOVE SILENT {iri(stage)} TO {iri(graph)}")
     return " ;\n".join(parts)
 
 

@@ -1,0 +1,169 @@
+"""rsikg over a remote store (Oxigraph's own server) against rsikg over its embedded store, on
+the same synthetic graph, in the same run (issue 14's targets).
+
+    python benchmarks/remote.py [--systems 25000] [--seed 1] [--chain 1200] [--quick]
+
+Both are loaded by ``rsikg load`` (into a directory, and into ``oxigraph serve`` through a store
+description) and served by ``rsikg serve`` on loopback. One httpx client with keep-alive sends
+the same queries to each (p50 and p95 in ms, and the ratio remote / embedded with its target);
+then a single-edge write followed by a dependency request, through each (the dependency graph
+is rebuilt after a write on both today: the incremental update is issue 14's item 4).
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import BIN, ROOT, Query, Timing, free_port, measure, queries, start, synth_file, wait_ready
+
+TARGETS = {"selective lookup": 2.0, "aggregate": 1.3, "4-way join, LIMIT 100": 1.3}
+"""p50 ratios, rsikg over oxigraph serve / rsikg embedded, at most (issue 14)."""
+TOKEN = secrets.token_hex(16)
+ID = "https://w3id.org/rsikg/id/synth/system/"
+RSI = "https://w3id.org/rsikg/ontology#"
+
+
+def timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL, env=_env())
+    return time.perf_counter() - started
+
+
+def _env() -> dict[str, str]:
+    import os
+
+    return {**os.environ, "RSIKG_PROJECT_DIR": str(ROOT)}
+
+
+def write_then_depend(base: str, systems: int, n: int) -> tuple[float, float]:
+    """A single-edge write through ``base``, then a dependency request on its target: ms each."""
+    source, target = f"{ID}{(n * 7919) % systems}", f"{ID}{(n * 104729 + 1) % systems}"
+    update = f"INSERT DATA {{ GRAPH <urn:bench:edges> {{ <{source}> <{RSI}dependsOn> <{target}> }} }}"
+    headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+    with httpx.Client(timeout=600) as client:
+        started = time.perf_counter()
+        wrote = client.post(f"{base}/sparql", content=update, headers=headers)
+        written = time.perf_counter()
+        found = client.get(
+            f"{base}/graph/dependencies",
+            params={"root": target, "direction": "up", "format": "node-link"},
+        )
+        done = time.perf_counter()
+    if wrote.status_code != 204 or found.status_code != 200:
+        raise RuntimeError(f"write {wrote.status_code} {wrote.text[:200]}; dependencies {found.status_code}")
+    if source not in {node["id"] for node in found.json()["nodes"]}:
+        raise RuntimeError("the dependency request did not see the write")
+    return (written - started) * 1000, (done - written) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--systems", type=int, default=25_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--chain", type=int, default=1200)
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+
+    data = synth_file(args.systems, args.seed, args.chain)
+    triples = sum(1 for _ in data.open("rb"))
+    work = Path(tempfile.mkdtemp(prefix="rsikg-remote-"))
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        engine_port = free_port()
+        engine = start(
+            [
+                str(BIN / "oxigraph"),
+                "serve",
+                "--location",
+                str(work / "engine"),
+                "--bind",
+                f"127.0.0.1:{engine_port}",
+            ],
+            work / "engine.log",
+        )
+        processes.append(engine)
+        wait_ready(f"http://127.0.0.1:{engine_port}/query", engine, 60)
+        described = work / "remote.toml"
+        described.write_text(
+            f'query = "http://127.0.0.1:{engine_port}/query"\nupdate = "http://127.0.0.1:{engine_port}/update"\n'
+            "timeout = 3600\n"
+        )
+        print(
+            f"loading {triples} triples with rsikg load, into a directory and into oxigraph serve …",
+            flush=True,
+        )
+        loads = {
+            "embedded": timed([str(BIN / "rsikg"), "load", str(data), "--store", str(work / "store")]),
+            "remote": timed([str(BIN / "rsikg"), "load", str(data), "--store", str(described)]),
+        }
+        (work / "token").write_text(TOKEN)
+        servers: dict[str, str] = {}
+        for name, store in (("embedded", str(work / "store")), ("remote", str(described))):
+            port = free_port()
+            command = [str(BIN / "rsikg"), "serve", "--store", store, "--port", str(port)]
+            process = start([*command, "--token-file", str(work / "token")], work / f"{name}.log", _env())
+            processes.append(process)
+            servers[name] = f"http://127.0.0.1:{port}"
+            wait_ready(f"{servers[name]}/sparql", process, 600)
+        print(f"load: embedded {loads['embedded']:.1f} s, remote {loads['remote']:.1f} s", flush=True)
+
+        chosen = [q for q in queries(args.systems, args.chain) if q.name != "point lookup"]
+        results: dict[tuple[str, str], Timing] = {}
+        for query in chosen:
+            runs = max(3, query.runs // (5 if args.quick else 1))
+            for name, base in servers.items():
+                results[(query.name, name)] = measure(f"{base}/sparql", query, runs)
+        print_table(chosen, results, triples)
+
+        print("\nA single-edge write, then a dependency request on its target (ms; the graph is rebuilt)")
+        print("| store | write p50 | dependency request after it, p50 |")
+        print("|---|---|---|")
+        for name, base in servers.items():
+            samples = [write_then_depend(base, args.systems, n) for n in range(2 if args.quick else 5)]
+            writes = sorted(s[0] for s in samples)
+            reads = sorted(s[1] for s in samples)
+            print(f"| {name} | {writes[len(writes) // 2]:.0f} | {reads[len(reads) // 2]:.0f} |")
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def print_table(chosen: list[Query], results: dict[tuple[str, str], Timing], triples: int) -> None:
+    print(
+        f"\nrsikg over oxigraph serve against rsikg embedded, {triples:,} triples, one client, p50 / p95 ms"
+    )
+    print("| query | embedded | remote | remote / embedded | target | holds |")
+    print("|---|---|---|---|---|---|")
+    for query in chosen:
+        ours, theirs = results[(query.name, "embedded")], results[(query.name, "remote")]
+        if ours.error or theirs.error:
+            print(f"| {query.name} | {ours.error or 'ok'} | {theirs.error or 'ok'} | | | |")
+            continue
+        ratio = theirs.pct(0.5) / ours.pct(0.5)
+        target = TARGETS.get(query.name)
+        holds = "" if target is None else ("yes" if ratio <= target else "NO")
+        shown = f"≤ {target}×" if target else "(reported)"
+        print(
+            f"| {query.name} | {ours.pct(0.5):.2f} / {ours.pct(0.95):.2f} | {theirs.pct(0.5):.2f} / "
+            f"{theirs.pct(0.95):.2f} | {ratio:.2f}× | {shown} | {holds} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
