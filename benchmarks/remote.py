@@ -40,9 +40,10 @@ def timed(command: list[str]) -> float:
 
 
 def _env() -> dict[str, str]:
+    """Both without kept answers: the engines compared, not rsikg's cache (off over a remote store)."""
     import os
 
-    return {**os.environ, "RSIKG_PROJECT_DIR": str(ROOT)}
+    return {**os.environ, "RSIKG_PROJECT_DIR": str(ROOT), "RSIKG_ANSWER_CACHE_MB": "0"}
 
 
 def write_then_depend(base: str, systems: int, n: int) -> tuple[float, float]:

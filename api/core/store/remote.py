@@ -159,6 +159,7 @@ class RemoteStore:
         self.path = None  # no directory: no checkpoints, no scratch copies
         self.revision = 0
         self.identity = object()
+        self._graphs: tuple[int, list[str]] | None = None  # (the store's generation, its named graphs)
         auth = (endpoint.user, endpoint.password or "") if endpoint.user else None
         self._client = client or httpx.Client(timeout=endpoint.timeout, auth=auth)
 
@@ -444,21 +445,27 @@ class RemoteStore:
         self._update(f"{sparql}\n;\n{_resynced()}")
 
     def named_graphs(self) -> list[str]:
-        """The store's named graphs, read each time: another replica may have made one (a
-        round trip of about a millisecond; no cache a write elsewhere could leave stale)."""
+        """The store's named graphs, enumerated again whenever the store's generation moved
+        (another replica may have made one): the generation is a point lookup, where
+        enumerating the graphs took 80 ms on Oxigraph's server at 700k triples."""
+        generation = self.generation()
+        if self._graphs is not None and self._graphs[0] == generation:
+            return list(self._graphs[1])
         response = self._post(
             self.endpoint.query,
             {"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"},
             RESULTS_JSON,
             "query",
         )
-        return sorted(
+        found = sorted(
             s["g"].value
             for s in _solutions(response)
             if isinstance(s["g"], ox.NamedNode)
             and s["g"].value != MERGED_GRAPH
             and not s["g"].value.startswith(STAGING)
         )
+        self._graphs = (generation, found)
+        return list(found)
 
     def export(self, fmt: str) -> bytes:
         """All of the store: a dataset format keeps the graphs, a graph format gets the merged
