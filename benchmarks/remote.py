@@ -31,6 +31,7 @@ TARGETS = {"selective lookup": 2.0, "aggregate": 1.3, "4-way join, LIMIT 100": 1
 TOKEN = secrets.token_hex(16)
 ID = "https://w3id.org/rsikg/id/synth/system/"
 RSI = "https://w3id.org/rsikg/ontology#"
+REGION = "https://w3id.org/rsikg/id/synth/region/hovedstaden"
 
 
 def timed(command: list[str]) -> float:
@@ -47,9 +48,10 @@ def _env() -> dict[str, str]:
 
 
 def write_then_depend(base: str, systems: int, n: int) -> tuple[float, float]:
-    """A single-edge write through ``base``, then a dependency request on its target: ms each."""
-    source, target = f"{ID}{(n * 7919) % systems}", f"{ID}{(n * 104729 + 1) % systems}"
-    update = f"INSERT DATA {{ GRAPH <urn:bench:edges> {{ <{source}> <{RSI}dependsOn> <{target}> }} }}"
+    """A single-edge write through ``base`` (a system used by a region: a dependsOn edge could
+    close a cycle, which the checks refuse), then a dependency request from that system: ms each."""
+    source, target = f"{ID}{(n * 7919) % systems}", REGION
+    update = f"INSERT DATA {{ GRAPH <urn:bench:edges> {{ <{source}> <{RSI}usedBy> <{target}> }} }}"
     headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
     with httpx.Client(timeout=600) as client:
         started = time.perf_counter()
@@ -57,12 +59,19 @@ def write_then_depend(base: str, systems: int, n: int) -> tuple[float, float]:
         written = time.perf_counter()
         found = client.get(
             f"{base}/graph/dependencies",
-            params={"root": target, "direction": "up", "format": "node-link"},
+            params={"root": source, "direction": "down", "format": "node-link"},
         )
         done = time.perf_counter()
     if wrote.status_code != 204 or found.status_code != 200:
-        raise RuntimeError(f"write {wrote.status_code} {wrote.text[:200]}; dependencies {found.status_code}")
-    if source not in {node["id"] for node in found.json()["nodes"]}:
+        said = (
+            wrote.json().get("report", {}).get("results", [])
+            if wrote.status_code == 422
+            else wrote.text[:300]
+        )
+        raise RuntimeError(
+            f"write {wrote.status_code} {said}; dependencies {found.status_code} {found.text[:200]}"
+        )
+    if target not in {node["id"] for node in found.json()["nodes"]}:
         raise RuntimeError("the dependency request did not see the write")
     return (written - started) * 1000, (done - written) * 1000
 
@@ -126,14 +135,21 @@ def main() -> None:
                 results[(query.name, name)] = measure(f"{base}/sparql", query, runs)
         print_table(chosen, results, triples)
 
-        print("\nA single-edge write, then a dependency request on its target (ms; the graph is rebuilt)")
+        print("\nA single-edge write, then a dependency request from its system (ms; the graph is rebuilt)")
+        print("(issue 14's target for the pair: ≤ 100 ms, once the graph is updated from the write's diff)")
         print("| store | write p50 | dependency request after it, p50 |")
         print("|---|---|---|")
         for name, base in servers.items():
-            samples = [write_then_depend(base, args.systems, n) for n in range(2 if args.quick else 5)]
+            try:
+                samples = [write_then_depend(base, args.systems, n) for n in range(2 if args.quick else 5)]
+            except RuntimeError as error:
+                print(f"| {name} | failed: {error} | |")
+                continue
             writes = sorted(s[0] for s in samples)
             reads = sorted(s[1] for s in samples)
-            print(f"| {name} | {writes[len(writes) // 2]:.0f} | {reads[len(reads) // 2]:.0f} |")
+            print(
+                f"| {name} | {writes[len(writes) // 2]:.0f} (first {samples[0][0]:.0f}) | {reads[len(reads) // 2]:.0f} |"
+            )
     finally:
         for process in processes:
             process.terminate()
