@@ -147,9 +147,8 @@ def main() -> None:
                 continue
             writes = sorted(s[0] for s in samples)
             reads = sorted(s[1] for s in samples)
-            print(
-                f"| {name} | {writes[len(writes) // 2]:.0f} (first {samples[0][0]:.0f}) | {reads[len(reads) // 2]:.0f} |"
-            )
+            write_p50, read_p50 = writes[len(writes) // 2], reads[len(reads) // 2]
+            print(f"| {name} | {write_p50:.0f} (first {samples[0][0]:.0f}) | {read_p50:.0f} |")
     finally:
         for process in processes:
             process.terminate()
