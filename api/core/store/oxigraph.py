@@ -13,9 +13,7 @@ transaction goes through a redo journal (journal.py), so that no crash leaves it
 
 from __future__ import annotations
 
-import csv
 import functools
-import io
 import shutil
 import tempfile
 import threading
@@ -46,7 +44,7 @@ from api.core.store.diffs import MAX_TERM_BYTES, diff_update, has_blank_nodes, r
 from api.core.store.formats import OX_RDF
 from api.core.store.journal import Journal
 from api.core.store.parsing import graph_node, located_query_error, parse_quads
-from api.core.store.terms import substitutions, to_json, to_rdflib
+from api.core.store.terms import answer, csv_values, selected, substitutions, to_json, to_rdflib
 from api.errors import InputError, Location, StoreUnavailableError
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
@@ -514,23 +512,11 @@ class OxigraphStore:
     ) -> QueryResult:
         """Run a query over every graph merged, or over ``default_graphs`` merged."""
         result = self._execute(sparql, bindings, default_graphs)
-        if isinstance(result, ox.QueryBoolean):
-            return bool(result)
-        if isinstance(result, ox.QuerySolutions):
-            variables = [v.value for v in result.variables]
-            rows = [tuple(None if s[v] is None else to_rdflib(s[v]) for v in variables) for s in result]
-            return SelectResult(variables, rows)
-        graph = rdflib.Graph()
-        for t in result:
-            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-        return graph
+        return answer(result)
 
     def select(self, sparql: str, *, default_graphs: Sequence[str] | None = None) -> SelectResult:
         """A SELECT query's solutions (as :meth:`query`, for a query known to be a SELECT)."""
-        result = self.query(sparql, default_graphs=default_graphs)
-        if not isinstance(result, SelectResult):
-            raise InputError("select takes a SELECT query", Location(field="query"))
-        return result
+        return selected(self.query(sparql, default_graphs=default_graphs))
 
     def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
         """A SELECT's rows as plain strings (an IRI's text, a literal's lexical form; None for
@@ -541,10 +527,7 @@ class OxigraphStore:
             raise InputError("select_values takes a SELECT query", Location(field="query"))
         # Oxigraph writes SPARQL CSV (plain values) in Rust and the csv module reads it in C:
         # three times faster than reading each term of each solution from Python.
-        text = _bytes(result.serialize(format=ox.QueryResultsFormat.CSV)).decode()
-        rows = csv.reader(io.StringIO(text))
-        next(rows, None)  # the header
-        return [tuple(value or None for value in row) for row in rows]
+        return csv_values(_bytes(result.serialize(format=ox.QueryResultsFormat.CSV)).decode())
 
     def client_query(
         self,

@@ -22,8 +22,6 @@ the quad-level diff a validated write needs, and the journal (issue 14 goes on).
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import tomllib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,7 +53,7 @@ from api.core.store.merged import MERGED
 from api.core.store.parsing import located_query_error
 from api.core.store.results import MIN_ROW_BYTES, trim
 from api.core.store.sandbox import Limits
-from api.core.store.terms import to_rdflib
+from api.core.store.terms import answer, csv_values, selected, to_rdflib
 from api.errors import (
     InputError,
     Location,
@@ -381,29 +379,15 @@ class RemoteStore:
         accept = f"{RESULTS_JSON}, {N_TRIPLES};q=0.9"
         response = self._query(sparql, accept, bindings=bindings, default_graphs=default_graphs)
         if _media(response) == RESULTS_JSON:
-            result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
-            if isinstance(result, ox.QueryBoolean):
-                return bool(result)
-            variables = [v.value for v in result.variables]
-            rows = [tuple(None if s[v] is None else to_rdflib(s[v]) for v in variables) for s in result]
-            return SelectResult(variables, rows)
-        graph = rdflib.Graph()
-        for t in ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES):
-            graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-        return graph
+            return answer(ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON))
+        return answer(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
 
     def select(self, sparql: str, *, default_graphs: Sequence[str] | None = None) -> SelectResult:
-        result = self.query(sparql, default_graphs=default_graphs)
-        if not isinstance(result, SelectResult):
-            raise InputError("select takes a SELECT query", Location(field="query"))
-        return result
+        return selected(self.query(sparql, default_graphs=default_graphs))
 
     def select_values(self, sparql: str) -> list[tuple[str | None, ...]]:
         """A SELECT's rows as plain strings, from the engine's SPARQL CSV."""
-        response = self._query(sparql, "text/csv")
-        rows = csv.reader(io.StringIO(response.content.decode("utf-8"), newline=""))
-        next(rows, None)
-        return [tuple(value or None for value in row) for row in rows]
+        return csv_values(self._query(sparql, "text/csv").content.decode("utf-8"))
 
     def client_query(
         self,

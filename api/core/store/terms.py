@@ -13,13 +13,16 @@ already), never by one that only parses: that one keeps to :mod:`.parsing`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
 
 import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
-from api.errors import InputError
+from api.core.store.base import QueryResult, SelectResult
+from api.errors import InputError, Location
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -51,6 +54,36 @@ def to_rdflib(term: object, normalize: bool | None = None) -> Node:
             return rdflib.Literal(term.value, normalize=normalize)
         return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype), normalize=normalize)
     raise InputError(f"RDF-star triple terms are not supported here: {term}")
+
+
+def answer(result: ox.QuerySolutions | ox.QueryBoolean | Iterable[ox.Triple]) -> QueryResult:
+    """A pyoxigraph answer as the interface gives it: an ASK's bool, a SELECT's solutions as
+    rdflib terms, a CONSTRUCT's or DESCRIBE's triples as an rdflib graph."""
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    if isinstance(result, ox.QuerySolutions):
+        variables = [v.value for v in result.variables]
+        rows = [tuple(None if s[v] is None else to_rdflib(s[v]) for v in variables) for s in result]
+        return SelectResult(variables, rows)
+    graph = rdflib.Graph()
+    for t in result:
+        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return graph
+
+
+def selected(result: QueryResult) -> SelectResult:
+    """``result`` if it is a SELECT's solutions; an InputError else (``select`` was given
+    another form of query)."""
+    if not isinstance(result, SelectResult):
+        raise InputError("select takes a SELECT query", Location(field="query"))
+    return result
+
+
+def csv_values(text: str) -> list[tuple[str | None, ...]]:
+    """The rows of a SPARQL CSV answer as plain strings (None for unbound and for "")."""
+    rows = csv.reader(io.StringIO(text, newline=""))
+    next(rows, None)  # the header
+    return [tuple(value or None for value in row) for row in rows]
 
 
 def to_json(term: Node) -> JsonTerm:
