@@ -1,0 +1,119 @@
+"""The graph service over a remote store, in this process (the servers of
+tests/web/test_remote_replicas.py run the same code in theirs): a checked write through one
+service is committed at the store's generation and seen by another service's dependency graph;
+a write the shapes refuse writes nothing; a write checked against a generation that moved is
+checked again; queries run in the store's engine, under the deadline."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from api.core.service import GraphService
+from api.core.store.remote import Endpoint, RemoteStore
+from api.errors import ShapeViolationError
+from api.settings import Settings
+from tests import engines
+from tests.conftest import ROOT
+from tests.engines import Engine
+
+ID = "https://w3id.org/rsikg/id/"
+RSI = "https://w3id.org/rsikg/ontology#"
+EDGE = f"<{ID}system/praksys> <{RSI}dependsOn> <{ID}system/nsp>"
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    with engines.oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as running:
+        running.empty()
+        first = GraphService(RemoteStore(Endpoint(running.query, running.update)), _settings(running))
+        asyncio.run(_load(first))
+        yield running
+
+
+async def _load(service: GraphService) -> None:
+    from api.core.loading import load_project
+
+    load_project(service.store, service.settings)
+
+
+def _settings(engine: Engine) -> Settings:
+    return Settings(store="remote.toml", project_dir=ROOT, answer_cache_mb=64)
+
+
+def _service(engine: Engine) -> GraphService:
+    return GraphService(RemoteStore(Endpoint(engine.query, engine.update)), _settings(engine))
+
+
+def _dependents(service: GraphService) -> set[str]:
+    return set(service.dependencies().neighbourhood("nsp", depth=1, direction="up").nodes)
+
+
+def test_a_checked_write_through_one_service_is_seen_by_the_others_dependency_graph(engine: Engine) -> None:
+    first, second = _service(engine), _service(engine)
+    assert second.answers is None  # no answers kept over a remote store
+    before = _dependents(second)
+    assert f"{ID}system/praksys" not in before
+    outcome = asyncio.run(first.update(f"INSERT DATA {{ GRAPH <{ID}graph/probe> {{ {EDGE} }} }}"))
+    assert outcome.added >= 1
+    assert f"{ID}system/praksys" in _dependents(second)
+    # the second's copy is read again for the store's new generation, and its write commits
+    asyncio.run(second.update(f"DELETE DATA {{ GRAPH <{ID}graph/probe> {{ {EDGE} }} }}"))
+    assert f"{ID}system/praksys" not in _dependents(first)
+
+
+def test_a_write_the_shapes_refuse_writes_nothing(engine: Engine) -> None:
+    service = _service(engine)
+    remote = service.store
+    assert isinstance(remote, RemoteStore)
+    at, count = remote.generation(), len(remote)
+    with pytest.raises(ShapeViolationError):
+        asyncio.run(
+            service.update(
+                f'INSERT DATA {{ GRAPH <{ID}graph/probe> {{ <{ID}system/fmk> <{RSI}dependsOn> "x" }} }}'
+            )
+        )
+    assert remote.generation() == at and len(remote) == count
+
+
+def test_a_write_checked_against_a_generation_that_moved_is_checked_again(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another replica commits between this write's check and its commit: the conditional
+    commit does nothing, the write is checked again on the newer store, and commits."""
+    service, other = _service(engine), _service(engine)
+    remote = service.store
+    assert isinstance(remote, RemoteStore)
+    commit = RemoteStore.commit
+    moved = []
+
+    def meanwhile(self: RemoteStore, *args: object, **kwargs: object) -> bool:
+        if not moved:  # the other replica's write lands just before this one's commit
+            moved.append(True)
+            assert isinstance(other.store, RemoteStore)
+            other.store.update(
+                f'INSERT DATA {{ GRAPH <{ID}graph/other> {{ <{ID}system/fmk> <{RSI}note> "x" }} }}'
+            )
+        return commit(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(RemoteStore, "commit", meanwhile)
+    asyncio.run(service.update(f"INSERT DATA {{ GRAPH <{ID}graph/probe2> {{ {EDGE} }} }}"))
+    assert moved and remote.query(f"ASK {{ GRAPH <{ID}graph/probe2> {{ {EDGE} }} }}") is True
+    assert remote.query(f'ASK {{ GRAPH <{ID}graph/other> {{ ?s ?p "x" }} }}') is True
+
+
+def test_queries_run_in_the_stores_engine(engine: Engine) -> None:
+    service = _service(engine)
+    answer = asyncio.run(
+        service.query(
+            f"SELECT ?s WHERE {{ ?s a <{RSI}ITSystem> }} LIMIT 3",
+            results_format="csv",
+            graph_format=None,
+        )
+    )
+    assert answer.format == "csv" and len(answer.body.decode().splitlines()) == 4
+    assert service.isolation == ["remote engine"]
+    assert service.has_graph("") and not service.has_graph(f"{ID}graph/never-written")
+    assert b"<https://" in service.graph_serialized("", "ntriples")[:200]
