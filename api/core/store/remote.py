@@ -230,14 +230,19 @@ class RemoteStore:
 
     def generation(self) -> int:
         """The store's generation: how many writes rsikg has sent it (0: none yet)."""
+        found = self._control(GENERATION)
+        return int(found) if found is not None and found.isdigit() else 0
+
+    def _control(self, predicate: str) -> str | None:
+        """The value of the store's own ``predicate`` (its generation, its last writer)."""
         response = self._post(
             self.endpoint.query,
-            {"query": f"SELECT ?n WHERE {{ {iri(STORE)} {iri(GENERATION)} ?n }}"},
+            {"query": f"SELECT ?v WHERE {{ {iri(STORE)} {iri(predicate)} ?v }}"},
             RESULTS_JSON,
             "query",
         )
-        found = [s["n"].value for s in _solutions(response) if isinstance(s["n"], ox.Literal)]
-        return int(found[0]) if found and found[0].isdigit() else 0
+        found = [s["v"].value for s in _solutions(response) if isinstance(s["v"], ox.Literal)]
+        return found[0] if found else None
 
     def commit(
         self,
@@ -276,23 +281,13 @@ class RemoteStore:
         operations.append(_conditional(old, new, expected, token, token[:8]))
         self._post(self.endpoint.update, {"update": " ;\n".join(operations)}, "*/*", "update")
         self.revision += 1
-        if self._writer() != token:
+        if self._control(WRITER) != token:
             return False
         after = [f"DROP SILENT GRAPH {iri(g)}" for g in dropped]
         after += [f"CREATE SILENT GRAPH {iri(g)}" for g in created]
         if after:  # once committed, as the protocol has no conditional DROP
             self._post(self.endpoint.update, {"update": " ;\n".join(after)}, "*/*", "update")
         return True
-
-    def _writer(self) -> str | None:
-        response = self._post(
-            self.endpoint.query,
-            {"query": f"SELECT ?w WHERE {{ {iri(STORE)} {iri(WRITER)} ?w }}"},
-            RESULTS_JSON,
-            "query",
-        )
-        found = [s["w"].value for s in _solutions(response) if isinstance(s["w"], ox.Literal)]
-        return found[0] if found else None
 
     def has_graph(self, graph: str) -> bool:
         return graph == DEFAULT_GRAPH or graph in self.named_graphs()
