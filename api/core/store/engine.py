@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -46,6 +47,8 @@ log = logging.getLogger("rsikg.engine")
 
 SHARED_GRACE_SECONDS = 10.0
 """How long a superseded checkpoint stays when other serving processes read the checkpoints."""
+
+RESPAWN_PAUSE, RESPAWN_PAUSE_MAX = 0.1, 5.0  # seconds between attempts to start a worker again
 
 INLINE_ROWS = 1000
 """The most rows an anchored query answered in the serving process may have; past it, it runs
@@ -219,7 +222,11 @@ class QueryEngine:
         child.close()
         reader, writer = await asyncio.open_unix_connection(sock=parent)
         worker = _Worker(process, reader, writer)
-        hello = json.loads(await worker.read_frame())
+        try:
+            hello = json.loads(await worker.read_frame())
+        except BaseException:  # it died starting (or this start was cancelled): leave no process
+            await worker.kill()
+            raise
         worker.isolation = list(hello.get("isolation", []))
         self._workers.add(worker)
         return worker
@@ -239,7 +246,24 @@ class QueryEngine:
         self._background(self._renew(worker))
 
     async def _renew(self, old: _Worker) -> None:
-        new = await self._spawn()
+        """Start a worker in place of ``old``, trying again (with a growing pause) until one
+        starts: a start that failed once (the kernel short of network namespaces while many
+        are torn down, say) must not leave the pool a worker short for good, with every later
+        query waiting for one that never comes."""
+        for attempt in itertools.count(1):
+            try:
+                new = await self._spawn()
+                break
+            except (OSError, ValueError, EOFError, asyncio.IncompleteReadError) as error:
+                pause = min(RESPAWN_PAUSE * 2 ** (attempt - 1), RESPAWN_PAUSE_MAX)
+                log.warning(
+                    "query worker could not be started (attempt %d: %s); trying again in %g s",
+                    attempt,
+                    error,
+                    pause,
+                    extra={"event": "worker.start_failed", "attempt": attempt},
+                )
+                await asyncio.sleep(pause)
         self._idle.put_nowait(new)
         pids = {"worker_pid": old.process.pid, "new_worker_pid": new.process.pid}
         log.info("query worker %d replaced by %d", *pids.values(), extra={"event": "worker.replaced", **pids})

@@ -97,6 +97,19 @@ def die_with_parent() -> None:
             ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
+_M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h)
+
+
+def _few_malloc_arenas() -> None:
+    """Two malloc arenas, not one per thread: glibc reserves 64 MiB of address space for each
+    arena, and how many RocksDB's threads open depends on how they happen to interleave, so
+    under the address-space cap the same query could pass or fail by timing. Set with mallopt:
+    glibc read MALLOC_ARENA_MAX when the process started, so setting it now would change nothing."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 2)
+
+
 def isolate(memory_mb: int) -> list[str]:
     """Leave the network and cap memory; the mechanisms that took effect ('namespace', 'seccomp')."""
     die_with_parent()
@@ -105,9 +118,7 @@ def isolate(memory_mb: int) -> list[str]:
         found.append("namespace")
     if refuse_sockets():
         found.append("seccomp")
-    # glibc gives each thread a 64 MiB malloc arena of address space; RocksDB's threads would spend
-    # the limit on reservations rather than on data
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
+    _few_malloc_arenas()
     _cap_memory(memory_mb)
     return found
 
