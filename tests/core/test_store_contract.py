@@ -218,6 +218,39 @@ def test_a_commit_applies_only_at_the_generation_it_was_checked_against(remote: 
     assert remote.generation() == at + 1
 
 
+def test_what_a_commit_changed_is_known_to_its_writer_and_unknown_after_another_ones_write(
+    remote: RemoteStore, oxigraph_server: Engine
+) -> None:
+    _load(remote, FIRST, G1)
+    at = remote.change_mark()
+    assert remote.changes_since(at) == (at, [])
+    added = [
+        f"<{EX}sp> <{EX}dependsOn> <{EX}fmk> <{G1}> .",
+        f"<{EX}sp> <{EX}dependsOn> <{EX}fmk> <{MERGED_GRAPH}> .",
+    ]
+    assert remote.commit([], added, expected=at)
+    now, changes = remote.changes_since(at)
+    assert now == at + 1 and changes is not None
+    assert [sorted(c.statements) for c in changes] == [[(f"{EX}sp", f"{EX}dependsOn")]]
+    other = RemoteStore(Endpoint(oxigraph_server.query, oxigraph_server.update))  # another replica
+    try:
+        assert other.commit([], [f'<{EX}x> <{EX}label> "x" <{G1}> .'], expected=now)
+    finally:
+        other.close()
+    assert remote.changes_since(at) == (now + 1, None)  # its write is not in this one's log
+
+
+def test_what_each_write_to_the_embedded_store_changed_is_logged_by_revision(tmp_path: Path) -> None:
+    store = OxigraphStore(tmp_path / "store")
+    at = store.change_mark()
+    _load(store, FIRST, G1)  # a load: what it changed is not described, so unknown
+    store.apply_diff([], [f"<{EX}sp> <{EX}dependsOn> <{EX}fmk> <{G1}> ."])
+    assert store.changes_since(at) == (at + 2, None)
+    now, changes = store.changes_since(at + 1)
+    assert now == at + 2 and changes is not None
+    assert [sorted(c.statements) for c in changes] == [[(f"{EX}sp", f"{EX}dependsOn")]]
+
+
 def test_a_commit_that_removes_a_blank_node_triple_is_refused_whole(remote: RemoteStore) -> None:
     _load(remote, FIRST + f'<{EX}fmk> <{EX}period> _:p .\n_:p <{EX}start> "2020" .\n', G1)
     at = remote.generation()

@@ -11,6 +11,7 @@ parses (it builds :class:`Source` values) starts without them.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +68,42 @@ ProgressCallback = Callable[[str, int, int], None]
 """Called as (phase, done, total) while loading; phase is 'parse' or 'write'."""
 
 
+@dataclass(frozen=True)
+class Changed:
+    """What one write changed, as far as a cache built from the graph needs to know: the
+    subject and predicate of every quad it removed or added (an IRI as its text, a blank node
+    as ``_:label``). Enough to re-read what the write touched instead of everything."""
+
+    statements: frozenset[tuple[str, str]]
+
+
+MAX_NOTED_QUADS = 50_000
+"""A write of more quads than this is logged as changed-unknown: a cache rebuilds after it
+(re-reading that much piecemeal would cost more than reading everything)."""
+
+
+class ChangeLog:
+    """The last writes to a store, each under the mark (revision or generation) it moved the
+    store to, with what it changed where that is known (None: a write whose effect only a
+    full re-read can tell)."""
+
+    KEPT = 64
+
+    def __init__(self) -> None:
+        self._entries: deque[tuple[int, Changed | None]] = deque(maxlen=self.KEPT)
+
+    def note(self, mark: int, changed: Changed | None) -> None:
+        self._entries.append((mark, changed))
+
+    def since(self, mark: int, now: int) -> list[Changed] | None:
+        """What every write after ``mark`` up to ``now`` changed, in order; None if any of them
+        is unknown or not logged here (another process's write, or one too far back)."""
+        found = {m: changed for m, changed in list(self._entries) if mark < m <= now}
+        if len(found) != now - mark or any(changed is None for changed in found.values()):
+            return None
+        return [found[m] for m in range(mark + 1, now + 1)]  # type: ignore[misc]
+
+
 class GraphStore(Protocol):
     """What rsikg needs of a store. Terms are rdflib terms; serialised results are bytes."""
 
@@ -78,6 +115,16 @@ class GraphStore(Protocol):
         """A token made when this store object is opened, shared with no other: a cache keyed
         by it and :attr:`revision` never serves a later store (``id()`` of a store that is gone
         can be a new one's)."""
+        ...
+
+    def change_mark(self) -> int:
+        """Where the store is now, for :meth:`changes_since` later (the revision of an
+        embedded store; the generation of a remote one, which every replica's write moves)."""
+        ...
+
+    def changes_since(self, mark: int) -> tuple[int, list[Changed] | None]:
+        """The store's mark now, and what each write since ``mark`` changed (None where that
+        is unknown here: then re-read everything)."""
         ...
 
     def load(self, sources: Sequence[Source], progress: ProgressCallback | None = None) -> int:

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 import rdflib
 
 from api.core.sparql_terms import iri, triples_block
+from api.core.store.base import MAX_NOTED_QUADS, Changed
 from api.core.store.terms import to_rdflib
 from api.errors import InputError, Location
 
@@ -26,6 +27,20 @@ def _too_long(where: Location) -> InputError:
         "back (its N-Quads reader's buffer); nothing was written: split the value",
         where,
     )
+
+
+def changed(*quads: Sequence[ox.Quad]) -> Changed | None:
+    """What a write of these quads changed (see :class:`~api.core.store.base.Changed`); None
+    beyond MAX_NOTED_QUADS."""
+    if sum(len(q) for q in quads) > MAX_NOTED_QUADS:
+        return None
+    return Changed(frozenset((_subject(q.subject), q.predicate.value) for group in quads for q in group))
+
+
+def _subject(term: ox.NamedNode | ox.BlankNode | ox.Triple) -> str:
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value if isinstance(term, ox.NamedNode) else str(term)
 
 
 def read_nquads(lines: Sequence[str], where: Location) -> list[ox.Quad]:

@@ -35,12 +35,21 @@ from api.core.store.base import (
     DEFAULT_GRAPH,
     MERGED_GRAPH,
     MERGED_GRAPH_IS_KEPT,
+    Changed,
+    ChangeLog,
     ProgressCallback,
     QueryResult,
     SelectResult,
     Source,
 )
-from api.core.store.diffs import MAX_TERM_BYTES, diff_update, has_blank_nodes, read_nquads, to_nquads
+from api.core.store.diffs import (
+    MAX_TERM_BYTES,
+    changed,
+    diff_update,
+    has_blank_nodes,
+    read_nquads,
+    to_nquads,
+)
 from api.core.store.formats import OX_RDF
 from api.core.store.journal import Journal
 from api.core.store.parsing import graph_node, located_query_error, parse_quads
@@ -66,10 +75,15 @@ def _writes(method: _Method) -> _Method:
 
     @functools.wraps(method)
     def wrapper(self: OxigraphStore, *args: Any, **kwargs: Any) -> Any:
+        self._noted = None
         try:
             return method(self, *args, **kwargs)
         finally:
+            # what it changed, if the method said (apply_diff, add): else unknown, and a cache
+            # reads everything again; a write within another leaves the outer one unknown
             self.revision += 1
+            self.changes.note(self.revision, self._noted)
+            self._noted = None
 
     return cast(_Method, wrapper)
 
@@ -82,6 +96,8 @@ class OxigraphStore:
     ) -> None:
         self.path = path
         self.revision = 0  # moves on after every write (see _writes)
+        self.changes = ChangeLog()  # what the last writes changed, by revision
+        self._noted: Changed | None = None  # what the write under way changed, once it is done
         self.identity = object()  # this object's own, never equal to another's (GraphStore.identity)
         self._write_lock = threading.RLock()  # one write (and its journal entry) at a time
         self._dataset: tuple[int, dict[str, object]] | None = None  # (revision, the merged dataset)
@@ -278,6 +294,7 @@ class OxigraphStore:
         named = {q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)}
         self.refuse_merged([source.graph, *named], Location(source.name))
         self._change([], quads, (), ())
+        self._noted = changed(quads)
         return len(quads)
 
     @_writes
@@ -315,6 +332,7 @@ class OxigraphStore:
             before, after = set(self.named_graphs()), set(copy.named_graphs())
             del copy
             self.apply_diff(removed, added, dropped=before - after, created=after - before)
+            self._noted = Changed(frozenset())  # all it changed, apply_diff's own entry says
 
     @contextmanager
     def _scratch(self) -> Iterator[Path | None]:
@@ -379,6 +397,14 @@ class OxigraphStore:
             where,
         )
         self._change(old, new, dropped, created)
+        self._noted = changed(old, new)  # a dropped graph's quads are among ``removed``
+
+    def change_mark(self) -> int:
+        return self.revision
+
+    def changes_since(self, mark: int) -> tuple[int, list[Changed] | None]:
+        now = self.revision
+        return now, self.changes.since(mark, now)
 
     def _change(
         self, old: Sequence[ox.Quad], new: Sequence[ox.Quad], dropped: Iterable[str], created: Iterable[str]

@@ -41,12 +41,14 @@ from api.core.store.base import (
     DEFAULT_GRAPH,
     MERGED_GRAPH,
     MERGED_GRAPH_IS_KEPT,
+    Changed,
+    ChangeLog,
     ProgressCallback,
     QueryResult,
     SelectResult,
     Source,
 )
-from api.core.store.diffs import read_nquads
+from api.core.store.diffs import changed, read_nquads
 from api.core.store.engine import QueryAnswer, QueryRequest
 from api.core.store.formats import OX_RDF
 from api.core.store.merged import MERGED
@@ -157,6 +159,7 @@ class RemoteStore:
         self.path = None  # no directory: no checkpoints, no scratch copies
         self.revision = 0
         self.identity = object()
+        self.changes = ChangeLog()  # what this object's writes changed, by the generation they made
         self._graphs: tuple[int, list[str]] | None = None  # (the store's generation, its named graphs)
         auth = (endpoint.user, endpoint.password or "") if endpoint.user else None
         self._client = client or httpx.Client(timeout=endpoint.timeout, auth=auth)
@@ -233,6 +236,15 @@ class RemoteStore:
         found = self._control(GENERATION)
         return int(found) if found is not None and found.isdigit() else 0
 
+    def change_mark(self) -> int:
+        return self.generation()
+
+    def changes_since(self, mark: int) -> tuple[int, list[Changed] | None]:
+        """Known only for writes made through this object: another replica's write (or any
+        other) leaves a generation this log lacks, and the answer is None."""
+        now = self.generation()
+        return now, self.changes.since(mark, now)
+
     def _control(self, predicate: str) -> str | None:
         """The value of the store's own ``predicate`` (its generation, its last writer)."""
         response = self._post(
@@ -265,14 +277,15 @@ class RemoteStore:
         triple of any other graph: NotOnThisStoreError, nothing written."""
         where = Location("request body")
         whole = dict(replaced or {})
-        old = [q for q in read_nquads(removed, where) if _graph(q) not in whole]
+        every_old, every_new = read_nquads(removed, where), read_nquads(added, where)
+        old = [q for q in every_old if _graph(q) not in whole]
         old = [q for q in old if not (q.graph_name == MERGED and _has_blank(q))]  # emptied with their graphs
         if any(_has_blank(q) for q in old):
             raise NotOnThisStoreError(
                 "this write removes triples with blank nodes, which a remote store cannot be told "
                 "apart over SPARQL; replace the whole graph instead (Graph Store PUT)"
             )
-        new = [q for q in read_nquads(added, where) if _graph(q) not in whole]
+        new = [q for q in every_new if _graph(q) not in whole]
         for lines in whole.values():
             content = read_nquads(lines, where)
             new += [*content, *(ox.Quad(q.subject, q.predicate, q.object, MERGED) for q in content)]
@@ -283,6 +296,7 @@ class RemoteStore:
         self.revision += 1
         if self._control(WRITER) != token:
             return False
+        self.changes.note(expected + 1, changed(every_old, every_new))
         after = [f"DROP SILENT GRAPH {iri(g)}" for g in dropped]
         after += [f"CREATE SILENT GRAPH {iri(g)}" for g in created]
         if after:  # once committed, as the protocol has no conditional DROP
