@@ -20,17 +20,18 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, ItemsView, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, ItemsView, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import cast
 
 import networkx as nx
+from rdflib import URIRef
 
 from api.core import mergers, periods
 from api.core.derive import RULE_SECTION_126_OBLIGATIONS
 from api.core.namespaces import RSI, SPARQL_PREFIXES
-from api.core.sparql_terms import values
+from api.core.sparql_terms import values, values_or_all
 from api.core.store import GraphStore
 from api.errors import InputError, Location, QueryDeadlineError, RsikgError
 
@@ -108,6 +109,35 @@ class NotOnDayError(NotInGraphError):
         RsikgError.__init__(self, message)
 
 
+def hand_over(
+    day: nx.MultiDiGraph,
+    full: nx.MultiDiGraph,
+    user: str,
+    ceased: Mapping[str, str],
+    add_edge: Callable[[str, str, str, dict[str, object]], object],
+) -> None:
+    """Give ``user`` (a node of ``day``) the edges it has in ``full`` to a region that ceased
+    (``ceased``: original → successor) as derived edges to the successor, unless it has that
+    edge itself; used by both originals of a merger, the edge names both."""
+    for original, edges in edges_out(full, user):
+        successor = ceased.get(original)
+        if successor is None:
+            continue
+        for relation, data in edges.items():
+            if relation not in HANDED_OVER:
+                continue
+            present = day.get_edge_data(user, successor, key=relation)
+            if present is None:
+                add_edge(
+                    user,
+                    successor,
+                    relation,
+                    {**data, "derived": True, "via": original, "rule": RULE_HANDOVER},
+                )
+            elif present.get("derived"):
+                present["via"] = " ".join(sorted({*str(present["via"]).split(), original}))
+
+
 class NoPathError(RsikgError):
     """Two nodes with no path between them along the chosen relations."""
 
@@ -123,6 +153,8 @@ class DependencyGraph:
     day: date | None = None  # the day this graph is as of (None: every period, as stored)
     ceased: dict[str, str] = field(default_factory=dict)  # on ``day``: a node gone → its successor
     full: DependencyGraph | None = field(default=None, repr=False)  # the graph this one is a day of
+    claims: dict[str, set[tuple[int, str]]] = field(default_factory=dict, repr=False)  # name_claims()
+    class_depth: dict[str, int] = field(default_factory=dict, repr=False)  # read_class_depth()
     _memo: dict[tuple[object, ...], object] = field(default_factory=dict, repr=False)  # answers kept
 
     # -- finding nodes -----------------------------------------------------------------------
@@ -192,19 +224,15 @@ class DependencyGraph:
             successor = _successor_on(original, successors, gone)
             # § 126 speaks of the regions; where other organisations merged (Digital Sundhed
             # Danmark), no source says who takes their systems over, so nothing is handed over
-            if successor is None or successor not in graph or nodes[original].get("type") != REGION:
-                continue
-            ceased[original] = successor
-            for user, edges in edges_in(self.graph, original):
-                for relation, data in edges.items():
-                    if relation not in HANDED_OVER or user not in graph:
-                        continue
-                    present = graph.get_edge_data(user, successor, key=relation)
-                    if present is None:
-                        handed = {**data, "derived": True, "via": original, "rule": RULE_HANDOVER}
-                        graph.add_edge(user, successor, key=relation, **handed)
-                    elif present.get("derived"):  # used by both originals: name both
-                        present["via"] = " ".join(sorted({*present["via"].split(), original}))
+            if successor is not None and successor in graph and nodes[original].get("type") == REGION:
+                ceased[original] = successor
+        users = {
+            user for original in ceased for user, _edges in edges_in(self.graph, original) if user in graph
+        }
+        for user in sorted(users):
+            hand_over(
+                graph, self.graph, user, ceased, lambda u, v, key, data: graph.add_edge(u, v, key, **data)
+            )
         names = {name: node for name, node in self.names.items() if node not in gone}
         return DependencyGraph(graph, 0.0, names, self.successors, day=day, ceased=ceased, full=self)
 
@@ -557,127 +585,189 @@ def build(store: GraphStore) -> DependencyGraph:
     """Read the graph's dependency relations into a MultiDiGraph (seconds at 700k triples)."""
     started = time.perf_counter()
     graph = nx.MultiDiGraph()
-    _read_edges(store, graph)
-    # what the nodes are, each in one pass over its predicate; in this order, which is the
-    # order of the keys in a node's data (and so in the JSON answers)
-    _read_sources(store, graph)
-    _read_labels(store, graph)
-    _read_classes(store, graph)
-    _read_sectors(store, graph)
-    successors = _read_periods(store, graph)
-    names = _name_nodes(graph)
-    return DependencyGraph(graph, time.perf_counter() - started, names, successors=successors)
+    for s, relation, o in read_edges(store):
+        graph.add_edge(s, o, key=relation, relation=relation)
+    graph.add_nodes_from(n for n in read_members(store) if n not in graph)
+    depth = read_class_depth(store)
+    read_attributes(store, graph, None, depth)
+    successors = mergers.successors(store)
+    claims = name_claims(graph)
+    names = {name: min(claimed)[1] for name, claimed in claims.items()}
+    return DependencyGraph(
+        graph,
+        time.perf_counter() - started,
+        names,
+        successors=successors,
+        claims=claims,
+        class_depth=depth,
+    )
 
 
-def _read_edges(store: GraphStore, graph: nx.MultiDiGraph) -> None:
-    """An edge per statement of the relations, and a node for each system, organisation (fora
-    among them) and decision, even with no edge yet."""
+def _uris(nodes: Collection[str] | None) -> list[URIRef] | None:
+    return None if nodes is None else [URIRef(n) for n in sorted(nodes)]
+
+
+def read_edges(store: GraphStore, only: Collection[str] | None = None) -> Iterator[tuple[str, str, str]]:
+    """(subject, relation, object) for each statement of the relations (of subjects ``only``,
+    when given) whose object is an IRI. No DISTINCT (it doubled the time): a statement repeated
+    in two files is one edge, as the relation is the edge's key."""
     rsi = str(RSI)
-    # no DISTINCT (it doubled the time): a statement repeated in two files is one edge, as the
-    # relation is the edge's key
     for s, p, o in _select(
         store,
-        f"SELECT ?s ?p ?o WHERE {{ {values('p', [RSI[r] for r in RELATIONS])} ?s ?p ?o FILTER (isIRI(?o)) }}",
+        f"SELECT ?s ?p ?o WHERE {{ {values_or_all('s', _uris(only))} "
+        f"{values('p', [RSI[r] for r in RELATIONS])} ?s ?p ?o FILTER (isIRI(?o)) }}",
     ):
-        relation = str(p).removeprefix(rsi)
-        graph.add_edge(str(s), str(o), key=relation, relation=relation)
-    for (s,) in _select(
-        store,
-        "SELECT DISTINCT ?s WHERE { VALUES ?top { rsi:ITSystem org:Organization rsi:ArchitectureDecision } "
-        "?s a/rdfs:subClassOf* ?top }",
-    ):
-        if s is not None and s not in graph:
-            graph.add_node(s)
+        if s is not None and p is not None and o is not None:
+            yield s, p.removeprefix(rsi), o
 
 
-def _read_sources(store: GraphStore, graph: nx.MultiDiGraph) -> None:
-    """Each edge's ``sources``: its subject's dct:source documents."""
-    nodes = graph.nodes
-    sources: dict[str, list[str]] = {}
-    for s, src in _select(store, "SELECT DISTINCT ?s ?src WHERE { ?s dct:source ?src }"):
-        if s in nodes:
-            sources.setdefault(str(s), []).append(str(src))
-    for u, _v, data in graph.edges(data=True):
-        # "sources", not "source": node-link and Cytoscape JSON use "source" for the edge's start
-        data["sources"] = " ".join(sorted(sources.get(u, [])))
+def read_members(store: GraphStore, only: Collection[str] | None = None) -> set[str]:
+    """Each system, organisation (fora among them) and decision (of ``only``, when given): a
+    node even with no edge yet."""
+    return {
+        s
+        for (s,) in _select(
+            store,
+            f"SELECT DISTINCT ?s WHERE {{ {values_or_all('s', _uris(only))} "
+            "VALUES ?top { rsi:ITSystem org:Organization rsi:ArchitectureDecision } "
+            "?s a/rdfs:subClassOf* ?top }",
+        )
+        if s is not None
+    }
 
 
-def _read_labels(store: GraphStore, graph: nx.MultiDiGraph) -> None:
-    """A node's ``label_da`` and ``label_en`` (the first of each read, where it has several)."""
-    nodes = graph.nodes
-    for s, label, lang in _select(
-        store,
-        "SELECT DISTINCT ?s ?l (LANG(?label) AS ?lang) WHERE { ?s skos:prefLabel ?label "
-        'FILTER (LANG(?label) IN ("da", "en")) BIND (STR(?label) AS ?l) }',
-    ):
-        if s in nodes:
-            nodes[s].setdefault(f"label_{lang}", label)
-
-
-def _read_classes(store: GraphStore, graph: nx.MultiDiGraph) -> None:
-    """A node's most specific class (the one with the most superclasses), as ``_class``."""
-    depth = {
+def read_class_depth(store: GraphStore) -> dict[str, int]:
+    """How many superclasses each class has: the most specific of a node's classes has most."""
+    return {
         str(c): int(str(n))
         for c, n in _select(
             store, "SELECT ?c (COUNT(DISTINCT ?sup) AS ?n) WHERE { ?c rdfs:subClassOf+ ?sup } GROUP BY ?c"
         )
     }
+
+
+def read_attributes(
+    store: GraphStore, graph: nx.MultiDiGraph, only: Collection[str] | None, depth: Mapping[str, int]
+) -> None:
+    """What the nodes are (all, or those in ``only``, whose data is expected empty), each in one
+    pass over its predicate; in this order, which is the order of the keys in a node's data (and
+    so in the JSON answers). Then every node read gets its ``iri``, ``type`` and ``label``."""
+    _read_sources(store, graph, only)
+    _read_labels(store, graph, only)
+    _read_classes(store, graph, only, depth)
+    _read_sectors(store, graph, only)
+    _read_periods(store, graph, only)
+    for node in graph if only is None else only:
+        _complete(node, graph.nodes[node])
+
+
+def _read_sources(store: GraphStore, graph: nx.MultiDiGraph, only: Collection[str] | None) -> None:
+    """Each edge's ``sources``: its subject's dct:source documents."""
     nodes = graph.nodes
-    for s, cls in _select(store, "SELECT DISTINCT ?s ?c WHERE { ?s a ?c FILTER (isIRI(?c)) }"):
+    sources: dict[str, list[str]] = {}
+    for s, src in _select(
+        store, f"SELECT DISTINCT ?s ?src WHERE {{ {values_or_all('s', _uris(only))} ?s dct:source ?src }}"
+    ):
         if s in nodes:
+            sources.setdefault(str(s), []).append(str(src))
+    for u, _v, data in graph.edges(only, data=True):
+        # "sources", not "source": node-link and Cytoscape JSON use "source" for the edge's start
+        data["sources"] = " ".join(sorted(sources.get(u, [])))
+
+
+def _read_labels(store: GraphStore, graph: nx.MultiDiGraph, only: Collection[str] | None) -> None:
+    """A node's ``label_da`` and ``label_en`` (the least of each, where it has several)."""
+    nodes = graph.nodes
+    for s, lang, label in _select(
+        store,
+        f"SELECT ?s ?lang (MIN(STR(?label)) AS ?l) WHERE {{ {values_or_all('s', _uris(only))} "
+        '?s skos:prefLabel ?label BIND (LANG(?label) AS ?lang) FILTER (?lang IN ("da", "en")) } '
+        "GROUP BY ?s ?lang ORDER BY ?lang",
+    ):
+        if s in nodes and label is not None:
+            nodes[s][f"label_{lang}"] = label
+
+
+def _read_classes(
+    store: GraphStore, graph: nx.MultiDiGraph, only: Collection[str] | None, depth: Mapping[str, int]
+) -> None:
+    """A node's most specific class (the one with the most superclasses; of equals, the least
+    IRI), as ``_class``."""
+    nodes = graph.nodes
+    for s, cls in _select(
+        store,
+        f"SELECT DISTINCT ?s ?c WHERE {{ {values_or_all('s', _uris(only))} ?s a ?c FILTER (isIRI(?c)) }}",
+    ):
+        if s in nodes and cls is not None:
             data = nodes[s]
             current = data.get("_class")
-            if current is None or depth.get(str(cls), 0) > depth.get(current, 0):
-                data["_class"] = str(cls)
+            if current is None or (-depth.get(cls, 0), cls) < (-depth.get(current, 0), current):
+                data["_class"] = cls
 
 
-def _read_sectors(store: GraphStore, graph: nx.MultiDiGraph) -> None:
+def _read_sectors(store: GraphStore, graph: nx.MultiDiGraph, only: Collection[str] | None) -> None:
     """The sectors a node is in or used in, space-separated and sorted, as ``sectors``."""
     nodes = graph.nodes
     for s, sector in _select(
         store,
-        "SELECT DISTINCT ?s ?sector WHERE "
-        "{ { ?s rsi:usedInSector ?sector } UNION { ?s rsi:inSector ?sector } }",
+        f"SELECT DISTINCT ?s ?sector WHERE {{ {values_or_all('s', _uris(only))} "
+        "{ ?s rsi:usedInSector ?sector } UNION { ?s rsi:inSector ?sector } }",
     ):
         if s in nodes:
             data = nodes[s]
             data["sectors"] = " ".join(sorted({*_split(data.get("sectors")), str(sector)}))
 
 
-def _name_nodes(graph: nx.MultiDiGraph) -> dict[str, str]:
-    """Give every node its ``iri``, ``type`` and ``label`` (and empty labels and sectors where it
-    has none); returns the index of the names people type (lower-case local id, last segment of
-    it, labels) to nodes, the first node to claim a name keeping it."""
-    names: dict[str, str] = {}
-    for node, data in graph.nodes(data=True):
-        cls = data.pop("_class", "")
-        data["iri"] = node
-        data["type"] = _compact_class(cls)
-        data["label"] = data.get("label_da") or data.get("label_en") or local_id(node)
-        for key in ("label_da", "label_en", "sectors"):
-            data.setdefault(key, "")
-        ident = local_id(node)
-        for name in (ident, ident.rsplit("/", 1)[-1], data["label_da"], data["label_en"]):
-            if name:
-                names.setdefault(name.lower(), node)
-    return names
-
-
-def _read_periods(store: GraphStore, graph: nx.MultiDiGraph) -> dict[str, str]:
-    """Each node's period (``startDate``/``endDate``, lexical forms, absent when open); returns
-    the organisations that merged into one (original → result), which
-    :meth:`DependencyGraph.as_of` needs."""
+def _read_periods(store: GraphStore, graph: nx.MultiDiGraph, only: Collection[str] | None) -> None:
+    """Each node's period (``startDate``/``endDate``, lexical forms, absent when open)."""
     nodes = graph.nodes
+    found: dict[str, dict[str, str]] = {}
     for s, p, d in _select(
-        store, "SELECT ?s ?p ?d WHERE { VALUES ?p { rsi:startDate rsi:endDate } ?s ?p ?d }"
+        store,
+        f"SELECT ?s ?p ?d WHERE {{ {values_or_all('s', _uris(only))} "
+        "VALUES ?p { rsi:startDate rsi:endDate } ?s ?p ?d }",
     ):
-        if s in nodes and p is not None and d is not None:
+        if s is not None and s in nodes and p is not None and d is not None:
             key = p.removeprefix(str(RSI))
-            current = nodes[s].get(key)
+            current = found.setdefault(s, {}).get(key)
             # stated twice at two precisions: the earlier start, the later end
             if current is None or (d < current if key == "startDate" else d > current):
-                nodes[s][key] = d
-    return mergers.successors(store)
+                found[s][key] = d
+    for s, period in found.items():  # the start first, however they were read
+        nodes[s].update((key, period[key]) for key in ("startDate", "endDate") if key in period)
+
+
+def _complete(node: str, data: dict[str, object]) -> None:
+    """Give a node its ``iri``, ``type`` and ``label`` (and empty labels and sectors where it
+    has none)."""
+    cls = data.pop("_class", "")
+    data["iri"] = node
+    data["type"] = _compact_class(str(cls))
+    data["label"] = data.get("label_da") or data.get("label_en") or local_id(node)
+    for key in ("label_da", "label_en", "sectors"):
+        data.setdefault(key, "")
+
+
+NAME_KINDS = 4  # local id, its last segment, Danish label, English label
+
+
+def node_names(node: str, data: Mapping[str, object]) -> list[tuple[str, int]]:
+    """The names people type for a node, lower-case, each with its kind (its rank: a local id
+    goes before a label)."""
+    ident = local_id(node)
+    found = (ident, ident.rsplit("/", 1)[-1], data.get("label_da"), data.get("label_en"))
+    return [(str(name).lower(), kind) for kind, name in enumerate(found) if name]
+
+
+def name_claims(graph: nx.MultiDiGraph) -> dict[str, set[tuple[int, str]]]:
+    """For each name, the (kind, node) pairs that claim it. A name goes to its least claim:
+    a local id before a last segment before a label, then the least IRI; so the index is the
+    same however the nodes were read, and one write can update it."""
+    claims: dict[str, set[tuple[int, str]]] = {}
+    for node, data in graph.nodes(data=True):
+        for name, kind in node_names(node, data):
+            claims.setdefault(name, set()).add((kind, node))
+    return claims
 
 
 def _compact_class(iri: str) -> str:

@@ -30,6 +30,7 @@ from rdflib.term import Node, URIRef
 from api.core import changes as change_briefing
 from api.core import (
     dependencies,
+    dependency_updates,
     graph_formats,
     periods,
     reasoning,
@@ -751,11 +752,17 @@ class GraphService(Answering):
         no answer is stale; as of a day when one is given (every period, as stored, when None).
         Blocking: the web layer calls it in a thread."""
         with self._dependencies_lock:
-            # over a remote store, its own generation: another replica's write moves it too
-            generation = self.generation if self._remote is None else self._remote.generation()
-            if self._dependencies is None or self._dependencies[0] != generation:
-                self._dependencies = (generation, dependencies.build(self.store))
-            graph = self._dependencies[1]
+            # the store's mark: its revision, or over a remote store its generation, which
+            # another replica's write moves too (and then what it changed is unknown here)
+            if self._dependencies is None:
+                mark = self.store.change_mark()  # before the build: a write meanwhile is read again
+                self._dependencies = (mark, dependencies.build(self.store))
+            mark, graph = self._dependencies
+            now, changes = self.store.changes_since(mark)
+            if now != mark:
+                found = None if changes is None else dependency_updates.patched(graph, self.store, changes)
+                graph = found if found is not None else dependencies.build(self.store)
+                self._dependencies = (now, graph)
             return graph if as_of is None else graph.as_of(as_of)
 
     def dependencies_as_of(self, value: str | None, name: str = "asOf") -> DependencyGraph:

@@ -199,6 +199,19 @@ def values(variables: str | Sequence[str], rows: Iterable[Node] | Iterable[Seque
     return f"VALUES ({names}) {{ {' '.join(lines)} }}"
 
 
+def values_or_all(name: str, nodes: Iterable[Node] | None) -> str:
+    """``VALUES ?name { … }`` for ``nodes``; nothing (every value) for None: one query text
+    read over the whole graph, or over the nodes a write touched.
+
+    >>> from rdflib import URIRef
+    >>> values_or_all("s", [URIRef("https://example.org/a")])
+    'VALUES ?s { <https://example.org/a> }'
+    >>> values_or_all("s", None)
+    ''
+    """
+    return "" if nodes is None else values(name, nodes)
+
+
 def one_of(name: str, nodes: Iterable[Node], *, negated: bool = False) -> str:
     """``FILTER (?name IN (…))`` (``NOT IN`` when ``negated``): a test on each solution, where
     a VALUES block would be a join (Oxigraph joined ``VALUES ?p { … }`` with ``?s ?p ?o`` by

@@ -267,6 +267,7 @@ BUILDERS = {
     "literal",
     "term",
     "values",
+    "values_or_all",
     "one_of",
     "integer",
     "variable",
