@@ -7,7 +7,9 @@ Both are loaded by ``rsikg load`` (into a directory, and into ``oxigraph serve``
 description) and served by ``rsikg serve`` on loopback. One httpx client with keep-alive sends
 the same queries to each (p50 and p95 in ms, and the ratio remote / embedded with its target);
 then a single-edge write followed by a dependency request, through each (the dependency graph
-is rebuilt after a write on both today: the incremental update is issue 14's item 4).
+is updated from the write's diff: api/core/dependency_updates.py). Both stores hold the project
+(its ontology among it: the checks of a write read the class hierarchy from the store) besides
+the synthetic graph, as a user's would.
 """
 
 from __future__ import annotations
@@ -112,6 +114,8 @@ def main() -> None:
             f"loading {triples} triples with rsikg load, into a directory and into oxigraph serve …",
             flush=True,
         )
+        for store in (str(work / "store"), str(described)):  # the project first, untimed
+            timed([str(BIN / "rsikg"), "load", "--store", store])
         loads = {
             "embedded": timed([str(BIN / "rsikg"), "load", str(data), "--store", str(work / "store")]),
             "remote": timed([str(BIN / "rsikg"), "load", str(data), "--store", str(described)]),
@@ -135,8 +139,12 @@ def main() -> None:
                 results[(query.name, name)] = measure(f"{base}/sparql", query, runs)
         print_table(chosen, results, triples)
 
-        print("\nA single-edge write, then a dependency request from its system (ms; the graph is rebuilt)")
-        print("(issue 14's target for the pair: ≤ 100 ms, once the graph is updated from the write's diff)")
+        for name, base in servers.items():
+            warm = time.perf_counter()  # the graph built (and today's view of it made) once, first
+            httpx.get(f"{base}/graph/dependencies", params={"root": f"{ID}0"}, timeout=600)
+            print(f"{name}: dependency graph built in {time.perf_counter() - warm:.1f} s", flush=True)
+        print("\nA single-edge write, then a dependency request from its system (ms; the graph is patched)")
+        print("(issue 14's target for the pair: ≤ 100 ms)")
         print("| store | write p50 | dependency request after it, p50 |")
         print("|---|---|---|")
         for name, base in servers.items():
