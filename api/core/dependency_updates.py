@@ -94,7 +94,7 @@ def patched(old: DependencyGraph, store: GraphStore, changes: Sequence[Changed])
         return old
     started = time.perf_counter()
     fork, refresh, removed = _reread(old, store, subjects)
-    claims, names = _renamed(old, fork.graph, refresh, removed)
+    claims, names, moved = _renamed(old, fork.graph, refresh, removed)
     new = DependencyGraph(
         fork.graph,
         time.perf_counter() - started,
@@ -106,7 +106,7 @@ def patched(old: DependencyGraph, store: GraphStore, changes: Sequence[Changed])
     touched = refresh | removed
     for key, kept in list(old._memo.items()):
         if key[0] == "as_of" and isinstance(kept, DependencyGraph):
-            day = _day_patched(kept, old, new, touched)
+            day = _day_patched(kept, old, new, touched, moved)
             if day is not None:
                 new._memo[key] = day
     return new
@@ -129,12 +129,13 @@ def _reread(old: DependencyGraph, store: GraphStore, subjects: set[str]) -> tupl
                 fork.add_node(node)
                 added.add(node)
         fork.add_edge(s, o, relation, {"relation": relation})
-    candidates = subjects | neighbours | added
-    members = read_members(store, candidates)
+    # what a node is matters only to one with no edge: it stays (or comes) if it is a member
+    unanchored = {n for n in subjects | neighbours if n not in fork.graph or fork.isolated(n)}
+    members = read_members(store, unanchored) if unanchored else set()
     for s in (subjects & members) - set(fork.graph):
         fork.add_node(s)
         added.add(s)
-    removed = {n for n in candidates if n in fork.graph and n not in members and fork.isolated(n)}
+    removed = {n for n in unanchored if n in fork.graph and n not in members and fork.isolated(n)}
     for node in removed:
         fork.remove_node(node)
     refresh = {n for n in subjects | added if n in fork.graph}
@@ -146,9 +147,9 @@ def _reread(old: DependencyGraph, store: GraphStore, subjects: set[str]) -> tupl
 
 def _renamed(
     old: DependencyGraph, graph: nx.MultiDiGraph, refresh: set[str], removed: set[str]
-) -> tuple[dict[str, set[tuple[int, str]]], dict[str, str]]:
+) -> tuple[dict[str, set[tuple[int, str]]], dict[str, str], set[str]]:
     """``old``'s name claims and names, with the claims of the nodes read again and of the
-    nodes gone replaced (copies: ``old``'s are not changed)."""
+    nodes gone replaced (copies: ``old``'s are not changed); and the names whose claims changed."""
     claims, names = dict(old.claims), dict(old.names)
     moved: set[str] = set()
     for node in (refresh | removed) & set(old.graph):
@@ -165,15 +166,15 @@ def _renamed(
         else:
             del claims[name]
             names.pop(name, None)
-    return claims, names
+    return claims, names, moved
 
 
 def _day_patched(
-    day: DependencyGraph, old: DependencyGraph, new: DependencyGraph, touched: set[str]
+    day: DependencyGraph, old: DependencyGraph, new: DependencyGraph, touched: set[str], moved: set[str]
 ) -> DependencyGraph | None:
     """``day`` (``old`` as of a day) as ``new`` is on that day, ``touched`` being the nodes whose
-    data or edges out changed, or that came or went; None when it is to be made again from
-    ``new`` (see :func:`_remade`)."""
+    data or edges out changed, or that came or went, and ``moved`` the names whose claims
+    changed; None when it is to be made again from ``new`` (see :func:`_remade`)."""
     if day.day is None or _remade(day, old, new, touched):
         return None
     on, full = day.day, new.graph
@@ -196,8 +197,24 @@ def _day_patched(
                 for key, data in edges.items():
                     fork.add_edge(u, node, key, dict(data))
         hand_over(fork.graph, full, node, day.ceased, fork.add_edge)
-    names = {name: node for name, node in new.names.items() if node in fork.graph}
+    names = _day_names(day.names, new.names, fork.graph, moved)
     return DependencyGraph(fork.graph, 0.0, names, new.successors, day=on, ceased=day.ceased, full=new)
+
+
+def _day_names(
+    kept: dict[str, str], names: dict[str, str], graph: nx.MultiDiGraph, moved: set[str]
+) -> dict[str, str]:
+    """A day's names (the full graph's ``names`` of the nodes ``graph`` has), from those it
+    ``kept`` with the ``moved`` names looked up again: a fraction of the 60 ms a whole pass
+    over the 80,000 names of the 25,000-system graph took."""
+    found = dict(kept)
+    for name in moved:
+        node = names.get(name)
+        if node is not None and node in graph:
+            found[name] = node
+        else:
+            found.pop(name, None)
+    return found
 
 
 def _remade(day: DependencyGraph, old: DependencyGraph, new: DependencyGraph, touched: set[str]) -> bool:
