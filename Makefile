@@ -8,10 +8,10 @@ STAMP   := $(VENV)/.installed-stamp
 COVERAGE_FLOOR := 79
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint bench clean
+.PHONY: help install run test test-engines lint bench clean
 
 help: ## List the targets
-	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,13 @@ run: install ## Set up, load the graph, and serve it at http://127.0.0.1:8000 (/
 	$(BIN)/rsikg serve
 
 test: install lint ## Set up and run the tests (shapes, data, store, CLI, reasoner)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder \
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not engines" \
 		--cov=api --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
+
+test-engines: install ## The store contract over Debian's Virtuoso (apt-get install virtuoso-opensource)
+	@command -v virtuoso-t >/dev/null || apt-get install -y -q --no-install-recommends virtuoso-opensource \
+		|| sudo apt-get install -y -q --no-install-recommends virtuoso-opensource
+	$(BIN)/python -m pytest -m engines -q
 
 lint: install ## ruff and mypy over the code
 	$(BIN)/ruff check api tests benchmarks

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 import socket
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
+
+from api.core.store.remote import Endpoint
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 
@@ -26,23 +30,62 @@ def free_port() -> int:
 class Engine:
     url: str
     log: Path
+    query_path: str = "/query"
+    update_path: str = "/update"
+    user: str | None = None
+    password: str | None = None
+    auth: str = "basic"
+    own_graphs: frozenset[str] = frozenset()  # graphs the engine holds of its own from the start
+    chunk_quads: int | None = None  # quads in one request at most, where the engine needs fewer
 
     @property
     def query(self) -> str:
-        return f"{self.url}/query"
+        return f"{self.url}{self.query_path}"
 
     @property
     def update(self) -> str:
-        return f"{self.url}/update"
+        return f"{self.url}{self.update_path}"
+
+    def endpoint(self) -> Endpoint:
+        found = Endpoint(
+            self.query,
+            self.update,
+            self.user,
+            self.password,
+            auth=self.auth,
+            ignore_graphs=tuple(self.own_graphs),
+        )
+        return found if self.chunk_quads is None else replace(found, chunk_quads=self.chunk_quads)
 
     def description(self, folder: Path) -> Path:
         """A store description (api/core/store/remote.py) that points rsikg at this engine."""
         path = folder / "remote.toml"
-        path.write_text(f'query = "{self.query}"\nupdate = "{self.update}"\n')
+        text = f'query = "{self.query}"\nupdate = "{self.update}"\n'
+        if self.user:
+            (folder / "password").write_text(self.password or "")
+            text += f'user = "{self.user}"\npassword_file = "password"\nauth = "{self.auth}"\n'
+        if self.own_graphs:
+            text += f"ignore_graphs = {sorted(self.own_graphs)!r}\n".replace("'", '"')
+        if self.chunk_quads is not None:
+            text += f"chunk_quads = {self.chunk_quads}\n"
+        path.write_text(text)
         return path
 
     def empty(self) -> None:
-        httpx.post(self.update, data={"update": "DROP ALL"}).raise_for_status()
+        """Every graph dropped but the engine's own."""
+        if not self.own_graphs:
+            httpx.post(self.update, data={"update": "DROP ALL"}).raise_for_status()
+            return
+        found = httpx.post(
+            self.query,
+            data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": "text/csv"},
+        )
+        graphs = [g.strip('"') for g in found.text.split()[1:]]
+        drops = [f"DROP SILENT GRAPH <{g}>" for g in graphs if g not in self.own_graphs]
+        if drops:
+            auth = self.endpoint().credentials()
+            httpx.post(self.update, data={"update": " ;\n".join(drops)}, auth=auth).raise_for_status()
 
 
 @contextmanager
@@ -59,17 +102,8 @@ def oxigraph_server(folder: Path) -> Iterator[Engine]:
         stderr=subprocess.STDOUT,
     )
     engine = Engine(f"http://127.0.0.1:{port}", log)
-    deadline = time.monotonic() + 30
     try:
-        while True:
-            try:
-                if httpx.get(engine.query, params={"query": "ASK {}"}, timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"oxigraph serve did not start: {log.read_text()}")
-            time.sleep(0.1)
+        _wait(engine, process, 30)
         yield engine
     finally:
         process.terminate()
@@ -77,3 +111,64 @@ def oxigraph_server(folder: Path) -> Iterator[Engine]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+VIRTUOSO = shutil.which("virtuoso-t")
+VIRTUOSO_INI = Path("/etc/virtuoso-opensource-7/virtuoso.ini")
+VIRTUOSO_CHUNK = 400
+"""Quads in one request to Virtuoso: it compiles a request to SQL and refuses one past 10,000
+lines ("The length of generated SQL text has exceeded 10000 lines of code"), which 2,000 quads
+of INSERT DATA passed."""
+
+
+@contextmanager
+def virtuoso_server(folder: Path) -> Iterator[Engine]:
+    """Debian's Virtuoso Open Source (``apt-get install virtuoso-opensource``) on free loopback
+    ports, its database in ``folder``: queries at /sparql, updates at /sparql-auth as ``dba``
+    with HTTP digest authentication, as Virtuoso's documentation sets an update endpoint up."""
+    if VIRTUOSO is None or not VIRTUOSO_INI.exists():
+        raise RuntimeError("virtuoso-t is missing: apt-get install virtuoso-opensource")
+    sql_port, http_port = free_port(), free_port()
+    (folder / "db").mkdir()
+    ini = VIRTUOSO_INI.read_text()
+    ini = ini.replace("/var/lib/virtuoso-opensource-7/db", str(folder / "db"))
+    ini = re.sub(r"(?m)^ServerPort\s*=\s*1111\b", f"ServerPort = {sql_port}", ini)
+    ini = re.sub(r"(?m)^ServerPort\s*=\s*8890\b", f"ServerPort = {http_port}", ini)
+    (folder / "virtuoso.ini").write_text(ini)
+    log = folder / "virtuoso.log"
+    process = subprocess.Popen(
+        [VIRTUOSO, "-f", "-c", str(folder / "virtuoso.ini")],
+        cwd=folder,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    engine = Engine(f"http://127.0.0.1:{http_port}", log, "/sparql", "/sparql-auth", "dba", "dba", "digest")
+    engine.chunk_quads = VIRTUOSO_CHUNK
+    try:
+        _wait(engine, process, 90)
+        found = httpx.post(
+            engine.query,
+            data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": "text/csv"},
+        )
+        engine.own_graphs = frozenset(g.strip('"') for g in found.text.split()[1:])
+        yield engine
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _wait(engine: Engine, process: subprocess.Popen[bytes], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            if httpx.get(engine.query, params={"query": "ASK {}"}, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the engine did not start: {engine.log.read_text()[-2000:]}")
+        time.sleep(0.2)

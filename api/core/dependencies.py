@@ -637,13 +637,19 @@ def read_members(store: GraphStore, only: Collection[str] | None = None) -> set[
 
 
 def read_class_depth(store: GraphStore) -> dict[str, int]:
-    """How many superclasses each class has: the most specific of a node's classes has most."""
-    return {
-        str(c): int(str(n))
-        for c, n in _select(
-            store, "SELECT ?c (COUNT(DISTINCT ?sup) AS ?n) WHERE { ?c rdfs:subClassOf+ ?sup } GROUP BY ?c"
+    """How many superclasses each class has: the most specific of a node's classes has most.
+    Counted here from the direct rdfs:subClassOf statements (an ontology's few hundred), not by
+    ``?c rdfs:subClassOf+ ?sup``, which Virtuoso refuses with neither end given ("transitive
+    start not given")."""
+    hierarchy = nx.DiGraph()
+    hierarchy.add_edges_from(
+        (c, sup)
+        for c, sup in _select(
+            store, "SELECT DISTINCT ?c ?sup WHERE { ?c rdfs:subClassOf ?sup FILTER (isIRI(?sup)) }"
         )
-    }
+        if c is not None and sup is not None and c != sup
+    )
+    return {c: len(nx.descendants(hierarchy, c)) for c in hierarchy if hierarchy.out_degree(c)}
 
 
 def read_attributes(

@@ -149,6 +149,14 @@ def _using_edits(update: str, found: list[Span], clause: str) -> list[Edit]:
     return edits
 
 
+def written_out(update: str) -> str:
+    """``update`` with every ``DELETE WHERE { P }`` written out as the ``DELETE { P } WHERE
+    { P }`` it stands for: the same operation, which Virtuoso 7.2 runs as it should where it
+    deletes nothing for the shorthand with ``GRAPH ?g`` (tests/core/test_store_contract.py)."""
+    edits = [edit for edit in _using_edits(update, spans(update), "") if edit[0] != edit[1]]
+    return _applied(update, edits) if edits else update
+
+
 def with_using(update: str, graphs: Sequence[str], named_graphs: Sequence[str]) -> str:
     """``update`` with ``USING`` each of ``graphs`` and ``USING NAMED`` each of
     ``named_graphs`` on every operation that has a WHERE; an InputError (400) when the update

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from api.core.service import GraphService
-from api.core.store.remote import Endpoint, RemoteStore
+from api.core.store.remote import RemoteStore
 from api.errors import ShapeViolationError
 from api.settings import Settings
 from tests import engines
@@ -24,11 +24,14 @@ RSI = "https://w3id.org/rsikg/ontology#"
 EDGE = f"<{ID}system/praksys> <{RSI}dependsOn> <{ID}system/nsp>"
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with engines.oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as running:
+@pytest.fixture(
+    scope="module", params=["oxigraph-server", pytest.param("virtuoso", marks=pytest.mark.engines)]
+)
+def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    start = engines.oxigraph_server if request.param == "oxigraph-server" else engines.virtuoso_server
+    with start(tmp_path_factory.mktemp(request.param)) as running:
         running.empty()
-        first = GraphService(RemoteStore(Endpoint(running.query, running.update)), _settings(running))
+        first = GraphService(RemoteStore(running.endpoint()), _settings(running))
         asyncio.run(_load(first))
         yield running
 
@@ -44,7 +47,7 @@ def _settings(engine: Engine) -> Settings:
 
 
 def _service(engine: Engine) -> GraphService:
-    return GraphService(RemoteStore(Endpoint(engine.query, engine.update)), _settings(engine))
+    return GraphService(RemoteStore(engine.endpoint()), _settings(engine))
 
 
 def _dependents(service: GraphService) -> set[str]:

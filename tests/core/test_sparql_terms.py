@@ -274,6 +274,7 @@ BUILDERS = {
     "blank",
     "triples_block",
     "quad_blocks",
+    "insert_template",
     "prologue",
     "holds_on",
     "held_set_wise",

@@ -22,6 +22,8 @@ the quad-level diff a validated write needs, and the journal (issue 14 goes on).
 from __future__ import annotations
 
 import contextlib
+import json
+import re
 import tomllib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -31,12 +33,12 @@ from pathlib import Path
 import httpx
 import pyoxigraph as ox
 import rdflib
-from rdflib.term import Node
+from rdflib.term import Node, URIRef
 
-from api.core import sparql_dataset
+from api.core import sparql_dataset, sparql_guard
 from api.core.formats import rdf_format
 from api.core.namespaces import PREFIXES
-from api.core.sparql_terms import insert_template, integer, iri, literal, quad_blocks, values
+from api.core.sparql_terms import insert_template, integer, iri, literal, one_of, quad_blocks, values
 from api.core.store.base import (
     DEFAULT_GRAPH,
     MERGED_GRAPH,
@@ -65,13 +67,18 @@ from api.errors import (
     StoreUnavailableError,
 )
 
+AUTH_SCHEMES = ("basic", "digest")
+
+CONTROL = "urn:rsikg:control"
 STORE = "urn:rsikg:store"
 GENERATION = "urn:rsikg:generation"
 WRITER = "urn:rsikg:writer"
-"""The store's generation, ``<urn:rsikg:store> <urn:rsikg:generation> N``, in the engine's own
-default graph (which rsikg's queries never read: they name their dataset): every write rsikg
-sends moves it on in the same request, so every replica reads one number to know whether what
-it keeps (a dependency graph, a copy to validate writes on) is current."""
+"""The store's generation, ``<urn:rsikg:store> <urn:rsikg:generation> N``, in the graph
+``urn:rsikg:control``, which rsikg's queries never read (they name their dataset, and it is not
+among the graphs rsikg lists): every write rsikg sends moves it on in the same request, so every
+replica reads one number to know whether what it keeps (a dependency graph, a copy to validate
+writes on) is current. A named graph, not the engine's own default graph: Virtuoso has no
+default graph apart from its named graphs, and refuses a triple written to none."""
 
 STAGING = "urn:rsikg:staging:"
 """Graphs a large load is sent into before one last request moves them into place."""
@@ -104,6 +111,9 @@ class Endpoint:
     user: str | None = None
     password: str | None = None
     timeout: float = 60.0
+    auth: str = "basic"  # or "digest" (Virtuoso's /sparql-auth asks for it)
+    ignore_graphs: tuple[str, ...] = ()  # graphs rsikg leaves alone: the engine's own, other tools'
+    chunk_quads: int = CHUNK_QUADS  # quads in one request at most (Virtuoso: about 1,000)
 
     @classmethod
     def read(cls, path: Path) -> Endpoint:
@@ -113,7 +123,10 @@ class Endpoint:
             update = "http://127.0.0.1:7878/update"
             # user = "rsikg"
             # password_file = "rsikg-password.txt"
+            # auth = "basic"   # or "digest"
             # timeout = 60
+            # ignore_graphs = ["http://www.openlinksw.com/schemas/virtrdf#"]
+            # chunk_quads = 100000
 
         A missing or wrong field is an InputError naming the file and the field."""
         where = Location(str(path))
@@ -139,10 +152,41 @@ class Endpoint:
             raise InputError(
                 "timeout must be a positive number of seconds", Location(str(path), field="timeout")
             )
+        auth = described.get("auth", "basic")
+        if auth not in AUTH_SCHEMES:
+            raise InputError(
+                f"auth must be one of {', '.join(AUTH_SCHEMES)}, not {auth!r}",
+                Location(str(path), field="auth"),
+            )
+        ignored = described.get("ignore_graphs", [])
+        if not isinstance(ignored, list) or not all(isinstance(g, str) and ":" in g for g in ignored):
+            raise InputError(
+                "ignore_graphs must be a list of graph IRIs", Location(str(path), field="ignore_graphs")
+            )
+        chunk = described.get("chunk_quads", CHUNK_QUADS)
+        if not isinstance(chunk, int) or chunk < 2:
+            raise InputError(
+                "chunk_quads must be a whole number above 1", Location(str(path), field="chunk_quads")
+            )
         user = described.get("user")
         return cls(
-            described["query"], described["update"], str(user) if user else None, password, float(timeout)
+            described["query"],
+            described["update"],
+            str(user) if user else None,
+            password,
+            float(timeout),
+            auth,
+            tuple(ignored),
+            chunk,
         )
+
+    def credentials(self) -> httpx.Auth | None:
+        """HTTP authentication with the user and password, in the scheme the store asks for."""
+        if not self.user:
+            return None
+        if self.auth == "digest":
+            return httpx.DigestAuth(self.user, self.password or "")
+        return httpx.BasicAuth(self.user, self.password or "")
 
 
 def is_description(store: str) -> bool:
@@ -159,10 +203,10 @@ class RemoteStore:
         self.path = None  # no directory: no checkpoints, no scratch copies
         self.revision = 0
         self.identity = object()
+        self._generation_kept = False  # the store is known to hold a generation (see _counted)
         self.changes = ChangeLog()  # what this object's writes changed, by the generation they made
         self._graphs: tuple[int, list[str]] | None = None  # (the store's generation, its named graphs)
-        auth = (endpoint.user, endpoint.password or "") if endpoint.user else None
-        self._client = client or httpx.Client(timeout=endpoint.timeout, auth=auth)
+        self._client = client or httpx.Client(timeout=endpoint.timeout, auth=endpoint.credentials())
 
     @classmethod
     def described(cls, path: Path) -> RemoteStore:
@@ -228,13 +272,35 @@ class RemoteStore:
 
     def _update(self, text: str) -> None:
         """A write, the store's generation moved on in the same request."""
+        self._counted()
         self._post(self.endpoint.update, {"update": f"{text}\n;\n{_next_generation()}"}, "*/*", "update")
         self.revision += 1
 
+    def _counted(self) -> None:
+        """Make sure the store holds a generation (0 in a store rsikg never wrote), before a
+        write moves it on: the write's own updates then only match the generation that is there.
+        Not a conditional insert: Virtuoso 7.2 runs neither ``FILTER NOT EXISTS`` alone nor an
+        ``OPTIONAL`` first in an update's WHERE as SPARQL has it (tests/core/test_store_contract.py).
+        Two replicas writing a new store's first write at once may each insert the 0; the
+        generation read is the greatest, so a stray 0 changes nothing."""
+        if self._generation_kept:
+            return
+        if self._control(GENERATION) is None:
+            self._post(
+                self.endpoint.update,
+                {
+                    "update": f"INSERT DATA {{ GRAPH {iri(CONTROL)} "
+                    f"{{ {iri(STORE)} {iri(GENERATION)} {integer(0)} }} }}"
+                },
+                "*/*",
+                "update",
+            )
+        self._generation_kept = True
+
     def generation(self) -> int:
         """The store's generation: how many writes rsikg has sent it (0: none yet)."""
-        found = self._control(GENERATION)
-        return int(found) if found is not None and found.isdigit() else 0
+        found = self._control(GENERATION, every=True)
+        return max((int(v) for v in found.split() if v.isdigit()), default=0) if found else 0
 
     def change_mark(self) -> int:
         return self.generation()
@@ -245,15 +311,17 @@ class RemoteStore:
         now = self.generation()
         return now, self.changes.since(mark, now)
 
-    def _control(self, predicate: str) -> str | None:
+    def _control(self, predicate: str, *, every: bool = False) -> str | None:
         """The value of the store's own ``predicate`` (its generation, its last writer)."""
         response = self._post(
             self.endpoint.query,
-            {"query": f"SELECT ?v WHERE {{ {iri(STORE)} {iri(predicate)} ?v }}"},
+            {"query": f"SELECT ?v WHERE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(predicate)} ?v }} }}"},
             RESULTS_JSON,
             "query",
         )
         found = [s["v"].value for s in _solutions(response) if isinstance(s["v"], ox.Literal)]
+        if every:
+            return " ".join(found) if found else None
         return found[0] if found else None
 
     def commit(
@@ -290,6 +358,7 @@ class RemoteStore:
             content = read_nquads(lines, where)
             new += [*content, *(ox.Quad(q.subject, q.predicate, q.object, MERGED) for q in content)]
         token = uuid.uuid4().hex
+        self._counted()
         operations = [op for graph in whole for op in _emptied(graph, expected)]
         operations.append(_conditional(old, new, expected, token, token[:8]))
         self._post(self.endpoint.update, {"update": " ;\n".join(operations)}, "*/*", "update")
@@ -337,7 +406,10 @@ class RemoteStore:
             graphs = list(dict.fromkeys([source.graph, *named]))
             if MERGED_GRAPH in graphs:
                 raise InputError(MERGED_GRAPH_IS_KEPT, Location(source.name))
-            if len(quads) <= CHUNK_QUADS:
+            blank = sum(1 for q in quads if _has_blank(q))
+            chunk = self.endpoint.chunk_quads
+            # twice: each quad and its copy in the merged graph
+            if 2 * len(quads) <= chunk and (not blank or 2 * len(quads) <= BLANK_TEMPLATE_QUADS):
                 self._update(_replacing(graphs, quads))
             else:
                 self._staged(graphs, quads)
@@ -350,14 +422,16 @@ class RemoteStore:
         """A source too large for one request (engines cap a request's body: Oxigraph's server
         at 128 MiB): its quads sent in chunks into staging graphs of its own, which no query
         names, then moved into place in one last request, which is the commit (all or nothing
-        where a request is a transaction). Quads with a blank node go together in the first
-        chunk, as a blank node sent in two requests would be two nodes."""
+        where a request is a transaction). Quads with a blank node go in requests of their own,
+        each with whole groups of the quads that share blank nodes, as a blank node sent in two
+        requests would be two nodes (:func:`_inserted`)."""
         stage = f"{STAGING}{uuid.uuid4().hex}/"
         staging = {graph: f"{stage}{i}" for i, graph in enumerate(graphs)}
         blank = [q for q in quads if _has_blank(q)]
         plain = [q for q in quads if not _has_blank(q)]
         label = uuid.uuid4().hex[:8]
-        chunks = [blank, *(plain[i : i + CHUNK_QUADS] for i in range(0, len(plain), CHUNK_QUADS))]
+        size = self.endpoint.chunk_quads
+        chunks = [blank, *(plain[i : i + size] for i in range(0, len(plain), size))]
         try:
             for chunk in chunks:
                 if chunk:
@@ -365,12 +439,8 @@ class RemoteStore:
                         ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(staging[_graph(q)]))
                         for q in chunk
                     ]
-                    self._post(
-                        self.endpoint.update,
-                        {"update": insert_template(quad_blocks(_terms(moved, label)), data=True)},
-                        "*/*",
-                        "update",
-                    )
+                    for operation in _inserted(moved, label):  # a request each: see BLANK_TEMPLATE_QUADS
+                        self._post(self.endpoint.update, {"update": operation}, "*/*", "update")
             self._update(_moved_into_place(staging))
         except Exception:
             with contextlib.suppress(RsikgError):  # the staging graphs are nobody's: dropped
@@ -385,10 +455,10 @@ class RemoteStore:
         bindings: Mapping[str, Node] | None = None,
         default_graphs: Sequence[str] | None = None,
     ) -> QueryResult:
-        accept = f"{RESULTS_JSON}, {N_TRIPLES};q=0.9"
+        accept = N_TRIPLES if _makes_graph(sparql) else f"{RESULTS_JSON}, {N_TRIPLES};q=0.9"
         response = self._query(sparql, accept, bindings=bindings, default_graphs=default_graphs)
         if _media(response) == RESULTS_JSON:
-            return answer(ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON))
+            return answer(_results(response.content))
         return answer(ox.parse(response.content, format=ox.RdfFormat.N_TRIPLES))
 
     def select(self, sparql: str, *, default_graphs: Sequence[str] | None = None) -> SelectResult:
@@ -412,7 +482,8 @@ class RemoteStore:
     ) -> tuple[str, bytes]:
         """A client's query, run by the engine (which is not this process) in the first format
         the client accepts for the query's kind; ``deadline``: seconds, then QueryDeadlineError."""
-        offered = [(fmt, MEDIA[fmt]) for fmt in (results_format, graph_format) if fmt in MEDIA]
+        kinds = (graph_format,) if graph_format and _makes_graph(sparql) else (results_format, graph_format)
+        offered = [(fmt, MEDIA[fmt]) for fmt in kinds if fmt in MEDIA]
         if not offered:
             raise InputError("no format to answer in", Location("query"))
         accept = ", ".join(f"{media};q={1 - i / 10:g}" for i, (_, media) in enumerate(offered))
@@ -435,7 +506,8 @@ class RemoteStore:
         same request: a full pass over the store, for now (a diff, as the embedded store takes,
         is issue 14's next step)."""
         sparql_dataset.refuse_naming(sparql, MERGED_GRAPH, None, MERGED_GRAPH_IS_KEPT)
-        self._update(f"{sparql}\n;\n{_resynced()}")
+        text = sparql_dataset.written_out(sparql)
+        self._update(f"{text}\n;\n{_resynced(self._not_ours)}")
 
     def named_graphs(self) -> list[str]:
         """The store's named graphs, enumerated again whenever the store's generation moved
@@ -444,21 +516,30 @@ class RemoteStore:
         generation = self.generation()
         if self._graphs is not None and self._graphs[0] == generation:
             return list(self._graphs[1])
-        response = self._post(
-            self.endpoint.query,
-            {"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { } }"},
-            RESULTS_JSON,
-            "query",
-        )
-        found = sorted(
+        found = self._graph_names("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+        if not found:
+            # Virtuoso binds ?g to no graph for an empty pattern (SPARQL 1.1 binds it to each
+            # named graph); its graphs are read from their triples then (an empty graph, which
+            # Virtuoso does not keep anyway, cannot be found so)
+            found = self._graph_names("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        self._graphs = (generation, found)
+        return list(found)
+
+    @property
+    def _not_ours(self) -> list[str]:
+        """The graphs no write of rsikg's reads into the merged graph."""
+        return [MERGED_GRAPH, CONTROL, *self.endpoint.ignore_graphs]
+
+    def _graph_names(self, query: str) -> list[str]:
+        response = self._post(self.endpoint.query, {"query": query}, RESULTS_JSON, "query")
+        ignored = set(self._not_ours)
+        return sorted(
             s["g"].value
             for s in _solutions(response)
             if isinstance(s["g"], ox.NamedNode)
-            and s["g"].value != MERGED_GRAPH
+            and s["g"].value not in ignored
             and not s["g"].value.startswith(STAGING)
         )
-        self._graphs = (generation, found)
-        return list(found)
 
     def export(self, fmt: str) -> bytes:
         """All of the store: a dataset format keeps the graphs, a graph format gets the merged
@@ -554,9 +635,24 @@ def _media(response: httpx.Response) -> str:
     return str(response.headers.get("content-type", "")).split(";")[0].strip().lower()
 
 
+def _results(content: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
+    """SPARQL JSON results, read by Oxigraph's parser. Virtuoso names blank nodes
+    ``nodeID://b10005``, which is no blank node label (Oxigraph refuses it, row by row as the
+    rows are read): results with a blank node get each label made a valid one first (the same
+    label for the same node)."""
+    if b'"bnode"' not in content:
+        return ox.parse_query_results(content, format=ox.QueryResultsFormat.JSON)
+    found = json.loads(content)
+    for row in found.get("results", {}).get("bindings", []):
+        for value in row.values():
+            if value.get("type") == "bnode":
+                value["value"] = re.sub(r"[^A-Za-z0-9_]", "_", value["value"])
+    return ox.parse_query_results(json.dumps(found).encode(), format=ox.QueryResultsFormat.JSON)
+
+
 def _solutions(response: httpx.Response) -> ox.QuerySolutions:
     """A SELECT's solutions from the engine's SPARQL JSON."""
-    result = ox.parse_query_results(response.content, format=ox.QueryResultsFormat.JSON)
+    result = _results(response.content)
     if not isinstance(result, ox.QuerySolutions):
         raise StoreUnavailableError("the remote store answered a SELECT query with a boolean")
     return result
@@ -586,8 +682,69 @@ def _replacing(graphs: Sequence[str], quads: Sequence[ox.Quad]) -> str:
     if quads:
         label = uuid.uuid4().hex[:8]  # blank nodes of this load: one label space for the request
         in_merged = [ox.Quad(q.subject, q.predicate, q.object, MERGED) for q in quads]
-        parts.append(insert_template(quad_blocks(_terms([*quads, *in_merged], label)), data=True))
+        parts += _inserted([*quads, *in_merged], label)
     return " ;\n".join(parts)
+
+
+BLANK_TEMPLATE_QUADS = 200
+"""Quads of blank-node triples in one ``INSERT { … } WHERE {}`` at most, and in one request: a
+source with more is staged (:meth:`RemoteStore._staged`). Virtuoso compiles a request to SQL and
+refuses one past 10,000 lines ("The length of generated SQL text has exceeded 10000 lines of
+code"), which the ontology's 700 blank-node quads passed, in one template or in several."""
+
+
+def _inserted(quads: Sequence[ox.Quad], label: str) -> list[str]:
+    """Update operations that insert ``quads``: one ``INSERT DATA`` of those without a blank
+    node; those with one in ``INSERT { … } WHERE {}``, which means the same (one solution: one
+    new node for each label), as Virtuoso refuses a blank node in INSERT DATA ("not allowed in a
+    constant clause"), which SPARQL allows. A label names one node within one operation only, so
+    the blank-node quads go in whole groups of quads that share blank nodes, BLANK_TEMPLATE_QUADS
+    or so to an operation."""
+    plain = [q for q in quads if not _has_blank(q)]
+    if len(plain) == len(quads):
+        return [insert_template(quad_blocks(_terms(quads, label)), data=True)]
+    if len(quads) <= BLANK_TEMPLATE_QUADS:  # one operation (Virtuoso failed on INSERT DATA then a template)
+        return [f"{insert_template(quad_blocks(_terms(quads, label)))} WHERE {{}}"]
+    operations = [insert_template(quad_blocks(_terms(plain, label)), data=True)] if plain else []
+    chunk: list[ox.Quad] = []
+    for group in _sharing_blank_nodes([q for q in quads if _has_blank(q)]):
+        if chunk and len(chunk) + len(group) > BLANK_TEMPLATE_QUADS:
+            operations.append(f"{insert_template(quad_blocks(_terms(chunk, label)))} WHERE {{}}")
+            chunk = []
+        chunk += group
+    if chunk:
+        operations.append(f"{insert_template(quad_blocks(_terms(chunk, label)))} WHERE {{}}")
+    return operations
+
+
+def _sharing_blank_nodes(quads: Sequence[ox.Quad]) -> list[list[ox.Quad]]:
+    """``quads`` in groups: two quads that name the same blank node are in the same group."""
+    parent: dict[str, str] = {}
+
+    def root(node: str) -> str:
+        while parent.setdefault(node, node) != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def blanks(quad: ox.Quad) -> list[str]:
+        return [t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)]
+
+    for quad in quads:
+        found = blanks(quad)
+        for other in found[1:]:
+            parent[root(other)] = root(found[0])
+    groups: dict[str, list[ox.Quad]] = {}
+    for quad in quads:
+        groups.setdefault(root(blanks(quad)[0]), []).append(quad)
+    return list(groups.values())
+
+
+def _makes_graph(sparql: str) -> bool:
+    """Whether the query is a CONSTRUCT or DESCRIBE: it is asked for a graph format alone, as
+    Virtuoso answers one in SPARQL JSON results (rows ?s ?p ?o) when the Accept header offers
+    that format too, rather than choosing by the query's form."""
+    return sparql_guard.inspect(sparql).form in ("CONSTRUCT", "DESCRIBE")
 
 
 def _into(quad: ox.Quad, graph: str) -> ox.Quad:
@@ -641,28 +798,23 @@ def _has_blank(quad: ox.Quad) -> bool:
 def _emptied(graph: str, expected: int) -> list[str]:
     """Two updates that empty ``graph``, and the merged graph of its blank-node triples, where
     the store is at generation ``expected``."""
-    if expected:
-        return [
-            f"DELETE {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} }} WHERE {{ "
-            f"{iri(STORE)} {iri(GENERATION)} {integer(expected)} . "
-            f"GRAPH {iri(graph)} {{ ?s ?p ?o }} FILTER (isBlank(?s) || isBlank(?o)) }}",
-            f"DELETE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }} WHERE {{ "
-            f"{iri(STORE)} {iri(GENERATION)} {integer(expected)} . GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
-        ]
     return [
         f"DELETE {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} }} WHERE {{ "
-        f"FILTER NOT EXISTS {{ {iri(STORE)} {iri(GENERATION)} ?any }} "
+        f"GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} }} "
         f"GRAPH {iri(graph)} {{ ?s ?p ?o }} FILTER (isBlank(?s) || isBlank(?o)) }}",
         f"DELETE {{ GRAPH {iri(graph)} {{ ?s ?p ?o }} }} WHERE {{ "
-        f"FILTER NOT EXISTS {{ {iri(STORE)} {iri(GENERATION)} ?any }} GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
+        f"GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} }} "
+        f"GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
     ]
 
 
 def _next_generation() -> str:
-    """An update that moves the store's generation on by one (from none: to 1)."""
+    """An update that moves the store's generation on by one (the store holds one: see
+    :meth:`RemoteStore._counted`)."""
     return (
-        f"DELETE {{ {iri(STORE)} {iri(GENERATION)} ?n }} INSERT {{ {iri(STORE)} {iri(GENERATION)} ?next }} "
-        f"WHERE {{ OPTIONAL {{ {iri(STORE)} {iri(GENERATION)} ?n }} BIND (COALESCE(?n, 0) + 1 AS ?next) }}"
+        f"DELETE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} ?n }} }} "
+        f"INSERT {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} ?next }} }} "
+        f"WHERE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} ?n }} BIND (?n + 1 AS ?next) }}"
     )
 
 
@@ -670,33 +822,27 @@ def _conditional(
     old: Sequence[ox.Quad], new: Sequence[ox.Quad], expected: int, token: str, label: str
 ) -> str:
     """One DELETE/INSERT: ``old`` out, ``new`` in, the generation from ``expected`` to the next
-    and the writer ``token``, all only where the generation is ``expected`` (none for 0)."""
-    if expected:
-        return (
-            f"DELETE {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} . {iri(STORE)} {iri(WRITER)} ?w . "
-            f"{quad_blocks(_terms(old, label))} }} "
-            f"INSERT {{ {iri(STORE)} {iri(GENERATION)} {integer(expected + 1)} . "
-            f"{iri(STORE)} {iri(WRITER)} {literal(token)} . {quad_blocks(_terms(new, label))} }} "
-            f"WHERE {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} . "
-            f"OPTIONAL {{ {iri(STORE)} {iri(WRITER)} ?w }} }}"
-        )
+    and the writer ``token``, all only where the generation is ``expected``."""
     return (
-        f"DELETE {{ {iri(STORE)} {iri(WRITER)} ?w . {quad_blocks(_terms(old, label))} }} "
-        f"INSERT {{ {iri(STORE)} {iri(GENERATION)} {integer(1)} . "
-        f"{iri(STORE)} {iri(WRITER)} {literal(token)} . {quad_blocks(_terms(new, label))} }} "
-        f"WHERE {{ FILTER NOT EXISTS {{ {iri(STORE)} {iri(GENERATION)} ?any }} "
-        f"OPTIONAL {{ {iri(STORE)} {iri(WRITER)} ?w }} }}"
+        f"DELETE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} . "
+        f"{iri(STORE)} {iri(WRITER)} ?w }} {quad_blocks(_terms(old, label))} }} "
+        f"INSERT {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} {integer(expected + 1)} . "
+        f"{iri(STORE)} {iri(WRITER)} {literal(token)} }} {quad_blocks(_terms(new, label))} }} "
+        f"WHERE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} }} "
+        f"OPTIONAL {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(WRITER)} ?w }} }} }}"
     )
 
 
-def _resynced() -> str:
-    """Updates that make the merged graph the union of every other graph again."""
+def _resynced(not_ours: Sequence[str]) -> str:
+    """Updates that make the merged graph the union of every other graph again (but those in
+    ``not_ours``: the merged graph itself, rsikg's control graph, the ones it is told to ignore)."""
     return (
         f"DELETE {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} }} "
         f"WHERE {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} "
-        f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {iri(MERGED_GRAPH)}) }} }} ;\n"
+        f"FILTER NOT EXISTS {{ GRAPH ?g {{ ?s ?p ?o }} "
+        f"{one_of('g', [URIRef(g) for g in not_ours], negated=True)} }} }} ;\n"
         f"INSERT {{ GRAPH {iri(MERGED_GRAPH)} {{ ?s ?p ?o }} }} "
-        f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER (?g != {iri(MERGED_GRAPH)}) }}"
+        f"WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {one_of('g', [URIRef(g) for g in not_ours], negated=True)} }}"
     )
 
 
