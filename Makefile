@@ -3,9 +3,10 @@ VENV    ?= .venv
 PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
-# Line coverage of api/ by the tests' own process (79.96% on 2026-11-30, 78% on 2026-11-29, 75% when first set; the
-# servers and commands the tests start run in subprocesses, which it does not count). Raise it as tests are added.
-COVERAGE_FLOOR := 79
+# Line coverage of api/ by the tests' own process (81.40% on 2026-11-30 at 3a1dc41, 79.96% earlier that day, 78% on
+# 2026-11-29, 75% when first set; the servers and commands the tests start run in subprocesses, which it does not
+# count). Raise it as tests are added.
+COVERAGE_FLOOR := 81
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test test-engines lint bench clean

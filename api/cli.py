@@ -18,6 +18,7 @@ from typing import Annotated, Any, cast
 
 import rdflib
 import typer
+from pydantic import ValidationError
 from rdflib.query import ResultRow
 from rdflib.term import Node
 from rich.console import Console
@@ -94,7 +95,17 @@ class Materialisation(StrEnum):
 
 
 def _settings(store: str | None) -> Settings:
-    return Settings(store=store) if store else Settings()
+    """The settings (from RSIKG_* variables and ``--store``); a bad value is an InputError that
+    names the setting and its variable, not a traceback."""
+    try:
+        return Settings(store=store) if store else Settings()
+    except ValidationError as error:
+        said = [
+            f"the setting {'.'.join(map(str, e['loc']))} (RSIKG_{'_'.join(map(str, e['loc'])).upper()}): "
+            f"{e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors()
+        ]
+        raise InputError("; ".join(said), Location("settings")) from None
 
 
 @contextmanager

@@ -34,6 +34,34 @@ def test_malformed_turtle_to_load_is_located_and_store_unchanged(rsikg):
     assert export_nquads(rsikg) == before
 
 
+def test_a_bad_setting_is_named_with_its_variable_not_a_traceback(rsikg):
+    result = rsikg("load", str(FIXTURES / "tiny.ttl"), env_extra={"RSIKG_WORKER_MEMORY_MB": "48"})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "worker_memory_mb (RSIKG_WORKER_MEMORY_MB)" in result.stderr and "at least 1024" in result.stderr
+
+
+def test_a_load_is_parsed_under_the_operators_memory_cap(tmp_path, monkeypatch):
+    """The setting worker_memory_mb caps the worker a load is parsed in, as it caps the query
+    workers (a 2.77M-triple file needs more than the default 2048 MiB)."""
+    from api.core.service import GraphService
+    from api.core.store import open_store, sandbox
+    from api.settings import Settings
+
+    used = []
+    real = sandbox.run
+
+    def spied(*args, **kwargs):  # the real worker runs; what it was given is noted
+        used.append(kwargs["limits"].memory_mb)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(sandbox, "run", spied)
+    service = GraphService(
+        open_store(tmp_path / "store"), Settings(store=str(tmp_path / "store"), worker_memory_mb=3000)
+    )
+    assert service.load([FIXTURES / "tiny.ttl"]) > 0
+    assert used == [3000]
+
+
 def test_malformed_turtle_to_validate_is_located(rsikg):
     assert rsikg("load").returncode == 0
     before = export_nquads(rsikg)

@@ -203,6 +203,10 @@ class GraphService(Answering):
         self._remote = store if isinstance(store, RemoteStore) else None
         self.store: GraphStore = store
         self.settings = settings
+        # a load's parse worker gets the operator's memory cap, as the query workers do
+        for concrete in (self._local, self._remote):
+            if concrete is not None:
+                concrete.parse_memory_mb = settings.worker_memory_mb
         self._engine: QueryEngine | RemoteEngine | None = None  # made on first use: a command needs none
         # over a remote store, writes are checked on a copy of it kept here: (its generation, the copy)
         self._mirror: tuple[int, OxigraphStore] | None = None

@@ -97,6 +97,7 @@ class OxigraphStore:
         self.path = path
         self.revision = 0  # moves on after every write (see _writes)
         self.changes = ChangeLog()  # what the last writes changed, by revision
+        self.parse_memory_mb: int | None = None  # the parse worker's cap (None: the sandbox's default)
         self._noted: Changed | None = None  # what the write under way changed, once it is done
         self.identity = object()  # this object's own, never equal to another's (GraphStore.identity)
         self._write_lock = threading.RLock()  # one write (and its journal entry) at a time
@@ -176,7 +177,7 @@ class OxigraphStore:
 
         if sandbox.inside_worker:
             return [parse_quads(source) for source in sources]
-        return sandbox.parse(sources)
+        return sandbox.parse(sources, limits=sandbox.limits_for(self.parse_memory_mb))
 
     def _replace(self, source: Source, quads: list[ox.Quad]) -> int:
         """Replace every graph the source fills: all of them or none, at any size.

@@ -205,6 +205,7 @@ class RemoteStore:
         self.identity = object()
         self._generation_kept = False  # the store is known to hold a generation (see _counted)
         self.changes = ChangeLog()  # what this object's writes changed, by the generation they made
+        self.parse_memory_mb: int | None = None  # the parse worker's cap (None: the sandbox's default)
         self._graphs: tuple[int, list[str]] | None = None  # (the store's generation, its named graphs)
         self._client = client or httpx.Client(timeout=endpoint.timeout, auth=endpoint.credentials())
 
@@ -395,7 +396,7 @@ class RemoteStore:
 
         if progress:
             progress("parse", 0, len(sources))
-        parsed = sandbox.parse(sources)
+        parsed = sandbox.parse(sources, limits=sandbox.limits_for(self.parse_memory_mb))
         if progress:
             progress("parse", len(sources), len(sources))
         written = 0

@@ -22,7 +22,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from api.core.store.worker import MEMORY_ENV, read_frame, request_frames
@@ -56,6 +56,13 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+def limits_for(memory_mb: int | None) -> Limits:
+    """The default limits with the memory cap ``memory_mb`` (the setting worker_memory_mb), or
+    the default limits for None."""
+    return DEFAULT_LIMITS if memory_mb is None else replace(DEFAULT_LIMITS, memory_mb=memory_mb)
+
 
 server_isolation: list[str] = []
 """What cut this serving process off the network (:func:`isolate_server`): empty unless it was."""
@@ -95,7 +102,8 @@ def crash_error(returncode: int, limits: Limits, what: str, where: Location) -> 
             where,
         )
     return ResourceLimitError(
-        f"the {what} needed more than the memory limit of {limits.memory_mb} MiB and was stopped"
+        f"the {what} needed more than the memory limit of {limits.memory_mb} MiB and was stopped "
+        "(the operator's setting worker_memory_mb, RSIKG_WORKER_MEMORY_MB, raises it)"
     )
 
 
