@@ -71,17 +71,23 @@ class Engine:
         path.write_text(text)
         return path
 
-    def empty(self) -> None:
-        """Every graph dropped but the engine's own."""
-        if not self.own_graphs:
-            httpx.post(self.update, data={"update": "DROP ALL"}).raise_for_status()
-            return
+    def graphs(self) -> list[str]:
+        """Every graph that holds a triple, read from the triples (Virtuoso lists none for
+        ``GRAPH ?g { }``)."""
         found = httpx.post(
             self.query,
             data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
             headers={"Accept": "text/csv"},
         )
-        graphs = [g.strip('"') for g in found.text.split()[1:]]
+        found.raise_for_status()
+        return [g.strip('"') for g in found.text.split()[1:]]
+
+    def empty(self) -> None:
+        """Every graph dropped but the engine's own."""
+        if not self.own_graphs:
+            httpx.post(self.update, data={"update": "DROP ALL"}).raise_for_status()
+            return
+        graphs = self.graphs()
         drops = [f"DROP SILENT GRAPH <{g}>" for g in graphs if g not in self.own_graphs]
         if drops:
             auth = self.endpoint().credentials()
@@ -106,11 +112,7 @@ def oxigraph_server(folder: Path) -> Iterator[Engine]:
         _wait(engine, process, 30)
         yield engine
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process, 10)
 
 
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -146,19 +148,18 @@ def virtuoso_server(folder: Path) -> Iterator[Engine]:
     engine.chunk_quads = VIRTUOSO_CHUNK
     try:
         _wait(engine, process, 90)
-        found = httpx.post(
-            engine.query,
-            data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
-            headers={"Accept": "text/csv"},
-        )
-        engine.own_graphs = frozenset(g.strip('"') for g in found.text.split()[1:])
+        engine.own_graphs = frozenset(engine.graphs())
         yield engine
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process, 30)
+
+
+def _stop(process: subprocess.Popen[bytes], seconds: float) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
 
 
 def _wait(engine: Engine, process: subprocess.Popen[bytes], seconds: float) -> None:
