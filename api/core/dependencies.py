@@ -592,7 +592,7 @@ def build(store: GraphStore) -> DependencyGraph:
     read_attributes(store, graph, None, depth)
     successors = mergers.successors(store)
     claims = name_claims(graph)
-    names = {name: min(claimed)[1] for name, claimed in claims.items()}
+    names = {name: name_holder(claimed) for name, claimed in claims.items()}
     return DependencyGraph(
         graph,
         time.perf_counter() - started,
@@ -754,9 +754,6 @@ def _complete(node: str, data: dict[str, object]) -> None:
         data.setdefault(key, "")
 
 
-NAME_KINDS = 4  # local id, its last segment, Danish label, English label
-
-
 def node_names(node: str, data: Mapping[str, object]) -> list[tuple[str, int]]:
     """The names people type for a node, lower-case, each with its kind (its rank: a local id
     goes before a label)."""
@@ -774,6 +771,11 @@ def name_claims(graph: nx.MultiDiGraph) -> dict[str, set[tuple[int, str]]]:
         for name, kind in node_names(node, data):
             claims.setdefault(name, set()).add((kind, node))
     return claims
+
+
+def name_holder(claimed: set[tuple[int, str]]) -> str:
+    """The node a name goes to, of the (kind, node) pairs that claim it (see :func:`name_claims`)."""
+    return min(claimed)[1]
 
 
 def _compact_class(iri: str) -> str:

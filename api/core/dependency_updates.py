@@ -38,6 +38,7 @@ from api.core.dependencies import (
     edges_in,
     edges_out,
     hand_over,
+    name_holder,
     node_names,
     read_attributes,
     read_edges,
@@ -132,9 +133,10 @@ def _reread(old: DependencyGraph, store: GraphStore, subjects: set[str]) -> tupl
     # what a node is matters only to one with no edge: it stays (or comes) if it is a member
     unanchored = {n for n in subjects | neighbours if n not in fork.graph or fork.isolated(n)}
     members = read_members(store, unanchored) if unanchored else set()
-    for s in (subjects & members) - set(fork.graph):
-        fork.add_node(s)
-        added.add(s)
+    for s in subjects & members:
+        if s not in fork.graph:
+            fork.add_node(s)
+            added.add(s)
     removed = {n for n in unanchored if n in fork.graph and n not in members and fork.isolated(n)}
     for node in removed:
         fork.remove_node(node)
@@ -152,7 +154,9 @@ def _renamed(
     nodes gone replaced (copies: ``old``'s are not changed); and the names whose claims changed."""
     claims, names = dict(old.claims), dict(old.names)
     moved: set[str] = set()
-    for node in (refresh | removed) & set(old.graph):
+    for node in refresh | removed:
+        if node not in old.graph:
+            continue
         for name, kind in node_names(node, old.graph._node[node]):
             claims[name] = claims[name] - {(kind, node)}
             moved.add(name)
@@ -162,7 +166,7 @@ def _renamed(
             moved.add(name)
     for name in moved:
         if claims[name]:
-            names[name] = min(claims[name])[1]
+            names[name] = name_holder(claims[name])
         else:
             del claims[name]
             names.pop(name, None)
@@ -179,8 +183,8 @@ def _day_patched(
         return None
     on, full = day.day, new.graph
     fork = _Fork(day.graph)
-    for node in touched & set(fork.graph):
-        fork.remove_node(node)
+    for node in touched:
+        fork.discard(node)
     present = set()
     for node in touched:
         data = full._node.get(node)
@@ -299,6 +303,11 @@ class _Fork:
         del self.graph._succ[node], self.graph._pred[node], self.graph._node[node]
         self._own_succ.discard(node)
         self._own_pred.discard(node)
+
+    def discard(self, node: str) -> None:
+        """Remove ``node`` if the graph has it."""
+        if node in self.graph._node:
+            self.remove_node(node)
 
     def add_edge(self, u: str, v: str, key: str, data: dict[str, object]) -> None:
         out, into = self._succ(u), self._pred(v)
