@@ -286,7 +286,7 @@ class RemoteStore:
         generation read is the greatest, so a stray 0 changes nothing."""
         if self._generation_kept:
             return
-        if self._control(GENERATION) is None:
+        if not self._control(GENERATION):
             self._post(
                 self.endpoint.update,
                 {
@@ -300,8 +300,7 @@ class RemoteStore:
 
     def generation(self) -> int:
         """The store's generation: how many writes rsikg has sent it (0: none yet)."""
-        found = self._control(GENERATION, every=True)
-        return max((int(v) for v in found.split() if v.isdigit()), default=0) if found else 0
+        return max((int(v) for v in self._control(GENERATION) if v.isdigit()), default=0)
 
     def change_mark(self) -> int:
         return self.generation()
@@ -312,18 +311,15 @@ class RemoteStore:
         now = self.generation()
         return now, self.changes.since(mark, now)
 
-    def _control(self, predicate: str, *, every: bool = False) -> str | None:
-        """The value of the store's own ``predicate`` (its generation, its last writer)."""
+    def _control(self, predicate: str) -> list[str]:
+        """The values of the store's own ``predicate`` (its generation, its last writer)."""
         response = self._post(
             self.endpoint.query,
             {"query": f"SELECT ?v WHERE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(predicate)} ?v }} }}"},
             RESULTS_JSON,
             "query",
         )
-        found = [s["v"].value for s in _solutions(response) if isinstance(s["v"], ox.Literal)]
-        if every:
-            return " ".join(found) if found else None
-        return found[0] if found else None
+        return [s["v"].value for s in _solutions(response) if isinstance(s["v"], ox.Literal)]
 
     def commit(
         self,
@@ -364,7 +360,7 @@ class RemoteStore:
         operations.append(_conditional(old, new, expected, token, token[:8]))
         self._post(self.endpoint.update, {"update": " ;\n".join(operations)}, "*/*", "update")
         self.revision += 1
-        if self._control(WRITER) != token:
+        if self._control(WRITER)[:1] != [token]:
             return False
         self.changes.note(expected + 1, changed(every_old, every_new))
         after = [f"DROP SILENT GRAPH {iri(g)}" for g in dropped]
@@ -705,17 +701,22 @@ def _inserted(quads: Sequence[ox.Quad], label: str) -> list[str]:
     if len(plain) == len(quads):
         return [insert_template(quad_blocks(_terms(quads, label)), data=True)]
     if len(quads) <= BLANK_TEMPLATE_QUADS:  # one operation (Virtuoso failed on INSERT DATA then a template)
-        return [f"{insert_template(quad_blocks(_terms(quads, label)))} WHERE {{}}"]
+        return [_template(quads, label)]
     operations = [insert_template(quad_blocks(_terms(plain, label)), data=True)] if plain else []
     chunk: list[ox.Quad] = []
     for group in _sharing_blank_nodes([q for q in quads if _has_blank(q)]):
         if chunk and len(chunk) + len(group) > BLANK_TEMPLATE_QUADS:
-            operations.append(f"{insert_template(quad_blocks(_terms(chunk, label)))} WHERE {{}}")
+            operations.append(_template(chunk, label))
             chunk = []
         chunk += group
     if chunk:
-        operations.append(f"{insert_template(quad_blocks(_terms(chunk, label)))} WHERE {{}}")
+        operations.append(_template(chunk, label))
     return operations
+
+
+def _template(quads: Sequence[ox.Quad], label: str) -> str:
+    """``INSERT { quads } WHERE {}``: one solution, so one new node for each blank node label."""
+    return f"{insert_template(quad_blocks(_terms(quads, label)))} WHERE {{}}"
 
 
 def _sharing_blank_nodes(quads: Sequence[ox.Quad]) -> list[list[ox.Quad]]:
