@@ -99,34 +99,17 @@ def write_csv(variables: Sequence[str], rows: Iterable[Row]) -> bytes:
     return out.getvalue().encode()
 
 
-def _turtle_string(value: str) -> str:
-    escaped = (
-        value.replace("\\", "\\\\")
-        .replace('"', '\\"')
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-    return f'"{escaped}"'
-
-
 def _tsv_term(term: object) -> str:
+    """A term as SPARQL TSV writes it: its N-Triples form, which pyoxigraph writes (escapes
+    included), and a number or boolean bare where its lexical form is Turtle's own."""
     if term is None:
         return ""
-    if isinstance(term, ox.NamedNode):
-        return f"<{term.value}>"
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
     if isinstance(term, ox.Literal):
-        if term.language:
-            return f"{_turtle_string(term.value)}@{term.language}"
-        datatype = term.datatype.value
-        if datatype == XSD_STRING:
-            return _turtle_string(term.value)
-        bare = _BARE_NUMBER.get(datatype)
+        bare = _BARE_NUMBER.get(term.datatype.value)
         if bare is not None and bare.fullmatch(term.value):
             return term.value
-        return f"{_turtle_string(term.value)}^^<{datatype}>"
+    if isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
+        return str(term)
     raise UnsupportedTermError(f"cannot write {term!r} in SPARQL results")
 
 
