@@ -305,14 +305,15 @@ def _fill_languages(messages: dict[str, str], templates: dict[str, str]) -> dict
         return messages
     for template in templates.values():
         names = _PLACEHOLDER.findall(template)
+        if len(set(names)) != len(names):  # a value that appears twice cannot be read back once
+            continue
         pattern = "".join(
-            f"(?P<{part}>.*?)" if i % 2 else re.escape(part)
-            for i, part in enumerate(_PLACEHOLDER.split(template))
+            "(.*?)" if i % 2 else re.escape(part) for i, part in enumerate(_PLACEHOLDER.split(template))
         )
         match = re.fullmatch(pattern, untagged, flags=re.DOTALL)
-        if match is None or len(set(names)) != len(names):
+        if match is None:
             continue
-        values = match.groupdict()
+        values = dict(zip(names, match.groups(), strict=True))
 
         def fill(placeholder: re.Match[str], values: dict[str, str] = values) -> str:
             return values.get(placeholder.group(1), placeholder.group(0))

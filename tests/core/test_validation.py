@@ -64,3 +64,17 @@ def test_malformed_extra_file_is_located(store, settings):
     with pytest.raises(RdfSyntaxError) as raised:
         validate_store(store, settings, [FIXTURES / "malformed.ttl"])
     assert raised.value.location.line == 3
+
+
+def test_a_message_template_that_names_a_value_twice_is_left_as_reported_not_a_crash() -> None:
+    """pySHACL's filled-in message is matched against each language's template to read its
+    values back; a template naming one value twice cannot be read so (its regular expression
+    once defined the group twice and raised), and the message stays as pySHACL gave it."""
+    from api.core.validation import _fill_languages
+
+    templates = {"da": "{?x} og {?x}", "en": "{?x} and {?x}"}
+    assert _fill_languages({"und": "a and a"}, templates) == {"und": "a and a"}
+    filled = _fill_languages(
+        {"und": "System A lacks B"}, {"da": "{?x} mangler {$y}", "en": "System {?x} lacks {$y}"}
+    )
+    assert filled == {"da": "A mangler B", "en": "System A lacks B"}
