@@ -101,7 +101,7 @@ from api.core.store import (
     sandbox,
 )
 from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
-from api.core.store.oxigraph import Touched, write_diff
+from api.core.store.oxigraph import Touched, let_go, write_diff
 from api.core.store.published import Publisher
 from api.core.store.remote import RemoteEngine
 from api.core.store.sandbox import Limits
@@ -932,6 +932,9 @@ class GraphService(Answering):
                 found = check_write(disk, scratch, removed, added, self._shapes, self.settings, long_check)
                 clock.mark("validate")
                 graphs_before, graphs_now = set(disk.named_graphs()), set(scratch.named_graphs())
+            except BaseException as err:
+                let_go(err)  # the error's frames hold the scratch store open too
+                raise
             finally:
                 # released before its directory goes, on a refusal or an error too: a store left
                 # open keeps its files, and the directory's removal failed with a 500

@@ -247,3 +247,31 @@ def test_random_writes_keep_the_merged_graph_the_set_union_of_the_others(where, 
         done.append(_step(store, rng))
         assert_kept(store, " ;\n".join(done[-3:]))
     assert sum(not d.startswith(("load", "add", "diff", "remove", "refused")) for d in done) > 10
+
+
+def _open_under(folder: Path) -> list[str]:
+    """The files under ``folder`` this process holds open (its /proc/self/fd links)."""
+    fds = Path("/proc/self/fd")
+    held = []
+    for fd in fds.iterdir():
+        try:
+            target = str(fd.readlink())
+        except OSError:  # closed while listed
+            continue
+        if target.startswith(str(folder)):
+            held.append(target)
+    return held
+
+
+def test_a_refused_update_closes_its_copy_before_the_copy_is_removed(tmp_path):
+    """The copy an update runs on was held open by the syntax error's frames while its folder
+    was removed: RocksDB still wrote there and the removal failed, a random sequence's refusal
+    turning into an OSError (a CI failure). Now nothing under the scratch folder stays open."""
+    store = _open("disk", tmp_path)
+    store.update(BASE)
+    text = "INSERT DATA { _:n <urn:p1> 1 } ;\nINSERT DATA { _:n <urn:p2> 2 }"
+    with pytest.raises(QuerySyntaxError, match="blank node"):
+        store.update(text)
+    assert _open_under(store.scratch_dir()) == []
+    assert list(store.scratch_dir().iterdir()) == []
+    assert_kept(store, "after the refusal")

@@ -17,6 +17,7 @@ import functools
 import shutil
 import tempfile
 import threading
+import traceback
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -306,34 +307,43 @@ class OxigraphStore:
         (:meth:`apply_diff`: the merged graph kept, one transaction or one journal entry).
         The update's default graph is the store's own, which holds nothing."""
         from api.core import sparql_dataset, sparql_journal
-        from api.core.store import worker
 
         sparql_dataset.refuse_naming(sparql, MERGED_GRAPH, None, MERGED_GRAPH_IS_KEPT)
         journal = f"urn:rsikg:journal:{uuid.uuid4()}"
         steps = [(step.text, step.graphs) for step in sparql_journal.journaled(sparql, journal)]
         with self._write_lock, self._scratch() as target:
-            if target is None:
-                native = ox.Store()
-                native.extend(self._store)
-            else:
-                self._store.backup(str(target))  # hard links: a few ms
-                native = ox.Store(str(target))
-            try:
-                triples = worker.run_steps(native, steps, journal, None)
-            except SyntaxError as err:
-                own = worker.client_error(sparql, None)
-                raise located_query_error(str(own or err)) from None
-            if target is None:
-                copy = OxigraphStore(native=native)
-            else:
-                del native  # closed (its lock released) before it is read
-                copy = OxigraphStore.read_only(target)
-            touched = None if triples is None else Touched((), triples)
-            removed, added = write_diff(self, copy, touched, 2**62)
-            before, after = set(self.named_graphs()), set(copy.named_graphs())
-            del copy
-            self.apply_diff(removed, added, dropped=before - after, created=after - before)
+            removed, added, dropped, created = self._run_on_copy(target, sparql, steps, journal)
+            self.apply_diff(removed, added, dropped=dropped, created=created)
             self._noted = Changed(frozenset())  # all it changed, apply_diff's own entry says
+
+    def _run_on_copy(
+        self, target: Path | None, sparql: str, steps: list[tuple[str, Any]], journal: str
+    ) -> tuple[list[str], list[str], set[str], set[str]]:
+        """:meth:`update`'s steps run on a copy of the store (in ``target``, or in memory):
+        what they removed and added, the graphs they dropped and created. The copies live in
+        this frame only, so that an error's traceback lets go of them (:meth:`_scratch`)."""
+        from api.core.store import worker
+
+        if target is None:
+            native = ox.Store()
+            native.extend(self._store)
+        else:
+            self._store.backup(str(target))  # hard links: a few ms
+            native = ox.Store(str(target))
+        try:
+            triples = worker.run_steps(native, steps, journal, None)
+        except SyntaxError as err:
+            own = worker.client_error(sparql, None)
+            raise located_query_error(str(own or err)) from None
+        if target is None:
+            copy = OxigraphStore(native=native)
+        else:
+            del native  # closed (its lock released) before it is read
+            copy = OxigraphStore.read_only(target)
+        touched = None if triples is None else Touched((), triples)
+        removed, added = write_diff(self, copy, touched, 2**62)
+        before, after = set(self.named_graphs()), set(copy.named_graphs())
+        return removed, added, before - after, after - before
 
     @contextmanager
     def _scratch(self) -> Iterator[Path | None]:
@@ -343,7 +353,14 @@ class OxigraphStore:
             yield None
             return
         with tempfile.TemporaryDirectory(dir=self.scratch_dir()) as tmp:
-            yield Path(tmp) / "copy"
+            try:
+                yield Path(tmp) / "copy"
+            except BaseException as err:
+                # A store opened on the copy and held by the error's frames stays open, RocksDB
+                # writing in the folder while it is removed: "Directory not empty" (a CI
+                # failure). The finished frames let go of their locals; the traceback stays.
+                let_go(err)
+                raise
 
     @_writes
     def create_graph(self, graph: str) -> None:
@@ -727,6 +744,16 @@ def _read(store: OxigraphStore, touched: Touched | None, size: int) -> set[str]:
     if touched.triples:
         lines.update(store.quads_of_triples(touched.triples))
     return lines
+
+
+def let_go(err: BaseException) -> None:
+    """The finished frames of an error's traceback, and of the errors it was raised from or
+    during, cleared of their locals (the tracebacks themselves kept, for the log)."""
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        traceback.clear_frames(err.__traceback__)
+        err = err.__cause__ or err.__context__  # type: ignore[assignment]
 
 
 def write_diff(
