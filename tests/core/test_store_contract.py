@@ -6,7 +6,9 @@ default graph, as its users run it) through the SPARQL 1.1 Protocol and Update a
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -304,15 +306,30 @@ def test_a_graph_with_blank_nodes_is_replaced_whole_in_the_same_conditional_requ
     assert len(remote) == 5
 
 
-def test_a_source_larger_than_one_request_is_staged_then_moved_into_place(
-    remote: RemoteStore, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Chunks of two quads (the engines' body caps, made small), blank nodes kept together: the
-    store ends as one request would have left it, and no staging graph is left to see."""
-    from api.core.store import remote as remote_module
+def _small_requests(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> tuple[RemoteStore, list[str]]:
+    """A store over ``engine`` that sends two quads in one request at most (the engines' body
+    caps, made small), and the updates it sends."""
+    store = RemoteStore(dataclasses.replace(engine.endpoint(), chunk_quads=2))
+    sent: list[str] = []
+    post = store._post
 
-    monkeypatch.setattr(remote_module, "CHUNK_QUADS", 2)
+    def counted(url: str, form: dict[str, str], *args: object, **kwargs: object) -> object:
+        if "update" in form:
+            sent.append(form["update"])
+        return post(url, form, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_post", counted)
+    return store, sent
+
+
+def test_a_source_larger_than_one_request_is_staged_then_moved_into_place(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chunks of two quads, blank nodes kept together: the store ends as one request would have
+    left it, and no staging graph is left to see."""
+    remote, sent = _small_requests(engine, monkeypatch)
     _load(remote, SECOND, G2)
+    assert any("urn:rsikg:staging:" in update for update in sent)  # it was staged
     body = FIRST + f'<{EX}fmk> <{EX}period> _:p .\n_:p <{EX}start> "2020" .\n<{EX}a> <{EX}b> "c" .\n'
     assert _load(remote, body, G1) == 6
     assert remote.named_graphs() == [G1, G2]
@@ -326,3 +343,55 @@ def test_a_source_larger_than_one_request_is_staged_then_moved_into_place(
         == 3
     )
     assert _count(remote) == 5  # the first load's triples gone from the merged graph, FMK's kept by G2
+    assert not [g for g in engine.graphs() if g.startswith("urn:rsikg:staging:")]
+
+
+def test_a_diff_larger_than_one_request_is_staged_and_still_committed_only_at_its_generation(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A commit past the request cap (Virtuoso's compiler ran out of memory on a DROP ALL of the
+    project's 5,000 quads): the quads to remove and to add go into staging graphs, then one
+    request, conditional on the generation, moves them; at a generation that moved on it
+    changes nothing. No staging graph is left either way."""
+    remote, sent = _small_requests(engine, monkeypatch)
+    _load(remote, FIRST, G1)
+    at = remote.generation()
+    added = [
+        f"<{EX}sp> <{EX}dependsOn> <{EX}fmk> <{G1}> .",
+        f"<{EX}sp> <{EX}dependsOn> <{EX}fmk> <{MERGED_GRAPH}> .",
+        f"<{EX}sp> <{EX}period> _:p <{G1}> .",
+        f'_:p <{EX}start> "2020" <{G1}> .',
+    ]
+    removed = [f'<{EX}nsp> <{EX}label> "NSP" <{G1}> .', f'<{EX}nsp> <{EX}label> "NSP" <{MERGED_GRAPH}> .']
+    sent.clear()
+    assert remote.commit(removed, added, expected=at) is True
+    assert sum("urn:rsikg:staging:" in update for update in sent) > 2  # staged in several requests
+    assert remote.generation() == at + 1
+    assert remote.query(f"ASK {{ <{EX}sp> <{EX}dependsOn> <{EX}fmk> }}") is True
+    assert remote.query(f'ASK {{ GRAPH ?g {{ <{EX}nsp> <{EX}label> "NSP" }} }}') is False
+    starts = remote.select(
+        f"SELECT ?d WHERE {{ GRAPH <{G1}> {{ <{EX}sp> <{EX}period> ?p . ?p <{EX}start> ?d }} }}"
+    )
+    assert [str(row[0]) for row in starts.rows] == ["2020"]  # one blank node, both its triples
+    late = [f'<{EX}x{i}> <{EX}label> "late" <{G1}> .' for i in range(5)]
+    assert remote.commit(removed, late, expected=at) is False
+    assert remote.query(f'ASK {{ GRAPH ?g {{ ?x <{EX}label> "late" }} }}') is False
+    assert remote.query(f"ASK {{ <{EX}sp> <{EX}dependsOn> <{EX}fmk> }}") is True
+    assert remote.generation() == at + 1
+    assert sorted(engine.graphs()) == sorted({G1, MERGED_GRAPH, "urn:rsikg:control"} | engine.own_graphs)
+    remote.close()
+
+
+def test_a_clients_query_sees_only_the_stores_own_graphs_even_when_it_has_none(remote: RemoteStore) -> None:
+    """Not rsikg's control graph, nor the merged graph, nor an engine's own graphs: with no named
+    graph to name, the dataset's named part was left out, and Virtuoso read that as every graph."""
+    listing = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+    def shown() -> list[str]:
+        _, body = remote.client_query(listing, results_format="json", graph_format=None)
+        return sorted(row["g"]["value"] for row in json.loads(body)["results"]["bindings"])
+
+    _load(remote, FIRST, G1)
+    assert shown() == [G1]
+    remote.remove_graph(G1)
+    assert shown() == []

@@ -5,6 +5,7 @@ fails means Virtuoso changed: the workaround it names may be due for removal."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import httpx
@@ -149,3 +150,27 @@ def test_the_engines_own_graphs_are_left_alone(engine: Engine) -> None:
     store = RemoteStore(engine.endpoint())
     store.update(f'INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}b> "c" }} }}')
     assert store.named_graphs() == [f"{EX}g"] and len(store) == 1
+
+
+def test_a_dataset_of_a_default_graph_alone_still_shows_every_graph_so_rsikg_names_an_empty_one(
+    engine: Engine,
+) -> None:
+    """SPARQL 1.1 Query 13.2: a dataset given with a default graph and no named graph has no
+    named graph. Virtuoso shows every graph it holds to ``GRAPH ?g`` then (its own, rsikg's
+    control graph), so a client's query over a store of no named graph listed them; rsikg
+    names a graph that holds nothing as the dataset's named graphs for such an engine."""
+    store = RemoteStore(engine.endpoint())
+    store.update(f'INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}b> "c" }} }}')
+    store.remove_graph(f"{EX}g")
+    listing = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+    raw = httpx.post(
+        engine.query,
+        data={"query": listing, "default-graph-uri": "urn:x:merged"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    shown = {row["g"]["value"] for row in raw.json()["results"]["bindings"]}
+    assert CONTROL in shown and engine.own_graphs <= shown
+    fmt, body = store.client_query(listing, results_format="json", graph_format=None)
+    assert fmt == "json" and json.loads(body)["results"]["bindings"] == []
+    fmt, body = store.client_query(listing, results_format="json", graph_format=None, default_graphs=[])
+    assert json.loads(body)["results"]["bindings"] == []

@@ -40,8 +40,8 @@ def _serve(directory: Path, backend: str, *, emptied: bool, **settings: object) 
     takes updates, and a token on a read changes nothing. ``emptied``: everything the server
     loaded at start dropped before the first request. ``backend``: the embedded store, or
     Oxigraph's own server as a remote store (issue 14: the standard's suites over both)."""
-    if backend == "oxigraph-server":
-        with engines.oxigraph_server(directory) as engine:
+    if backend in ENGINES:
+        with ENGINES[backend](directory) as engine:
             yield from _served(directory, emptied, store=engine.description(directory), **settings)
     else:
         yield from _served(directory, emptied, **settings)
@@ -59,7 +59,8 @@ def _served(directory: Path, emptied: bool, **settings: object) -> Iterator[Serv
         server.stop()
 
 
-BACKENDS = ["embedded", "oxigraph-server"]
+ENGINES = {"oxigraph-server": engines.oxigraph_server, "virtuoso": engines.virtuoso_server}
+BACKENDS = ["embedded", "oxigraph-server", pytest.param("virtuoso", marks=pytest.mark.engines)]
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

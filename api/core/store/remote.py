@@ -82,6 +82,9 @@ default graph apart from its named graphs, and refuses a triple written to none.
 
 STAGING = "urn:rsikg:staging:"
 """Graphs a large load is sent into before one last request moves them into place."""
+NO_GRAPH = "urn:rsikg:no-graph"
+"""A graph nobody writes: the part of a query's dataset that holds nothing, for engines that read a
+missing part as every graph (:meth:`RemoteStore._dataset`)."""
 CHUNK_QUADS = 100_000
 """Quads in one request at most (about 15 MB of SPARQL): engines cap a request's body."""
 
@@ -207,6 +210,7 @@ class RemoteStore:
         self.changes = ChangeLog()  # what this object's writes changed, by the generation they made
         self.parse_memory_mb: int | None = None  # the parse worker's cap (None: the sandbox's default)
         self._graphs: tuple[int, list[str]] | None = None  # (the store's generation, its named graphs)
+        self._widens: bool | None = None  # see _widens_a_missing_part
         self._client = client or httpx.Client(timeout=endpoint.timeout, auth=endpoint.credentials())
 
     @classmethod
@@ -260,16 +264,37 @@ class RemoteStore:
         text = _bound(sparql, bindings)
         data: dict[str, object] = {"query": text}
         if default_graphs is not None or named_graphs is not None:
-            if default_graphs is not None:
-                data["default-graph-uri"] = list(default_graphs)
-            if named_graphs is not None:
-                data["named-graph-uri"] = list(named_graphs)
+            data.update(self._dataset(default_graphs or [], named_graphs or []))
         elif not own_dataset:
-            data["default-graph-uri"] = [MERGED_GRAPH]
-            named = self.named_graphs()
-            if named:
-                data["named-graph-uri"] = named
+            data.update(self._dataset([MERGED_GRAPH], self.named_graphs()))
         return self._post(self.endpoint.query, data, accept, "query", deadline)
+
+    def _dataset(self, default: Sequence[str], named: Sequence[str]) -> dict[str, list[str]]:
+        """The protocol's dataset parameters. A dataset given in part has nothing in the other
+        part (SPARQL 1.1 Query 13.2); an engine that reads a missing part as "every graph"
+        (Virtuoso: ``GRAPH ?g`` then saw its own graphs and rsikg's control graph) is given
+        a graph that holds nothing for it instead."""
+        if (not default or not named) and self._widens_a_missing_part():
+            default, named = default or [NO_GRAPH], named or [NO_GRAPH]
+        return {"default-graph-uri": list(default), "named-graph-uri": list(named)}
+
+    def _widens_a_missing_part(self) -> bool:
+        """Whether the engine answers ``GRAPH ?g`` over a dataset of a default graph alone with
+        graphs it holds; asked until the engine holds a graph, then kept."""
+        if self._widens is None:
+            ask = "ASK { GRAPH ?g { ?s ?p ?o } }"
+            alone: dict[str, object] = {"query": ask, "default-graph-uri": [NO_GRAPH]}
+            if self._asked(alone):
+                self._widens = True
+            elif self._asked({"query": ask}):  # the engine holds a graph, and did not show it
+                self._widens = False
+            else:
+                return False  # nothing to show yet
+        return self._widens
+
+    def _asked(self, form: dict[str, object]) -> bool:
+        found = _results(self._post(self.endpoint.query, form, RESULTS_JSON, "query").content)
+        return isinstance(found, ox.QueryBoolean) and bool(found)
 
     def _update(self, text: str) -> None:
         """A write, the store's generation moved on in the same request."""
@@ -357,8 +382,12 @@ class RemoteStore:
         token = uuid.uuid4().hex
         self._counted()
         operations = [op for graph in whole for op in _emptied(graph, expected)]
-        operations.append(_conditional(old, new, expected, token, token[:8]))
-        self._post(self.endpoint.update, {"update": " ;\n".join(operations)}, "*/*", "update")
+        blank = sum(1 for q in new if _has_blank(q))
+        if len(old) + len(new) <= self.endpoint.chunk_quads and blank <= BLANK_TEMPLATE_QUADS:
+            operations.append(_conditional(old, new, expected, token, token[:8]))
+            self._post(self.endpoint.update, {"update": " ;\n".join(operations)}, "*/*", "update")
+        else:
+            self._staged_commit(old, new, operations, expected, token)
         self.revision += 1
         if self._control(WRITER)[:1] != [token]:
             return False
@@ -415,6 +444,50 @@ class RemoteStore:
             progress("write", len(sources), len(sources))
         return written
 
+    def _staged_commit(
+        self, old: Sequence[ox.Quad], new: Sequence[ox.Quad], first: list[str], expected: int, token: str
+    ) -> None:
+        """A diff too large for one request (Virtuoso's SPARQL compiler ran out of memory on the
+        5,000 quads of a DROP ALL; Oxigraph's server caps a body at 128 MiB): the quads to
+        remove and to add sent in chunks into staging graphs of their own, then one request,
+        conditional on the generation as :meth:`commit`'s is, that removes and adds them and
+        drops the staging graphs (``first``: its operations that come before)."""
+        stage = f"{STAGING}{uuid.uuid4().hex}/"
+        out = {g: f"{stage}out/{i}" for i, g in enumerate(dict.fromkeys(map(_graph, old)))}
+        into = {g: f"{stage}in/{i}" for i, g in enumerate(dict.fromkeys(map(_graph, new)))}
+        staging = [*out.values(), *into.values()]
+        try:
+            self._stage(old, out)
+            self._stage(new, into)
+            operations = [*first, *_moved_where(out, into, expected)]
+            operations.append(_conditional([], [], expected, token, token[:8]))
+            operations += [f"DROP SILENT GRAPH {iri(g)}" for g in staging]
+            self._post(self.endpoint.update, {"update": " ;\n".join(operations)}, "*/*", "update")
+        except Exception:
+            self._dropped_quietly(staging)
+            raise
+
+    def _stage(self, quads: Sequence[ox.Quad], staging: Mapping[str, str]) -> None:
+        """``quads`` sent, in chunks, into their graphs' staging graphs. Quads with a blank node
+        go in requests of their own, each with whole groups of the quads that share blank
+        nodes, as a blank node sent in two requests would be two nodes (:func:`_inserted`)."""
+        blank = [q for q in quads if _has_blank(q)]
+        plain = [q for q in quads if not _has_blank(q)]
+        label = uuid.uuid4().hex[:8]
+        size = self.endpoint.chunk_quads
+        for chunk in [blank, *(plain[i : i + size] for i in range(0, len(plain), size))]:
+            if chunk:
+                moved = [_into(q, staging[_graph(q)]) for q in chunk]
+                for operation in _inserted(moved, label):  # a request each: see BLANK_TEMPLATE_QUADS
+                    self._post(self.endpoint.update, {"update": operation}, "*/*", "update")
+
+    def _dropped_quietly(self, graphs: Sequence[str]) -> None:
+        """Staging graphs dropped after a failure (they are nobody's), a failure to drop them
+        passed over: the first error is the one to report."""
+        with contextlib.suppress(RsikgError):
+            drops = " ;\n".join(f"DROP SILENT GRAPH {iri(g)}" for g in graphs)
+            self._post(self.endpoint.update, {"update": drops}, "*/*", "update")
+
     def _staged(self, graphs: Sequence[str], quads: Sequence[ox.Quad]) -> None:
         """A source too large for one request (engines cap a request's body: Oxigraph's server
         at 128 MiB): its quads sent in chunks into staging graphs of its own, which no query
@@ -424,25 +497,11 @@ class RemoteStore:
         requests would be two nodes (:func:`_inserted`)."""
         stage = f"{STAGING}{uuid.uuid4().hex}/"
         staging = {graph: f"{stage}{i}" for i, graph in enumerate(graphs)}
-        blank = [q for q in quads if _has_blank(q)]
-        plain = [q for q in quads if not _has_blank(q)]
-        label = uuid.uuid4().hex[:8]
-        size = self.endpoint.chunk_quads
-        chunks = [blank, *(plain[i : i + size] for i in range(0, len(plain), size))]
         try:
-            for chunk in chunks:
-                if chunk:
-                    moved = [
-                        ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(staging[_graph(q)]))
-                        for q in chunk
-                    ]
-                    for operation in _inserted(moved, label):  # a request each: see BLANK_TEMPLATE_QUADS
-                        self._post(self.endpoint.update, {"update": operation}, "*/*", "update")
+            self._stage(quads, staging)
             self._update(_moved_into_place(staging))
         except Exception:
-            with contextlib.suppress(RsikgError):  # the staging graphs are nobody's: dropped
-                drops = " ;\n".join(f"DROP SILENT GRAPH {iri(g)}" for g in staging.values())
-                self._post(self.endpoint.update, {"update": drops}, "*/*", "update")
+            self._dropped_quietly(list(staging.values()))
             raise
 
     def query(
@@ -768,6 +827,28 @@ def _moved_into_place(staging: Mapping[str, str]) -> str:
         parts.append(f"ADD SILENT {iri(stage)} TO {iri(MERGED_GRAPH)}")
         parts.append(f"MOVE SILENT {iri(stage)} TO {iri(graph)}")
     return " ;\n".join(parts)
+
+
+def _moved_where(out: Mapping[str, str], into: Mapping[str, str], expected: int) -> list[str]:
+    """Updates that remove from each graph what its staging graph in ``out`` holds and add to
+    each what its staging graph in ``into`` holds, where the store is at generation ``expected``."""
+    return [
+        *(
+            f"DELETE {{ {quad_blocks([(*SPO, graph)])} }} WHERE {{ "
+            f"GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} }} "
+            f"GRAPH {iri(stage)} {{ ?s ?p ?o }} }}"
+            for graph, stage in out.items()
+        ),
+        *(
+            f"INSERT {{ {quad_blocks([(*SPO, graph)])} }} WHERE {{ "
+            f"GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} }} "
+            f"GRAPH {iri(stage)} {{ ?s ?p ?o }} }}"
+            for graph, stage in into.items()
+        ),
+    ]
+
+
+SPO = (rdflib.Variable("s"), rdflib.Variable("p"), rdflib.Variable("o"))
 
 
 def _node(term: object, label: str) -> Node:
