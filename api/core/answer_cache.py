@@ -60,9 +60,11 @@ def _size(key: Hashable, answer: QueryAnswer) -> int:
 
 
 class AnswerCache:
-    """Answers by request key, for the current generation only, at most ``limit_bytes`` of
+    """Answers by request key, for the store's current state only, at most ``limit_bytes`` of
     bodies and query texts in all (least recently used out first); an entry over a quarter of
-    it is not kept."""
+    it is not kept. A state is the embedded store's generation, or a remote store's generation
+    and writer (a remote store emptied and written again counts from 0 once more): any other
+    state than the one the cache holds answers for empties it."""
 
     def __init__(self, limit_bytes: int) -> None:
         self.limit = limit_bytes
@@ -70,16 +72,21 @@ class AnswerCache:
         self._lock = threading.Lock()
         self._answers: OrderedDict[Hashable, QueryAnswer] = OrderedDict()
         self._bytes = 0
-        self._generation = -1
+        self._state: Hashable = None
         self.hits = self.misses = 0
 
-    def etag(self, key: Hashable, generation: int) -> str:
+    def etag(self, key: Hashable, generation: int, epoch: str | None = None) -> str:
+        """The tag of the answer to ``key`` at ``generation``; ``epoch``: what tells this
+        store's generations from another's with the same number (this process's, by default)."""
         digest = hashlib.sha256(repr(key).encode()).hexdigest()[:16]
-        return f'W/"{self.epoch}-{generation}-{digest}"'
+        return f'W/"{epoch or self.epoch}-{generation}-{digest}"'
 
-    def get(self, key: Hashable, generation: int) -> QueryAnswer | None:
+    def get(self, key: Hashable, state: Hashable) -> QueryAnswer | None:
         with self._lock:
-            self._moved_to(generation)
+            if state != self._state:  # the store moved on (or back): nothing kept holds
+                self._answers.clear()
+                self._bytes = 0
+                self._state = state
             answer = self._answers.get(key)
             if answer is None:
                 self.misses += 1
@@ -88,26 +95,20 @@ class AnswerCache:
             self.hits += 1
             return answer
 
-    def put(self, key: tuple[object, ...], generation: int, answer: QueryAnswer) -> None:
+    def put(self, key: tuple[object, ...], state: Hashable, answer: QueryAnswer) -> None:
+        """Keep ``answer``, computed at ``state``, if the cache is still at that state (its
+        :meth:`get` moved it there); else a write came between: the answer may be stale."""
         size = _size(key, answer)
         if size * 4 > self.limit:
             return
         with self._lock:
-            self._moved_to(generation)
-            if generation != self._generation or key in self._answers:
-                return  # a write came between the run and now: the answer may be stale
+            if state != self._state or key in self._answers:
+                return
             self._answers[key] = answer
             self._bytes += size
             while self._bytes > self.limit:
                 old_key, old = self._answers.popitem(last=False)
                 self._bytes -= _size(old_key, old)
-
-    def _moved_to(self, generation: int) -> None:
-        """Empty the cache when the store has moved on (under the lock)."""
-        if generation > self._generation:
-            self._answers.clear()
-            self._bytes = 0
-            self._generation = generation
 
     def __len__(self) -> int:
         return len(self._answers)

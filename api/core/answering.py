@@ -11,8 +11,8 @@ answer to the owner (:class:`AnsweredElsewhere`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import cast
 
@@ -96,31 +96,49 @@ class Answering:
         (:class:`~api.core.store.engine.InlineAnswers`); None when a worker must compute it
         (:meth:`answer`). Spares the request path a task and a wait."""
         generation, inline = self._view()
-        if request.kept:
-            cache, key = cast(AnswerCache, self.answers), request.key()
-            tag = cache.etag(key, generation)
-            if if_none_match is not None and _matches(if_none_match, tag):
-                return QueryAnswer(
-                    b"", request.results_format or request.graph_format or "", False, None, tag, True, True
-                )
-            kept = cache.get(key, generation)
-            if kept is not None:
-                return replace(kept, tag=tag, cached=True)
+        at = At(generation, generation)
+        found = self._from_cache(request, if_none_match, at)
+        if found is not None:
+            return found
         answer = inline(request)
         if answer is not None and request.kept:
-            return self._kept(request, answer, generation)
+            return self._kept(request, answer, at)
         return answer
+
+    def _from_cache(self, request: QueryRequest, if_none_match: str | None, at: At) -> QueryAnswer | None:
+        """The kept answer to ``request`` at ``at``, or an empty one marked unchanged when the
+        client's copy (``if_none_match``) is its; None when there is none to give."""
+        if not request.kept:
+            return None
+        cache, key = cast(AnswerCache, self.answers), request.key()
+        tag = cache.etag(key, at.generation, at.epoch)
+        if if_none_match is not None and _matches(if_none_match, tag):
+            fmt = request.results_format or request.graph_format or ""
+            return QueryAnswer(b"", fmt, False, None, tag, cached=True, unchanged=True)
+        kept = cache.get(key, at.state)
+        return None if kept is None else replace(kept, tag=tag, cached=True)
 
     async def answer(self, request: QueryRequest, if_none_match: str | None = None) -> QueryAnswer:
         """The answer a worker computes (after :meth:`answer_now` gave none), kept in the cache."""
         raise NotImplementedError
 
-    def _kept(self, request: QueryRequest, answer: QueryAnswer, generation: int) -> QueryAnswer:
-        """``answer``, computed at ``generation``, with its entity tag, and kept."""
+    def _kept(self, request: QueryRequest, answer: QueryAnswer, at: At) -> QueryAnswer:
+        """``answer``, computed at ``at``, with its entity tag, and kept."""
         cache, key = cast(AnswerCache, self.answers), request.key()
-        answer = replace(answer, tag=cache.etag(key, generation))
-        cache.put(key, generation, answer)
+        answer = replace(answer, tag=cache.etag(key, at.generation, at.epoch))
+        cache.put(key, at.state, answer)
         return answer
+
+
+@dataclass(frozen=True)
+class At:
+    """The state of the store an answer is computed at: what the answer cache compares
+    (``state``), and what the entity tag says (``generation``, and ``epoch``: None for the
+    cache's own, this process's or its owner's; a remote store's last writer)."""
+
+    state: Hashable
+    generation: int
+    epoch: str | None = None
 
 
 class ReplicaService(Answering):
@@ -164,4 +182,4 @@ def _matches(if_none_match: str, tag: str) -> bool:
     return "*" in held or any(part.removeprefix("W/") == opaque for part in held)
 
 
-__all__ = ["AnsweredElsewhere", "Answering", "ReplicaService"]
+__all__ = ["AnsweredElsewhere", "Answering", "At", "ReplicaService"]

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import anyio.to_thread
 import networkx as nx
@@ -39,7 +39,7 @@ from api.core import (
     sparql_journal,
 )
 from api.core.answer_cache import AnswerCache
-from api.core.answering import AnsweredElsewhere, Answering, Inline, ReplicaService
+from api.core.answering import AnsweredElsewhere, Answering, At, Inline, ReplicaService
 from api.core.check_process import CheckProcess
 from api.core.decisions import adoption, catalogue, compliance, records
 from api.core.decisions import dry_run as checking
@@ -215,10 +215,9 @@ class GraphService(Answering):
         self._write_lock = threading.Lock()
         self.known_graphs: frozenset[str] = frozenset(store.named_graphs())
         self.generation = 0  # counts committed writes; caches built from the graph compare it
-        # answers are kept by this process's generation, which another replica's write to a remote
-        # store does not move: kept only over the embedded store
-        kept = settings.answer_cache_mb and self._remote is None
-        self.answers = AnswerCache(settings.answer_cache_mb * 2**20) if kept else None
+        # answers are kept by this process's generation, or by a remote store's own state (which
+        # every replica's write moves on)
+        self.answers = AnswerCache(settings.answer_cache_mb * 2**20) if settings.answer_cache_mb else None
         self._dependencies: tuple[int, DependencyGraph] | None = None
         self._dependencies_lock = threading.Lock()
         self.triples = len(store)  # counted once per write, not per request
@@ -393,10 +392,33 @@ class GraphService(Answering):
     def _view(self) -> tuple[int, Inline]:
         return self.generation, self.engine.answer_inline
 
+    def answer_now(self, request: QueryRequest, if_none_match: str | None = None) -> QueryAnswer | None:
+        if self._remote is not None:
+            return None  # what a remote store holds now is a round trip away: see answer
+        return super().answer_now(request, if_none_match)
+
     async def answer(self, request: QueryRequest, if_none_match: str | None = None) -> QueryAnswer:
+        if self._remote is not None:
+            remote = self._remote
+            return await anyio.to_thread.run_sync(
+                self._remote_answer, remote, request, if_none_match, abandon_on_cancel=True
+            )
         generation = self.generation  # before the run: a write during it must not be kept as newer
         answer = await self.engine.run(request)
-        return self._kept(request, answer, generation) if request.kept else answer
+        return self._kept(request, answer, At(generation, generation)) if request.kept else answer
+
+    def _remote_answer(
+        self, remote: RemoteStore, request: QueryRequest, if_none_match: str | None
+    ) -> QueryAnswer:
+        """Over a remote store: its state read (one request; another replica may have written),
+        then the answer kept at that state, or the query run by the store's engine and kept."""
+        generation, writer = remote.state()
+        at = At((generation, writer), generation, writer[:12] or "new")
+        found = self._from_cache(request, if_none_match, at)
+        if found is not None:
+            return found
+        answer = cast(RemoteEngine, self.engine).answer(request, generation)
+        return self._kept(request, answer, at) if request.kept else answer
 
     @staticmethod
     def create_publication(path: Path) -> None:

@@ -124,3 +124,55 @@ def spans(text: str) -> list[Span]:
         for m in _TOKEN.finditer(text)
         if m.lastgroup not in ("ws", "comment")
     ]
+
+
+def where_opens(text: str) -> int | None:
+    """Where the query's own WHERE group begins: the offset just past its ``{``, where the
+    pattern's first element may go (a VALUES block binding a variable for the whole group, as
+    an initial binding does). None where there is no such place: an update, a DESCRIBE with no
+    pattern, the short ``CONSTRUCT WHERE`` (triples only), a group that is a subquery.
+
+    >>> q = 'PREFIX x: <urn:x:> SELECT (COUNT(*) AS ?n) FROM <urn:g> WHERE { ?s ?p ?o }'
+    >>> q[where_opens(q):]
+    ' ?s ?p ?o }'
+    >>> q = 'CONSTRUCT { ?s ?p "{" } WHERE { ?s ?p ?o }'
+    >>> q[where_opens(q):]
+    ' ?s ?p ?o }'
+    >>> [where_opens(q) for q in ('CONSTRUCT WHERE { ?s ?p ?o }', 'DESCRIBE <urn:x>', 'ASK { SELECT * {} }')]
+    [None, None, None]
+    """
+    found = spans(text)
+    form = next(
+        (i for i, (kind, value, _, _) in enumerate(found) if kind == "word" and value.upper() in QUERY_FORMS),
+        None,
+    )
+    if form is None:
+        return None
+    i, parens = form + 1, 0
+    if found[form][1].upper() == "CONSTRUCT":
+        if i < len(found) and found[i][1].upper() == "WHERE":
+            return None  # the short form: its pattern is its template, triples alone
+        i = _past_group(found, i)  # the template
+    while i < len(found):
+        value = found[i][1]
+        parens += (value == "(") - (value == ")")
+        if value == "{" and parens == 0:
+            after = found[i + 1][1].upper() if i + 1 < len(found) else ""
+            return None if after == "SELECT" else found[i][3]
+        i += 1
+    return None
+
+
+def _past_group(found: list[Span], i: int) -> int:
+    """The index past the balanced ``{ … }`` that opens at or after ``i``."""
+    depth = 0
+    while i < len(found):
+        value = found[i][1]
+        if value == "{":
+            depth += 1
+        elif value == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return i

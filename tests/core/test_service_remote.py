@@ -7,11 +7,13 @@ checked again; queries run in the store's engine, under the deadline."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 
 import pytest
 
 from api.core.service import GraphService
+from api.core.store.engine import QueryAnswer
 from api.core.store.remote import RemoteStore
 from api.errors import ShapeViolationError
 from api.settings import Settings
@@ -54,14 +56,28 @@ def _dependents(service: GraphService) -> set[str]:
     return set(service.dependencies().neighbourhood("nsp", depth=1, direction="up").nodes)
 
 
+def _asked(service: GraphService, if_none_match: str | None = None) -> tuple[bool | None, QueryAnswer]:
+    query = f"ASK {{ {EDGE} }}"
+    answer = asyncio.run(
+        service.query(query, results_format="json", graph_format=None, if_none_match=if_none_match)
+    )
+    return (None if answer.unchanged else json.loads(answer.body)["boolean"]), answer
+
+
 def test_a_checked_write_through_one_service_is_seen_by_the_others_dependency_graph(engine: Engine) -> None:
     first, second = _service(engine), _service(engine)
-    assert second.answers is None  # no answers kept over a remote store
     before = _dependents(second)
     assert f"{ID}system/praksys" not in before
+    found, asked = _asked(second)
+    found_again, again = _asked(second)
+    assert found is False and found_again is False and again.cached and again.tag == asked.tag
+    assert _asked(first)[1].tag == asked.tag  # one tag for one state of the store, in every replica
+    assert _asked(first, if_none_match=asked.tag)[1].unchanged
     outcome = asyncio.run(first.update(f"INSERT DATA {{ GRAPH <{ID}graph/probe> {{ {EDGE} }} }}"))
     assert outcome.added >= 1
     assert f"{ID}system/praksys" in _dependents(second)
+    found, after = _asked(second, if_none_match=asked.tag)  # its kept answer is out of date now
+    assert found is True and not after.cached and after.tag != asked.tag
     # the second's copy is read again for the store's new generation, and its write commits
     asyncio.run(second.update(f"DELETE DATA {{ GRAPH <{ID}graph/probe> {{ {EDGE} }} }}"))
     assert f"{ID}system/praksys" not in _dependents(first)

@@ -395,3 +395,15 @@ def test_a_clients_query_sees_only_the_stores_own_graphs_even_when_it_has_none(r
     assert shown() == [G1]
     remote.remove_graph(G1)
     assert shown() == []
+
+
+def test_a_bound_variable_is_seen_by_the_filters_of_the_pattern(remote: RemoteStore) -> None:
+    """A client's bindings go first in the query's WHERE group, as the embedded store's
+    substitutions bind it: at the query's end (rdflib's SPARQLStore's way) the FILTER saw
+    ?label unbound, and a named query of the regions on a date answered none."""
+    _load(remote, FIRST, G1)
+    query = f"SELECT ?s WHERE {{ ?s <{EX}label> ?l FILTER (STR(?l) = STR(?label)) }} ORDER BY ?s"
+    _, body = remote.client_query(
+        query, results_format="json", graph_format=None, bindings={"label": Literal("NSP")}
+    )
+    assert [row["s"]["value"] for row in json.loads(body)["results"]["bindings"]] == [f"{EX}nsp"]

@@ -119,12 +119,23 @@ def _answer(size: int) -> QueryAnswer:
 
 def test_the_cache_keeps_to_its_bound_and_drops_what_a_write_outdated() -> None:
     cache = AnswerCache(1000)
+    assert cache.get(("q", 0), 0) is None  # a request at state 0: the cache answers for it now
     for i in range(8):
         cache.put(("q", i), 0, _answer(199))  # 200 bytes with its key
     assert len(cache) == 5 and cache.get(("q", 0), 0) is None and cache.get(("q", 7), 0) is not None
     cache.put(("big",), 0, _answer(300))  # over a quarter of the bound: not kept
     assert cache.get(("big",), 0) is None
-    cache.put(("late",), 1, _answer(10))  # a write came: everything before it goes
-    assert len(cache) == 1
+    assert cache.get(("q", 7), 1) is None and len(cache) == 0  # a write came: everything before it goes
     cache.put(("stale",), 0, _answer(10))  # run before that write: not kept
-    assert cache.get(("stale",), 1) is None
+    assert cache.get(("stale",), 1) is None and len(cache) == 0
+
+
+def test_any_other_state_empties_the_cache_even_one_that_looks_older() -> None:
+    """A remote store emptied and written again counts its generations from 0 once more: its
+    state is the generation and the writer, and a cache at (3, a) holds nothing for (1, b)."""
+    cache = AnswerCache(1000)
+    assert cache.get(("q",), (3, "a")) is None
+    cache.put(("q",), (3, "a"), _answer(10))
+    assert cache.get(("q",), (3, "a")) is not None
+    assert cache.get(("q",), (1, "b")) is None and len(cache) == 0
+    assert cache.etag(("q",), 1, "b") != cache.etag(("q",), 1, "a") != cache.etag(("q",), 1)

@@ -35,7 +35,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node, URIRef
 
-from api.core import sparql_dataset, sparql_guard
+from api.core import sparql_dataset, sparql_guard, sparql_lexer
 from api.core.formats import rdf_format
 from api.core.namespaces import PREFIXES
 from api.core.sparql_terms import insert_template, integer, iri, literal, one_of, quad_blocks, values
@@ -257,6 +257,7 @@ class RemoteStore:
         named_graphs: Sequence[str] | None = None,
         own_dataset: bool = False,
         deadline: float | None = None,
+        generation: int | None = None,
     ) -> httpx.Response:
         """A query with rsikg's dataset: ``default_graphs`` and ``named_graphs`` when given (the
         protocol's own parameters); else the merged graph and every named graph, unless the
@@ -266,7 +267,7 @@ class RemoteStore:
         if default_graphs is not None or named_graphs is not None:
             data.update(self._dataset(default_graphs or [], named_graphs or []))
         elif not own_dataset:
-            data.update(self._dataset([MERGED_GRAPH], self.named_graphs()))
+            data.update(self._dataset([MERGED_GRAPH], self.named_graphs(generation)))
         return self._post(self.endpoint.query, data, accept, "query", deadline)
 
     def _dataset(self, default: Sequence[str], named: Sequence[str]) -> dict[str, list[str]]:
@@ -326,6 +327,26 @@ class RemoteStore:
     def generation(self) -> int:
         """The store's generation: how many writes rsikg has sent it (0: none yet)."""
         return max((int(v) for v in self._control(GENERATION) if v.isdigit()), default=0)
+
+    def state(self) -> tuple[int, str]:
+        """The store's generation and the writer that made it (one request): together they name
+        what the store holds, for caches and entity tags every replica agrees on; ("0", "") for
+        a store rsikg never wrote."""
+        response = self._post(
+            self.endpoint.query,
+            {
+                "query": f"SELECT ?p ?v WHERE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} ?p ?v }} "
+                f"{one_of('p', [URIRef(GENERATION), URIRef(WRITER)])} }}"
+            },
+            RESULTS_JSON,
+            "query",
+        )
+        found: dict[str, list[str]] = {GENERATION: [], WRITER: []}
+        for row in _solutions(response):
+            if isinstance(row["p"], ox.NamedNode) and isinstance(row["v"], ox.Literal):
+                found.setdefault(row["p"].value, []).append(row["v"].value)
+        generation = max((int(v) for v in found[GENERATION] if v.isdigit()), default=0)
+        return generation, min(found[WRITER], default="")
 
     def change_mark(self) -> int:
         return self.generation()
@@ -535,9 +556,11 @@ class RemoteStore:
         default_graphs: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         deadline: float | None = None,
+        generation: int | None = None,
     ) -> tuple[str, bytes]:
         """A client's query, run by the engine (which is not this process) in the first format
-        the client accepts for the query's kind; ``deadline``: seconds, then QueryDeadlineError."""
+        the client accepts for the query's kind; ``deadline``: seconds, then QueryDeadlineError;
+        ``generation``: the store's, when the caller has just read it."""
         kinds = (graph_format,) if graph_format and _makes_graph(sparql) else (results_format, graph_format)
         offered = [(fmt, MEDIA[fmt]) for fmt in kinds if fmt in MEDIA]
         if not offered:
@@ -551,6 +574,7 @@ class RemoteStore:
             default_graphs=default_graphs,
             named_graphs=named_graphs,
             deadline=deadline,
+            generation=generation,
         )
         media = _media(response)
         fmt = next((fmt for fmt, offered_media in offered if offered_media == media), offered[0][0])
@@ -565,11 +589,12 @@ class RemoteStore:
         text = sparql_dataset.written_out(sparql)
         self._update(f"{text}\n;\n{_resynced(self._not_ours)}")
 
-    def named_graphs(self) -> list[str]:
+    def named_graphs(self, generation: int | None = None) -> list[str]:
         """The store's named graphs, enumerated again whenever the store's generation moved
         (another replica may have made one): the generation is a point lookup, where
-        enumerating the graphs took 80 ms on Oxigraph's server at 700k triples."""
-        generation = self.generation()
+        enumerating the graphs took 80 ms on Oxigraph's server at 700k triples. ``generation``:
+        the store's, when the caller has just read it."""
+        generation = self.generation() if generation is None else generation
         if self._graphs is not None and self._graphs[0] == generation:
             return list(self._graphs[1])
         found = self._graph_names("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
@@ -668,19 +693,22 @@ class RemoteEngine:
     async def run(self, request: QueryRequest) -> QueryAnswer:
         import anyio.to_thread
 
-        def ask() -> tuple[str, bytes]:
-            return self.store.client_query(
-                request.query,
-                results_format=request.results_format,
-                graph_format=request.graph_format,
-                bindings=request.bindings,
-                own_dataset=request.own_dataset,
-                default_graphs=request.default_graphs,
-                named_graphs=request.named_graphs,
-                deadline=self.deadline,
-            )
+        return await anyio.to_thread.run_sync(self.answer, request, abandon_on_cancel=True)
 
-        fmt, body = await anyio.to_thread.run_sync(ask, abandon_on_cancel=True)
+    def answer(self, request: QueryRequest, generation: int | None = None) -> QueryAnswer:
+        """The engine's answer (blocking); ``generation``: the store's, read just before by
+        the caller (not read again for the store's graphs)."""
+        fmt, body = self.store.client_query(
+            request.query,
+            results_format=request.results_format,
+            graph_format=request.graph_format,
+            bindings=request.bindings,
+            own_dataset=request.own_dataset,
+            default_graphs=request.default_graphs,
+            named_graphs=request.named_graphs,
+            deadline=self.deadline,
+            generation=generation,
+        )
         truncated = False
         if fmt in MIN_ROW_BYTES:  # a SELECT's rows, cut at the server's cap as any answer is
             body, truncated = trim(body, fmt, self.max_rows)
@@ -715,12 +743,19 @@ def _solutions(response: httpx.Response) -> ox.QuerySolutions:
 
 
 def _bound(sparql: str, bindings: Mapping[str, Node] | None) -> str:
-    """The query with its bindings as a VALUES block at its end (the protocol has no
-    substitution; rdflib's SPARQLStore binds the same way), each term from the builder."""
+    """The query with its bindings as a VALUES block (the protocol has no substitution), each
+    term from the builder: first in the query's WHERE group, so that the group's filters see
+    them as they see the embedded store's substitutions (at the query's end, as rdflib's
+    SPARQLStore puts them, a FILTER on ``?date`` saw it unbound and a named query of regions on
+    a date answered none); at the end where the group has no such place."""
     if not bindings:
         return sparql
     names = sorted(bindings)
-    return f"{sparql}\n{values(names, [[bindings[name] for name in names]])}"
+    block = values(names, [[bindings[name] for name in names]])
+    at = sparql_lexer.where_opens(sparql)
+    if at is None:
+        return f"{sparql}\n{block}"
+    return f"{sparql[:at]} {block}\n{sparql[at:]}"
 
 
 def _replacing(graphs: Sequence[str], quads: Sequence[ox.Quad]) -> str:
@@ -892,12 +927,17 @@ def _emptied(graph: str, expected: int) -> list[str]:
 
 
 def _next_generation() -> str:
-    """An update that moves the store's generation on by one (the store holds one: see
-    :meth:`RemoteStore._counted`)."""
+    """Updates that move the store's generation on by one (the store holds one: see
+    :meth:`RemoteStore._counted`) and name a writer of their own, so that the generation and the
+    writer name one state of the store, even after it was emptied and written again from 0.
+    Apart, as Virtuoso 7.2 inserted nothing for an OPTIONAL after the BIND."""
     return (
         f"DELETE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} ?n }} }} "
         f"INSERT {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} ?next }} }} "
-        f"WHERE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} ?n }} BIND (?n + 1 AS ?next) }}"
+        f"WHERE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} ?n }} BIND (?n + 1 AS ?next) }} ;\n"
+        f"DELETE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(WRITER)} ?w }} }} "
+        f"WHERE {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(WRITER)} ?w }} }} ;\n"
+        f"INSERT DATA {{ GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(WRITER)} {literal(uuid.uuid4().hex)} }} }}"
     )
 
 
