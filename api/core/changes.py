@@ -242,6 +242,12 @@ class _Briefing:
                 self._labels[key] = str(label)
 
 
+def _yes(node: Node | None) -> bool:
+    """Whether a variable bound to a test (``BIND (EXISTS { … } AS ?x)``) holds: xsd:boolean
+    true, or the integer 1 Virtuoso gives for it (tests/core/test_virtuoso_deviations.py)."""
+    return isinstance(node, rdflib.Literal) and node.toPython() in (True, 1)
+
+
 def _sources(row: dict[str, Node]) -> tuple[str, ...]:
     return tuple(sorted(_text(row.get("sources")).split()))
 
@@ -249,7 +255,7 @@ def _sources(row: dict[str, Node]) -> tuple[str, ...]:
 def _periods(b: _Briefing) -> list[Change]:
     """Organisations founded and dissolved, other things begun and ended, memberships both."""
     rows = b.select(_PERIODS)
-    memberships = [r["x"] for r in rows if r.get("isMembership") == rdflib.Literal(True)]
+    memberships = [r["x"] for r in rows if _yes(r.get("isMembership"))]
     parts: dict[str, dict[str, Node]] = {}
     if memberships:
         for row in b.select(_MEMBERSHIPS, values("x", sorted(set(memberships), key=str))):
@@ -271,7 +277,7 @@ def _period_line(b: _Briefing, row: dict[str, Node], membership: dict[str, Node]
         text = "begins" if starts else f"ends (its last day is {row['d']})"
         kind = "membership-started" if starts else "membership-ended"
         return Change(kind, str(row["x"]), label, when, text, derived, sources)
-    is_org = row.get("isOrg") == rdflib.Literal(True)
+    is_org = _yes(row.get("isOrg"))
     kind = ("founded" if starts else "dissolved") if is_org else ("begins" if starts else "ends")
     text = f"exists from {row['d']}" if starts else f"its last day is {row['d']}"
     return Change(kind, str(row["x"]), b.label(row["x"]), when, text, derived, sources)
@@ -340,7 +346,7 @@ def _system_lines(b: _Briefing, events: dict[Node, _Event]) -> list[Change]:
             for rel in dict.fromkeys(r for r, _ in ties)
         )
         by_126 = len(event.results) == 1 and all(
-            r.get("isRegion") == rdflib.Literal(True) for r in rows if r["system"] == system
+            _yes(r.get("isRegion")) for r in rows if r["system"] == system
         )
         if by_126:
             text = f"{how} → passes to {b.label(event.results[0])} (Overgangsloven § 126)"

@@ -5,11 +5,14 @@ fails means Virtuoso changed: the workaround it names may be due for removal."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import re
 from collections.abc import Iterator
 
 import httpx
 import pytest
+import rdflib
 
 from api.core import dependencies, sparql_dataset
 from api.core.store.remote import CONTROL, RemoteStore
@@ -23,7 +26,7 @@ SUB = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
 
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    with engines.virtuoso_server(tmp_path_factory.mktemp("virtuoso")) as engine:
+    with engines.virtuoso_server(tmp_path_factory.mktemp("virtuoso"), settings={}) as engine:  # as shipped
         yield engine
 
 
@@ -174,3 +177,29 @@ def test_a_dataset_of_a_default_graph_alone_still_shows_every_graph_so_rsikg_nam
     assert fmt == "json" and json.loads(body)["results"]["bindings"] == []
     fmt, body = store.client_query(listing, results_format="json", graph_format=None, default_graphs=[])
     assert json.loads(body)["results"]["bindings"] == []
+
+
+def test_a_test_bound_to_a_variable_is_the_integer_1_so_rsikg_reads_1_as_true(engine: Engine) -> None:
+    """SPARQL 1.1 (17.4.1.4, 17.3) makes ``EXISTS`` and ``=`` xsd:boolean; Virtuoso binds them as
+    xsd:integer 1 or 0, and the changes across 1 January 2027 missed every founded and dissolved
+    organisation (api/core/changes.py reads both)."""
+    from api.core.changes import _yes
+
+    row = _rows(engine, "SELECT ?b WHERE { BIND (EXISTS { ?s ?p ?o } AS ?b) }")[0]["b"]
+    assert row["datatype"].endswith("#integer") and row["value"] == "1"
+    assert _yes(rdflib.Literal(1)) and _yes(rdflib.Literal(True))
+    assert not _yes(rdflib.Literal(0)) and not _yes(rdflib.Literal(False)) and not _yes(None)
+
+
+def test_a_group_of_a_values_block_alone_in_a_union_gives_nothing_so_rsikg_writes_none(
+    engine: Engine,
+) -> None:
+    """``{ VALUES ?x { <a> } } UNION { … }`` has the solution ?x = <a> in SPARQL 1.1; Virtuoso
+    gives none, and the decision check's extract missed the accepted decisions a candidate
+    conflicts with. The extract (api/core/decisions/dry_run.py) puts a pattern beside each VALUES."""
+    from api.core.decisions import dry_run
+
+    lonely = f"SELECT ?x WHERE {{ {{ VALUES ?x {{ <{EX}a> }} }} UNION {{ <{EX}n> <{EX}p> ?x }} }}"
+    assert _rows(engine, lonely) == []
+    source = inspect.getsource(dry_run._extract_query)
+    assert not re.search(r"\{\{ \{values\([^)]*\)\} \}\}", source)  # no VALUES alone in a group

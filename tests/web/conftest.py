@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -13,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests import engines
 from tests.conftest import ROOT, _rsikg_command
 
 TOKEN = "test-token-4f1c"
@@ -92,23 +94,83 @@ def start_server(
     raise RuntimeError(f"rsikg serve did not start: {log.read_text()}")
 
 
+BACKENDS = ["embedded", "oxigraph-server", pytest.param("virtuoso", marks=pytest.mark.engines)]
+"""The stores a module that sets ``OVER_ENGINES = True`` runs over: the embedded store, and each
+engine as a remote store (issue 14: the HTTP tests over every backend)."""
+ENGINES = {"oxigraph-server": engines.oxigraph_server, "virtuoso": engines.virtuoso_server}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and getattr(metafunc.module, "OVER_ENGINES", False):
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def backend(request: pytest.FixtureRequest) -> str:
+    """The store this module's servers run over ("embedded" unless the module asks for more)."""
+    return str(getattr(request, "param", "embedded"))
+
+
+class Stores:
+    """The stores of one test module's servers over ``backend``: None (a directory of each
+    server's own) for the embedded store; else one engine per role, started on first use
+    (Virtuoso takes 15 s) and emptied for each server that takes it, so a role serves one
+    server at a time."""
+
+    def __init__(self, backend: str, folders: pytest.TempPathFactory, stack: contextlib.ExitStack) -> None:
+        self.backend = backend
+        self._folders = folders
+        self._stack = stack
+        self._engines: dict[str, engines.Engine] = {}
+
+    @property
+    def remote(self) -> bool:
+        return self.backend != "embedded"
+
+    def engine(self, role: str) -> engines.Engine:
+        if role not in self._engines:
+            folder = self._folders.mktemp(f"{self.backend}-{role}")
+            self._engines[role] = self._stack.enter_context(ENGINES[self.backend](folder))
+        return self._engines[role]
+
+    def __call__(self, role: str, directory: Path, snapshot: bytes | None = None) -> Path | None:
+        """The store for a server in ``directory``: an emptied engine's description (holding
+        ``snapshot`` when given), or None for the embedded store."""
+        if not self.remote:
+            return None
+        engine = self.engine(role)
+        if snapshot is None:
+            engine.empty()
+        else:
+            engine.restore(snapshot)
+        return engine.description(directory)
+
+
+@pytest.fixture(scope="module")
+def store_for(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stores]:
+    """The stores this module's servers get (see :class:`Stores`)."""
+    with contextlib.ExitStack() as stack:
+        yield Stores(backend, tmp_path_factory, stack)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, store_for: Stores) -> Iterator[Server]:
     """One server per test module, for tests that only read."""
-    running = start_server(tmp_path_factory.mktemp("server"), max_body_bytes=65536)
+    directory = tmp_path_factory.mktemp("server")
+    running = start_server(directory, max_body_bytes=65536, store=store_for("module", directory))
     yield running
     running.stop()
 
 
 @pytest.fixture
-def make_server(tmp_path: Path) -> Iterator[Callable[..., Server]]:
+def make_server(tmp_path: Path, store_for: Stores) -> Iterator[Callable[..., Server]]:
     """Start a server of the test's own (for writes, or special settings)."""
     started: list[Server] = []
 
     def make(**settings: object) -> Server:
         directory = tmp_path / f"server-{len(started)}"
         directory.mkdir()
-        running = start_server(directory, **settings)
+        running = start_server(directory, store=store_for(f"test-{len(started)}", directory), **settings)
         started.append(running)
         return running
 

@@ -14,7 +14,9 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 from api.core.answer_cache import MAX_QUERY_CHARS, AnswerCache, is_kept, is_stable
 from api.core.sparql_lexer import tokens
 from api.core.store.engine import QueryAnswer
-from tests.web.conftest import TOKEN, Server, start_server
+from tests.web.conftest import TOKEN, Server, Stores, start_server
+
+OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
@@ -22,10 +24,10 @@ JSON_RESULTS = {"Accept": "application/sparql-results+json"}
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory, store_for: Stores) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("answer-cache")
     (directory / "project").mkdir()
-    running = start_server(directory, project_dir=directory / "project")
+    running = start_server(directory, project_dir=directory / "project", store=store_for("module", directory))
     yield running
     running.stop()
 

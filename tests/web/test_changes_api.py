@@ -8,6 +8,8 @@ import io
 import httpx
 import pytest
 
+OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
+
 REGION = "https://w3id.org/rsikg/id/region/"
 WINDOW = {"from": "2026-12-31", "to": "2027-01-01"}
 

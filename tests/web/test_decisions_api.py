@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -18,7 +19,9 @@ from SPARQLWrapper import JSON, SPARQLWrapper
 
 from tests.conftest import ROOT, _rsikg_command
 from tests.decisions.table import ROWS
-from tests.web.conftest import TOKEN, Server, start_server
+from tests.web.conftest import TOKEN, Server, Stores, start_server
+
+OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 MD = {"Content-Type": "text/markdown"}
@@ -38,36 +41,65 @@ STATEMENT = (
 )
 
 
-@pytest.fixture(scope="module")
-def examples_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store with the examples, loaded once per module; each server gets a copy of it."""
-    store = tmp_path_factory.mktemp("decisions-examples") / "store"
+@dataclass(frozen=True)
+class Examples:
+    """The project with the examples, loaded once per module: a store each server gets a copy
+    of (embedded), or what an engine held after the load, put back for each server (None where
+    the engine cannot: each server's store is loaded then)."""
+
+    store: Path | None
+    snapshot: bytes | None
+
+
+def _load_examples(store: Path) -> None:
     subprocess.run(
         [*_rsikg_command(), "load", "--examples", "--store", str(store)],
         check=True,
         capture_output=True,
         env={"RSIKG_PROJECT_DIR": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
-    return store
-
-
-def _start_with_examples(directory: Path, examples_store: Path) -> Server:
-    shutil.copytree(examples_store, directory / "store")
-    return start_server(directory)
 
 
 @pytest.fixture(scope="module")
-def reader(tmp_path_factory: pytest.TempPathFactory, examples_store: Path) -> Iterator[Server]:
+def examples(tmp_path_factory: pytest.TempPathFactory, store_for: Stores) -> Examples:
+    directory = tmp_path_factory.mktemp("decisions-examples")
+    if not store_for.remote:
+        _load_examples(directory / "store")
+        return Examples(directory / "store", None)
+    if not store_for.engine("module").snapshots:
+        return Examples(None, None)
+    described = store_for("module", directory)
+    assert described is not None
+    _load_examples(described)
+    return Examples(None, store_for.engine("module").snapshot())
+
+
+def _start_with_examples(directory: Path, examples: Examples, store_for: Stores, role: str) -> Server:
+    if examples.store is not None:
+        shutil.copytree(examples.store, directory / "store")
+        return start_server(directory)
+    described = store_for(role, directory, examples.snapshot)
+    assert described is not None
+    if examples.snapshot is None:
+        _load_examples(described)
+    return start_server(directory, store=described)
+
+
+@pytest.fixture(scope="module")
+def reader(
+    tmp_path_factory: pytest.TempPathFactory, examples: Examples, store_for: Stores
+) -> Iterator[Server]:
     """A server for dry runs, which never write."""
-    running = _start_with_examples(tmp_path_factory.mktemp("decisions-read"), examples_store)
+    directory = tmp_path_factory.mktemp("decisions-read")
+    running = _start_with_examples(directory, examples, store_for, "module")
     yield running
     running.stop()
 
 
 @pytest.fixture
-def writer(tmp_path: Path, examples_store: Path) -> Iterator[Server]:
+def writer(tmp_path: Path, examples: Examples, store_for: Stores) -> Iterator[Server]:
     """A server of the test's own, on a fresh copy of the store with the examples."""
-    running = _start_with_examples(tmp_path, examples_store)
+    running = _start_with_examples(tmp_path, examples, store_for, "test")
     yield running
     running.stop()
 

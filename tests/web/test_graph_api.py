@@ -18,6 +18,8 @@ from fastapi import FastAPI, Request
 from api.web.routes.graph import _unless_disconnected
 from tests.web.conftest import TOKEN, free_port
 
+OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
+
 ID = "https://w3id.org/rsikg/id/"
 SYS = f"{ID}system/"
 RSI = "https://w3id.org/rsikg/ontology#"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
+OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
+
 ID = "https://w3id.org/rsikg/id/"
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
+
 
 def test_list_names_every_query_with_its_parameters(server):
     listing = httpx.get(f"{server.url}/queries").json()

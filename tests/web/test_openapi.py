@@ -19,7 +19,9 @@ from pydantic import BaseModel, TypeAdapter
 
 from api.web import models
 from tests.conftest import ROOT, _rsikg_command
-from tests.web.conftest import TOKEN, Server, start_server
+from tests.web.conftest import TOKEN, Server, Stores, start_server
+
+OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
 
 JSON = "application/json"
 # Routes that answer JSON today; the document must keep describing each of them.
@@ -168,17 +170,18 @@ def test_error_answers_validate_against_the_error_model(server: Server) -> None:
 
 
 @pytest.fixture(scope="module")
-def examples(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def examples(tmp_path_factory: pytest.TempPathFactory, store_for: Stores) -> Iterator[Server]:
     """A server on a store with the illustrative decisions and statements, which the adoption
     test below writes to (the other tests on it only check shapes)."""
     directory = tmp_path_factory.mktemp("openapi-examples")
+    store = store_for("examples", directory) or directory / "store"
     subprocess.run(
-        [*_rsikg_command(), "load", "--examples", "--store", str(directory / "store")],
+        [*_rsikg_command(), "load", "--examples", "--store", str(store)],
         check=True,
         capture_output=True,
         env={"RSIKG_PROJECT_DIR": str(ROOT), "PATH": "/usr/bin:/bin"},
     )
-    running = start_server(directory)
+    running = start_server(directory, store=store)
     yield running
     running.stop()
     shutil.rmtree(directory / "store", ignore_errors=True)

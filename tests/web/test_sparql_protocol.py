@@ -12,6 +12,8 @@ import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, TSV, TURTLE, XML, SPARQLWrapper
 
+OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
+
 RSI = "https://w3id.org/rsikg/ontology#"
 PREFIXES = f"PREFIX rsi: <{RSI}> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
 REGIONS = (

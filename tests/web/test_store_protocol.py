@@ -9,7 +9,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.web.conftest import TOKEN, Server, start_server
+from tests.web.conftest import TOKEN, Server, Stores, start_server
+
+OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
 
 BASE = "https://kg.example/rsikg"  # the proxy's URL, as RSIKG_BASE_URL sets it
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -18,10 +20,11 @@ GOOD = ("good.ttl", "text/turtle", TRIPLE.format("good"))
 
 
 @pytest.fixture(scope="module")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def plain(tmp_path_factory: pytest.TempPathFactory, store_for: Stores) -> Iterator[Server]:
     directory = tmp_path_factory.mktemp("store-protocol")
     (directory / "project").mkdir()
-    running = start_server(directory, project_dir=directory / "project", base_url=BASE)
+    described = store_for("plain", directory)
+    running = start_server(directory, project_dir=directory / "project", base_url=BASE, store=described)
     yield running
     running.stop()
 

@@ -10,6 +10,8 @@ import rdflib
 
 from tests.web.conftest import TOKEN
 
+OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
+
 ID = "https://w3id.org/rsikg/id/"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 GOOD_UPDATE = f'INSERT DATA {{ GRAPH <urn:rsikg:test> {{ <{ID}system/ppj> <{SKOS}altLabel> "PPJ"@da }} }}'
@@ -49,10 +51,11 @@ def gsp(
 
 
 @pytest.fixture(scope="module")
-def no_token_server(tmp_path_factory):
+def no_token_server(tmp_path_factory, store_for):
     from tests.web.conftest import start_server
 
-    running = start_server(tmp_path_factory.mktemp("read-only"), token=False)
+    directory = tmp_path_factory.mktemp("read-only")
+    running = start_server(directory, token=False, store=store_for("read-only", directory))
     yield running
     running.stop()
 
@@ -190,11 +193,12 @@ def test_an_update_acts_on_the_default_graph_a_query_shows(server):
 
 
 @pytest.fixture(scope="module")
-def checks_elsewhere_server(tmp_path_factory):
+def checks_elsewhere_server(tmp_path_factory, store_for):
     from tests.web.conftest import start_server
 
+    directory = tmp_path_factory.mktemp("checks-elsewhere")
     running = start_server(
-        tmp_path_factory.mktemp("checks-elsewhere"), check_process_focus=0, log_format="json"
+        directory, check_process_focus=0, log_format="json", store=store_for("checks-elsewhere", directory)
     )
     yield running
     running.stop()

@@ -169,9 +169,9 @@ CONSTRUCT {{ ?s ?p ?o }} WHERE {{
     GRAPH ?g {{ ?s ?p ?o }} FILTER (?p IN ({_DECISION_LINKS}))
   }}
   UNION {{
-    {{ {values("system", sorted(set(systems)))} }}
-    UNION {{ {values("c", concerned)} ?c rsi:affects ?system }}
-    ?s rsi:affects ?system .
+    # no group of a VALUES block alone in a UNION: Virtuoso gives such a group no solution
+    {{ {values("system", sorted(set(systems)))} ?s rsi:affects ?system }}
+    UNION {{ {values("c", concerned)} ?c rsi:affects ?system . ?s rsi:affects ?system }}
     GRAPH ?g {{ ?s ?p ?o }} FILTER (?p IN ({_DECISION_LINKS}))
   }}
   UNION {{
@@ -180,8 +180,8 @@ CONSTRUCT {{ ?s ?p ?o }} WHERE {{
     GRAPH ?g {{ ?s ?p ?o }} FILTER (?p IN (rdf:type, rsi:complianceOf, rsi:statedBy))
   }}
   UNION {{
-    {{ {values("c", concerned)} ?c ?link ?org }} UNION {{ {values("org", sorted(objects))} }}
-    {{ ?org org:changedBy ?event }} UNION {{ ?event org:originalOrganization ?org }}
+    {{ {values("c", concerned)} ?c ?link ?org . ?org (org:changedBy|^org:originalOrganization) ?event }}
+    UNION {{ {values("org", sorted(objects))} ?org (org:changedBy|^org:originalOrganization) ?event }}
     # what rsish:OrganisationExistsOnDecisionDateShape reads of the change event: its originals
     # and its result (whose label names the successor)
     {{ GRAPH ?g {{ ?event ?p ?o }} BIND (?event AS ?s)

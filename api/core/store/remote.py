@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import sys
 import tomllib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
@@ -55,7 +56,7 @@ from api.core.store.engine import QueryAnswer, QueryRequest
 from api.core.store.formats import OX_RDF
 from api.core.store.merged import MERGED
 from api.core.store.parsing import located_query_error
-from api.core.store.results import MIN_ROW_BYTES, trim
+from api.core.store.results import MIN_ROW_BYTES, WRITERS, take, trim, write_boolean
 from api.core.store.sandbox import Limits
 from api.core.store.terms import answer, csv_values, selected, to_rdflib
 from api.errors import (
@@ -63,6 +64,7 @@ from api.errors import (
     Location,
     NotOnThisStoreError,
     QueryDeadlineError,
+    QuerySyntaxError,
     RsikgError,
     StoreUnavailableError,
 )
@@ -561,7 +563,50 @@ class RemoteStore:
         """A client's query, run by the engine (which is not this process) in the first format
         the client accepts for the query's kind; ``deadline``: seconds, then QueryDeadlineError;
         ``generation``: the store's, when the caller has just read it."""
-        kinds = (graph_format,) if graph_format and _makes_graph(sparql) else (results_format, graph_format)
+        try:
+            return self._client_query(
+                sparql,
+                results_format=results_format,
+                graph_format=graph_format,
+                bindings=bindings,
+                own_dataset=own_dataset,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                deadline=deadline,
+                generation=generation,
+            )
+        except QuerySyntaxError as refused:
+            if refused.location is not None and refused.location.line is not None:
+                raise
+            raise _located(sparql) or refused from None
+
+    def _client_query(
+        self,
+        sparql: str,
+        *,
+        results_format: str | None,
+        graph_format: str | None,
+        bindings: Mapping[str, Node] | None,
+        own_dataset: bool,
+        default_graphs: Sequence[str] | None,
+        named_graphs: Sequence[str] | None,
+        deadline: float | None,
+        generation: int | None,
+    ) -> tuple[str, bytes]:
+        makes_graph = _makes_graph(sparql)
+        if results_format in WRITERS and not makes_graph:  # a SELECT's or an ASK's
+            response = self._query(
+                sparql,
+                RESULTS_JSON,
+                bindings=bindings,
+                own_dataset=own_dataset,
+                default_graphs=default_graphs,
+                named_graphs=named_graphs,
+                deadline=deadline,
+                generation=generation,
+            )
+            return results_format, _written(response.content, results_format)
+        kinds = (graph_format,) if graph_format and makes_graph else (results_format, graph_format)
         offered = [(fmt, MEDIA[fmt]) for fmt in kinds if fmt in MEDIA]
         if not offered:
             raise InputError("no format to answer in", Location("query"))
@@ -732,6 +777,34 @@ def _results(content: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
             if value.get("type") == "bnode":
                 value["value"] = re.sub(r"[^A-Za-z0-9_]", "_", value["value"])
     return ox.parse_query_results(json.dumps(found).encode(), format=ox.QueryResultsFormat.JSON)
+
+
+def _located(sparql: str) -> QuerySyntaxError | None:
+    """The syntax error in a client's query as Oxigraph's parser finds it, at its line and
+    column, where the engine's message says neither (Virtuoso's); None where Oxigraph reads
+    the query. A SELECT, CONSTRUCT or DESCRIBE is only read, never run (pyoxigraph runs it as
+    its answer is iterated); an ASK, which pyoxigraph would run, is not tried."""
+    if sparql_guard.inspect(sparql).form == "ASK":
+        return None
+    try:
+        ox.Store().query(sparql)
+    except SyntaxError as own:
+        return located_query_error(str(own))
+    except Exception:  # read, then failed to start: no syntax error
+        return None
+    return None
+
+
+def _written(content: bytes, fmt: str) -> bytes:
+    """The engine's SPARQL JSON results written in ``fmt`` by rsikg's own writers, as the
+    embedded store's are: the same answer whatever the engine (Virtuoso quoted CSV's header
+    names, wrote TSV's without their ``?``, and added keys of a 2008 draft to JSON)."""
+    result = _results(content)
+    if isinstance(result, ox.QueryBoolean):
+        return write_boolean(bool(result), fmt)
+    variables = [v.value for v in result.variables]
+    rows, _ = take(result, variables, sys.maxsize)
+    return WRITERS[fmt](variables, rows)
 
 
 def _solutions(response: httpx.Response) -> ox.QuerySolutions:
