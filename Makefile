@@ -31,7 +31,7 @@ test: install lint ## Set up and run the tests (shapes, data, store, CLI, reason
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not engines" \
 		--cov=api --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
-test-engines: install ## The store contract over Debian's Virtuoso (apt-get install virtuoso-opensource)
+test-engines: install ## The store, service, HTTP and W3C tests over Debian's Virtuoso (apt-get install virtuoso-opensource)
 	@command -v virtuoso-t >/dev/null || apt-get install -y -q --no-install-recommends virtuoso-opensource \
 		|| sudo apt-get install -y -q --no-install-recommends virtuoso-opensource
 	$(BIN)/python -m pytest -m engines -q
