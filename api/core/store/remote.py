@@ -22,12 +22,13 @@ the quad-level diff a validated write needs, and the journal (issue 14 goes on).
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import sys
 import tomllib
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -563,57 +564,9 @@ class RemoteStore:
         """A client's query, run by the engine (which is not this process) in the first format
         the client accepts for the query's kind; ``deadline``: seconds, then QueryDeadlineError;
         ``generation``: the store's, when the caller has just read it."""
-        try:
-            return self._client_query(
-                sparql,
-                results_format=results_format,
-                graph_format=graph_format,
-                bindings=bindings,
-                own_dataset=own_dataset,
-                default_graphs=default_graphs,
-                named_graphs=named_graphs,
-                deadline=deadline,
-                generation=generation,
-            )
-        except QuerySyntaxError as refused:
-            if refused.location is not None and refused.location.line is not None:
-                raise
-            raise _located(sparql) or refused from None
-
-    def _client_query(
-        self,
-        sparql: str,
-        *,
-        results_format: str | None,
-        graph_format: str | None,
-        bindings: Mapping[str, Node] | None,
-        own_dataset: bool,
-        default_graphs: Sequence[str] | None,
-        named_graphs: Sequence[str] | None,
-        deadline: float | None,
-        generation: int | None,
-    ) -> tuple[str, bytes]:
-        makes_graph = _makes_graph(sparql)
-        if results_format in WRITERS and not makes_graph:  # a SELECT's or an ASK's
-            response = self._query(
-                sparql,
-                RESULTS_JSON,
-                bindings=bindings,
-                own_dataset=own_dataset,
-                default_graphs=default_graphs,
-                named_graphs=named_graphs,
-                deadline=deadline,
-                generation=generation,
-            )
-            return results_format, _written(response.content, results_format)
-        kinds = (graph_format,) if graph_format and makes_graph else (results_format, graph_format)
-        offered = [(fmt, MEDIA[fmt]) for fmt in kinds if fmt in MEDIA]
-        if not offered:
-            raise InputError("no format to answer in", Location("query"))
-        accept = ", ".join(f"{media};q={1 - i / 10:g}" for i, (_, media) in enumerate(offered))
-        response = self._query(
+        ask = functools.partial(
+            self._query,
             sparql,
-            accept,
             bindings=bindings,
             own_dataset=own_dataset,
             default_graphs=default_graphs,
@@ -621,9 +574,12 @@ class RemoteStore:
             deadline=deadline,
             generation=generation,
         )
-        media = _media(response)
-        fmt = next((fmt for fmt, offered_media in offered if offered_media == media), offered[0][0])
-        return fmt, response.content
+        try:
+            return _answered(ask, sparql, results_format, graph_format)
+        except QuerySyntaxError as refused:
+            if refused.location is not None and refused.location.line is not None:
+                raise
+            raise _located(sparql) or refused from None
 
     def update(self, sparql: str) -> None:
         """One of rsikg's own updates (they name their graphs: the default graph of an update is
@@ -777,6 +733,24 @@ def _results(content: bytes) -> ox.QuerySolutions | ox.QueryBoolean:
             if value.get("type") == "bnode":
                 value["value"] = re.sub(r"[^A-Za-z0-9_]", "_", value["value"])
     return ox.parse_query_results(json.dumps(found).encode(), format=ox.QueryResultsFormat.JSON)
+
+
+def _answered(
+    ask: Callable[[str], httpx.Response], sparql: str, results_format: str | None, graph_format: str | None
+) -> tuple[str, bytes]:
+    """The answer to ``sparql`` (``ask``: sends it with an Accept header) in the first format
+    the client accepts for its kind; a SELECT's or an ASK's read as JSON and written here."""
+    makes_graph = _makes_graph(sparql)
+    if results_format in WRITERS and not makes_graph:
+        return results_format, _written(ask(RESULTS_JSON).content, results_format)
+    kinds = (graph_format,) if graph_format and makes_graph else (results_format, graph_format)
+    offered = [(fmt, MEDIA[fmt]) for fmt in kinds if fmt in MEDIA]
+    if not offered:
+        raise InputError("no format to answer in", Location("query"))
+    response = ask(", ".join(f"{media};q={1 - i / 10:g}" for i, (_, media) in enumerate(offered)))
+    media = _media(response)
+    fmt = next((fmt for fmt, offered_media in offered if offered_media == media), offered[0][0])
+    return fmt, response.content
 
 
 def _located(sparql: str) -> QuerySyntaxError | None:
