@@ -84,6 +84,7 @@ class Answering:
             anchored=not default_graphs and not named_graphs and sparql_plan.anchored(features),
             inline_plan=inline_plan,
             kept=self.answers is not None and is_kept(query, features.tokens),
+            names_graphs=any(kind == "word" and value.upper() == "GRAPH" for kind, value in features.tokens),
         )
 
     def _view(self) -> tuple[int, Inline]:

@@ -412,12 +412,15 @@ class GraphService(Answering):
     ) -> QueryAnswer:
         """Over a remote store: its state read (one request; another replica may have written),
         then the answer kept at that state, or the query run by the store's engine and kept."""
+        engine = cast(RemoteEngine, self.engine)
+        if not request.kept and not request.names_graphs:
+            return engine.answer(request)  # nothing to key by the store's state: one request
         generation, writer = remote.state()
         at = At((generation, writer), generation, writer[:12] or "new")
         found = self._from_cache(request, if_none_match, at)
         if found is not None:
             return found
-        answer = cast(RemoteEngine, self.engine).answer(request, generation)
+        answer = engine.answer(request, generation)
         return self._kept(request, answer, at) if request.kept else answer
 
     @staticmethod

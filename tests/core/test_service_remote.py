@@ -136,3 +136,39 @@ def test_queries_run_in_the_stores_engine(engine: Engine) -> None:
     assert service.isolation == ["remote engine"]
     assert service.has_graph("") and not service.has_graph(f"{ID}graph/never-written")
     assert b"<https://" in service.graph_serialized("", "ntriples")[:200]
+
+
+def _sent_queries(
+    service: GraphService, query: str, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[str], bytes]:
+    """The queries ``service`` sends its store to answer ``query`` (a JSON SELECT), and the answer."""
+    store = service.store
+    assert isinstance(store, RemoteStore)
+    asyncio.run(service.query(query, results_format="json", graph_format=None))  # what is asked once
+    sent: list[str] = []
+    post = store._post
+
+    def counted(url: str, form: dict[str, object], *args: object, **kwargs: object) -> object:
+        sent.append(str(form.get("query", form.get("update"))))
+        return post(url, form, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store, "_post", counted)
+    answer = asyncio.run(service.query(query, results_format="json", graph_format=None))
+    monkeypatch.undo()
+    return sent, answer.body
+
+
+def test_a_query_without_a_graph_pattern_is_one_request_when_nothing_is_kept(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no answer to key by the store's state and no named graph to list, the store is asked
+    the query alone (the remote selective lookup's p50: it paid a second request for nothing);
+    a query with a GRAPH pattern still reads the state, as its named graphs may have changed."""
+    settings = Settings(store="remote.toml", project_dir=ROOT, answer_cache_mb=0)
+    service = GraphService(RemoteStore(engine.endpoint()), settings)
+    plain = f"SELECT ?s WHERE {{ ?s <{RSI}dependsOn> <{ID}system/nsp> }}"
+    sent, body = _sent_queries(service, plain, monkeypatch)
+    assert sent == [plain] and f"{ID}system/fmk" in body.decode()
+    named = f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s <{RSI}dependsOn> <{ID}system/nsp> }} }}"
+    sent, body = _sent_queries(service, named, monkeypatch)
+    assert len(sent) == 2 and sent[-1] == named and "graph" in body.decode()

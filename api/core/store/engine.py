@@ -71,6 +71,7 @@ class QueryRequest:
     anchored: bool = False  # bounded by its constants (sparql_plan.anchored): may be answered inline
     inline_plan: str | None = None  # its row-cap plan for INLINE_ROWS (sparql_plan.row_cap_plan)
     kept: bool = False  # its answer may be kept in the answer cache (api/core/answer_cache.py)
+    names_graphs: bool = True  # it has a GRAPH pattern: its dataset's named graphs matter
 
     def key(self) -> tuple[object, ...]:
         """Everything the answer depends on besides the store's content (the plan follows

@@ -261,6 +261,7 @@ class RemoteStore:
         own_dataset: bool = False,
         deadline: float | None = None,
         generation: int | None = None,
+        names_graphs: bool = True,
     ) -> httpx.Response:
         """A query with rsikg's dataset: ``default_graphs`` and ``named_graphs`` when given (the
         protocol's own parameters); else the merged graph and every named graph, unless the
@@ -270,7 +271,8 @@ class RemoteStore:
         if default_graphs is not None or named_graphs is not None:
             data.update(self._dataset(default_graphs or [], named_graphs or []))
         elif not own_dataset:
-            data.update(self._dataset([MERGED_GRAPH], self.named_graphs(generation)))
+            named = self.named_graphs(generation) if names_graphs else []
+            data.update(self._dataset([MERGED_GRAPH], named))
         return self._post(self.endpoint.query, data, accept, "query", deadline)
 
     def _dataset(self, default: Sequence[str], named: Sequence[str]) -> dict[str, list[str]]:
@@ -560,10 +562,13 @@ class RemoteStore:
         named_graphs: Sequence[str] | None = None,
         deadline: float | None = None,
         generation: int | None = None,
+        names_graphs: bool = True,
     ) -> tuple[str, bytes]:
         """A client's query, run by the engine (which is not this process) in the first format
         the client accepts for the query's kind; ``deadline``: seconds, then QueryDeadlineError;
-        ``generation``: the store's, when the caller has just read it."""
+        ``generation``: the store's, when the caller has just read it; ``names_graphs``: False
+        for a query with no GRAPH pattern, which no named graph can change (the store's graphs
+        are then not listed, nor its generation read)."""
         ask = functools.partial(
             self._query,
             sparql,
@@ -573,6 +578,7 @@ class RemoteStore:
             named_graphs=named_graphs,
             deadline=deadline,
             generation=generation,
+            names_graphs=names_graphs,
         )
         try:
             return _answered(ask, sparql, results_format, graph_format)
@@ -709,6 +715,7 @@ class RemoteEngine:
             named_graphs=request.named_graphs,
             deadline=self.deadline,
             generation=generation,
+            names_graphs=request.names_graphs,
         )
         truncated = False
         if fmt in MIN_ROW_BYTES:  # a SELECT's rows, cut at the server's cap as any answer is
