@@ -5,7 +5,7 @@ no scratch or journal state survives the next open.
 Each scenario makes its "old" store once (a copy of a store with the project loaded, plus the
 scenario's first version), runs the write to completion once on a copy to learn the "new"
 content and how long the write takes, then kills the write after a random delay within that
-time, RUNS times, each on a fresh copy of the old store. The delays come from
+time, RUNS times (12; RSIKG_DURABILITY_RUNS), each on a fresh copy of the old store. The delays come from
 random.Random(SEED); a failure names the seed, the run and the delay, so it reproduces with
 RSIKG_DURABILITY_SEED=<seed>.
 """
@@ -39,7 +39,7 @@ from api.settings import Settings
 from tests.conftest import ROOT
 from tests.core.test_merged_graph import assert_kept
 
-RUNS = int(os.environ.get("RSIKG_DURABILITY_RUNS", "20"))
+RUNS = int(os.environ.get("RSIKG_DURABILITY_RUNS", "12"))
 SEED = int(os.environ.get("RSIKG_DURABILITY_SEED", "9"))
 DECISIONS = ROOT / "graph_data" / "examples" / "decisions"
 PUT_GRAPH = "https://example.org/durability/put"

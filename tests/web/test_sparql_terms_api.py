@@ -12,8 +12,6 @@ import pytest
 
 from tests.conftest import ROOT
 
-OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
-
 EXAMPLES = ROOT / "graph_data" / "examples" / "decisions"
 EXAMPLE = EXAMPLES / "0010-fhir-for-nye-snitflader-til-laboratoriesvar.md"
 STATUSES = ("proposed", "accepted", "rejected", "deprecated", "superseded", "all")

@@ -8,8 +8,6 @@ import httpx
 
 from tests.web.conftest import TOKEN
 
-OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
-
 NOT_IRIS = [
     "not an iri",
     "",
