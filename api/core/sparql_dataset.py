@@ -37,7 +37,7 @@ from urllib.parse import urljoin
 
 from api.core.loading import DEFAULT_DATA_GRAPH
 from api.core.namespaces import angled
-from api.core.sparql_lexer import Span, spans
+from api.core.sparql_lexer import QUERY_FORMS, Span, spans
 from api.core.sparql_terms import (
     RESERVED_VARIABLES,
     default_graph_moved,
@@ -104,6 +104,48 @@ def is_word(found: list[Span], i: int, word: str) -> bool:
 
 def opens(found: list[Span], i: int) -> bool:
     return i < len(found) and found[i][1] == "{"
+
+
+def where_opens(text: str) -> int | None:
+    """Where the query's own WHERE group begins: the offset just past its ``{``, where the
+    pattern's first element may go (a VALUES block binding a variable for the whole group, as
+    an initial binding does). None where there is no such place: an update, a DESCRIBE with no
+    pattern, the short ``CONSTRUCT WHERE`` (triples only), a group that is a subquery, a brace
+    never closed (the engine then says where the text is wrong).
+
+    >>> q = 'PREFIX x: <urn:x:> SELECT (COUNT(*) AS ?n) FROM <urn:g> WHERE { ?s ?p ?o }'
+    >>> q[where_opens(q):]
+    ' ?s ?p ?o }'
+    >>> q = 'CONSTRUCT { ?s ?p "{" } WHERE { ?s ?p ?o }'
+    >>> q[where_opens(q):]
+    ' ?s ?p ?o }'
+    >>> [where_opens(q) for q in ('CONSTRUCT WHERE { ?s ?p ?o }', 'DESCRIBE <urn:x>', 'ASK { SELECT * {} }')]
+    [None, None, None]
+    """
+    found = spans(text)
+    form = next(
+        (i for i, (kind, value, _, _) in enumerate(found) if kind == "word" and value.upper() in QUERY_FORMS),
+        None,
+    )
+    if form is None:
+        return None
+    i, parens = form + 1, 0
+    if found[form][1].upper() == "CONSTRUCT":
+        if is_word(found, i, "WHERE"):
+            return None  # the short form: its pattern is its template, triples alone
+        if not opens(found, i):
+            return None
+        try:
+            i = closing_brace(found, i) + 1  # past the template
+        except InputError:
+            return None
+    while i < len(found):
+        value = found[i][1]
+        parens += (value == "(") - (value == ")")
+        if value == "{" and parens == 0:
+            return None if is_word(found, i + 1, "SELECT") else found[i][3]
+        i += 1
+    return None
 
 
 def _applied(update: str, edits: Iterable[Edit]) -> str:

@@ -36,7 +36,7 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node, URIRef
 
-from api.core import sparql_dataset, sparql_guard, sparql_lexer
+from api.core import sparql_dataset, sparql_guard
 from api.core.formats import rdf_format
 from api.core.namespaces import PREFIXES
 from api.core.sparql_terms import insert_template, integer, iri, literal, one_of, quad_blocks, values
@@ -330,12 +330,12 @@ class RemoteStore:
 
     def generation(self) -> int:
         """The store's generation: how many writes rsikg has sent it (0: none yet)."""
-        return max((int(v) for v in self._control(GENERATION) if v.isdigit()), default=0)
+        return _newest(self._control(GENERATION))
 
     def state(self) -> tuple[int, str]:
         """The store's generation and the writer that made it (one request): together they name
-        what the store holds, for caches and entity tags every replica agrees on; ("0", "") for
-        a store rsikg never wrote."""
+        what the store holds, for caches and entity tags every replica agrees on; (0, "") for a
+        store rsikg never wrote."""
         response = self._post(
             self.endpoint.query,
             {
@@ -349,8 +349,7 @@ class RemoteStore:
         for row in _solutions(response):
             if isinstance(row["p"], ox.NamedNode) and isinstance(row["v"], ox.Literal):
                 found.setdefault(row["p"].value, []).append(row["v"].value)
-        generation = max((int(v) for v in found[GENERATION] if v.isdigit()), default=0)
-        return generation, min(found[WRITER], default="")
+        return _newest(found[GENERATION]), min(found[WRITER], default="")
 
     def change_mark(self) -> int:
         return self.generation()
@@ -804,7 +803,7 @@ def _bound(sparql: str, bindings: Mapping[str, Node] | None) -> str:
         return sparql
     names = sorted(bindings)
     block = values(names, [[bindings[name] for name in names]])
-    at = sparql_lexer.where_opens(sparql)
+    at = sparql_dataset.where_opens(sparql)
     if at is None:
         return f"{sparql}\n{block}"
     return f"{sparql[:at]} {block}\n{sparql[at:]}"
@@ -976,6 +975,12 @@ def _emptied(graph: str, expected: int) -> list[str]:
         f"GRAPH {iri(CONTROL)} {{ {iri(STORE)} {iri(GENERATION)} {integer(expected)} }} "
         f"GRAPH {iri(graph)} {{ ?s ?p ?o }} }}",
     ]
+
+
+def _newest(generations: Iterable[str]) -> int:
+    """The store's generation from the values it holds: the greatest (two replicas writing a
+    new store's first write at once may each have written a 0; see RemoteStore._counted)."""
+    return max((int(v) for v in generations if v.isdigit()), default=0)
 
 
 def _next_generation() -> str:
