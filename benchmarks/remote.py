@@ -93,17 +93,15 @@ def main() -> None:
     processes: list[subprocess.Popen[bytes]] = []
     try:
         engine_port = free_port()
-        engine = start(
-            [
-                str(BIN / "oxigraph"),
-                "serve",
-                "--location",
-                str(work / "engine"),
-                "--bind",
-                f"127.0.0.1:{engine_port}",
-            ],
-            work / "engine.log",
-        )
+        serve_engine = [
+            str(BIN / "oxigraph"),
+            "serve",
+            "--location",
+            str(work / "engine"),
+            "--bind",
+            f"127.0.0.1:{engine_port}",
+        ]
+        engine = start(serve_engine, work / "engine.log")
         processes.append(engine)
         wait_ready(f"http://127.0.0.1:{engine_port}/query", engine, 60)
         described = work / "remote.toml"
@@ -138,6 +136,19 @@ def main() -> None:
             runs = max(3, query.runs // (5 if args.quick else 1))
             for name, base in servers.items():
                 results[(query.name, name)] = measure(f"{base}/sparql", query, runs)
+        # The embedded store compacts itself after every load (Store.optimize); rsikg cannot ask
+        # a remote engine to, so its owner does, as Oxigraph's loader advises for a read-heavy
+        # store: stopped, `oxigraph optimize`, started again on the same address.
+        engine.terminate()
+        engine.wait(timeout=60)
+        compacted = timed([str(BIN / "oxigraph"), "optimize", "--location", str(work / "engine")])
+        engine = start(serve_engine, work / "engine-optimized.log")
+        processes.append(engine)
+        wait_ready(f"http://127.0.0.1:{engine_port}/query", engine, 60)
+        print(f"the engine's store optimized by its owner (oxigraph optimize): {compacted:.1f} s", flush=True)
+        for query in chosen:
+            runs = max(3, query.runs // (5 if args.quick else 1))
+            results[(query.name, "optimized")] = measure(f"{servers['remote']}/sparql", query, runs)
         print_table(chosen, results, triples)
 
         built: dict[str, float] = {}
@@ -175,22 +186,31 @@ def main() -> None:
 
 def print_table(chosen: list[Query], results: dict[tuple[str, str], Timing], triples: int) -> None:
     print(
-        f"\nrsikg over oxigraph serve against rsikg embedded, {triples:,} triples, one client, p50 / p95 ms"
+        f"\nrsikg over oxigraph serve against rsikg embedded, {triples:,} triples, one client, p50 / p95 ms;"
+        "\nthe remote engine as rsikg load left it, then after its owner's `oxigraph optimize` (the"
+        "\nembedded store optimizes itself after each load); the targets are judged on the second"
     )
-    print("| query | embedded | remote | remote / embedded | target | holds |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| query | embedded | remote, as loaded | remote, optimized | ratio as loaded | ratio | target "
+        "| holds |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
     for query in chosen:
-        ours, theirs = results[(query.name, "embedded")], results[(query.name, "remote")]
-        if ours.error or theirs.error:
-            print(f"| {query.name} | {ours.error or 'ok'} | {theirs.error or 'ok'} | | | |")
+        ours = results[(query.name, "embedded")]
+        loaded, theirs = results[(query.name, "remote")], results[(query.name, "optimized")]
+        if ours.error or loaded.error or theirs.error:
+            errors = " | ".join(timing.error or "ok" for timing in (ours, loaded, theirs))
+            print(f"| {query.name} | {errors} |")
             continue
+        before = loaded.pct(0.5) / ours.pct(0.5)
         ratio = theirs.pct(0.5) / ours.pct(0.5)
         target = TARGETS.get(query.name)
         holds = "" if target is None else ("yes" if ratio <= target else "NO")
         shown = f"≤ {target}×" if target else "(reported)"
         print(
-            f"| {query.name} | {ours.pct(0.5):.2f} / {ours.pct(0.95):.2f} | {theirs.pct(0.5):.2f} / "
-            f"{theirs.pct(0.95):.2f} | {ratio:.2f}× | {shown} | {holds} |"
+            f"| {query.name} | {ours.pct(0.5):.2f} / {ours.pct(0.95):.2f} | {loaded.pct(0.5):.2f} / "
+            f"{loaded.pct(0.95):.2f} | {theirs.pct(0.5):.2f} / {theirs.pct(0.95):.2f} | {before:.2f}× | "
+            f"{ratio:.2f}× | {shown} | {holds} |"
         )
 
 
