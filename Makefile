@@ -8,8 +8,12 @@ STAMP   := $(VENV)/.installed-stamp
 # count). Raise it as tests are added.
 COVERAGE_FLOOR := 81
 
+# axe-core, the accessibility checker the browser tests run in each page (npm, pinned)
+AXE_VERSION := 4.14.1
+AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
+
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-engines lint bench clean
+.PHONY: help install run test test-engines browser lint bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -27,7 +31,7 @@ run: install ## Set up, load the graph, and serve it at http://127.0.0.1:8000 (/
 	$(BIN)/rsikg stats
 	$(BIN)/rsikg serve
 
-test: install lint ## Set up and run the tests (shapes, data, store, CLI, reasoner)
+test: install lint browser ## Set up and run the tests (shapes, data, store, CLI, reasoner, pages in Chromium)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not engines" \
 		--cov=api --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
@@ -35,6 +39,14 @@ test-engines: install ## The store, service, HTTP and W3C tests over Debian's Vi
 	@command -v virtuoso-t >/dev/null || apt-get install -y -q --no-install-recommends virtuoso-opensource \
 		|| sudo apt-get install -y -q --no-install-recommends virtuoso-opensource
 	$(BIN)/python -m pytest -m engines -q
+
+browser: install ## Debian's Chromium and chromedriver, and axe-core (npm), for the browser tests
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q --no-install-recommends chromium chromium-driver \
+		|| { apt-get update -q && apt-get install -y -q --no-install-recommends chromium chromium-driver; } \
+		|| sudo apt-get install -y -q --no-install-recommends chromium chromium-driver; }
+	@test -f $(AXE) || npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_VERSION)
 
 lint: install ## ruff and mypy over the code
 	$(BIN)/ruff check api tests benchmarks

@@ -34,6 +34,7 @@ from api.core import (
     graph_formats,
     periods,
     reasoning,
+    resources,
     sparql_dataset,
     sparql_guard,
     sparql_journal,
@@ -755,6 +756,53 @@ class GraphService(Answering):
     def stats(self) -> Stats:
         """Triples by graph and resources by class."""
         return store_stats(self.store)
+
+    # -- Linked Data: what rsikg says about one of its IRIs ------------------------------------
+
+    PAGE_LANGUAGES = resources.LANGUAGES
+
+    @staticmethod
+    def data_iri(path: str) -> str | None:
+        """The data IRI ``https://w3id.org/rsikg/id/{path}``, or None where ``path`` makes no
+        IRI that could be in the graph (empty, or with a character no IRI holds)."""
+        return resources.data_iri(path)
+
+    @staticmethod
+    def data_path(subject: str) -> str | None:
+        """The path of a data IRI under /id/ (``system/fmk``), None for any other IRI."""
+        return resources.local_path(subject)
+
+    @staticmethod
+    def in_languages(labels: dict[str, str]) -> Sequence[tuple[str, str]]:
+        return resources.in_languages(labels)
+
+    def description(self, subject: str) -> rdflib.Graph:
+        """The concise bounded description of ``subject`` (empty: the graph has none)."""
+        return resources.description(self.store, subject)
+
+    def resource(self, subject: str, lang: str) -> resources.Resource | None:
+        """What the page of ``subject`` shows in ``lang``; None: the graph does not know it."""
+        return resources.resource(self.store, subject, lang)
+
+    def suggestions(self, wanted: str) -> list[resources.Term]:
+        """The data IRIs closest to ``wanted``, a path under /id/ that names nothing."""
+        return resources.suggestions(self.store, wanted)
+
+    def ontology(self, lang: str) -> resources.Ontology:
+        """The ontology's classes and properties with their statements: its page."""
+        return resources.ontology(self.store, lang)
+
+    def ontology_description(self) -> rdflib.Graph:
+        """The ontology as RDF, from the store."""
+        return resources.ontology_description(self.store)
+
+    def labelled(self, nodes: Iterable[Node], lang: str) -> dict[Node, resources.Term]:
+        """Terms as a page shows them: each IRI with its label in ``lang``, if it has one."""
+        return resources.labelled(self.store, nodes, lang)
+
+    def overview(self, lang: str) -> list[resources.Kind]:
+        """The classes of the graph's resources with their first members: the front page."""
+        return resources.overview(self.store, lang)
 
     def bound_query(
         self, source: Path, text: str, params: Sequence[str], as_of: str | None

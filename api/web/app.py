@@ -16,6 +16,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from api import __version__
 from api.core.formats import ANSWER_GRAPH_FORMATS, RESULT_FORMATS, media_type
@@ -24,12 +26,13 @@ from api.errors import RsikgError
 from api.settings import Settings
 from api.web.errors import answer_for, log, log_refused, request_id_of
 from api.web.models import Health
-from api.web.routes import changes, decisions, graph, queries, store
+from api.web.routes import changes, decisions, graph, pages, queries, store
 from api.web.sparql import Receive, Scope, Send, SparqlEndpoint
 from api.web.state import AppState
 
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
+STATIC = Path(__file__).resolve().parent / "static"
 _ANSWERED = "rsikg.answered"  # scope key: the exception the FastAPI handler already answered
 
 
@@ -182,7 +185,8 @@ def create_app(settings: Settings | None = None, *, publication: Path | None = N
     process = "0" if publication is not None else None
     state = AppState(settings, token=settings.read_token(), process=process)
     named = GraphService.named_queries(settings)
-    api = FastAPI(
+    # /docs and /redoc from assets rsikg serves itself: hospital networks are often offline
+    api = FastAPIOffline(
         title="rsikg",
         version=__version__,
         description=DESCRIPTION,
@@ -196,6 +200,8 @@ def create_app(settings: Settings | None = None, *, publication: Path | None = N
     api.include_router(graph.router)
     api.include_router(changes.router)
     api.include_router(queries.router_for(named))
+    api.include_router(pages.router)
+    api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.openapi = _openapi(api)  # type: ignore[method-assign]
     return RsikgApp(api, SparqlEndpoint(state), state)
 

@@ -312,6 +312,7 @@ ALLOWED_HELPERS: dict[tuple[str, str], str] = {}  # none today (oxigraph.py's _g
 EXEMPT_FUNCTIONS = {
     ("api/core/namespaces.py", "compact"): "display text for people (CLI tables, reports), never a query",
     ("api/core/namespaces.py", "angled"): "an IRI as messages name it, for people, never a query",
+    ("api/web/routes/pages.py", "link_value"): "an HTTP Link header's link (RFC 8288), never a query",
 }
 EXEMPT_FILES = {"api/core/sparql_terms.py": "the builder itself: the one place terms are written"}
 

@@ -1105,7 +1105,9 @@ def _decision_reading(base: str) -> list[Case]:
     ]
     cases = [Case("GET /decisions", "GET /decisions", "GET", "/decisions", expect=ANSWERED)]
     for name, ident in idents:
-        path = f"/decisions/{_enc(ident).replace('%252F', '%2F')}"
+        # dots percent-encoded, as a client that does not resolve dot segments sends them: the
+        # server gets the id "..", where httpx would send "/decisions/.." as "/" (the front page)
+        path = f"/decisions/{_enc(ident).replace('%252F', '%2F').replace('.', '%2E')}"
         cases.append(Case(f"GET /decisions/{{id}}: {name}", "GET /decisions/{id}", "GET", path))
         history = "GET /decisions/{id}/history"
         cases.append(Case(f"{history}: {name}", history, "GET", f"{path}/history"))

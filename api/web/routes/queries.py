@@ -12,6 +12,7 @@ from api.core.service import TODAY, NamedQuery
 from api.web.conneg import RESULT_OFFERS, answer_formats, media_type_of
 from api.web.deps import ServiceDep
 from api.web.models import NamedQueryInfo, SparqlResults, errors, inline_schema
+from api.web.routes import pages
 
 _OPENAPI_TYPES = {
     "iri": ("string", "iri-reference"),
@@ -57,6 +58,8 @@ def _parameters(query: NamedQuery) -> list[dict[str, Any]]:
 
 def _runner(query: NamedQuery) -> Callable[[Request, ServiceDep], Awaitable[Response]]:
     async def run(request: Request, service: ServiceDep) -> Response:
+        if pages.wants_page(request.headers.get("accept"), RESULT_OFFERS):
+            return await pages.render_query(request, service, query)
         text, bindings = service.bind_named(query, dict(request.query_params))
         results_format, graph_format = answer_formats(request.headers.get("accept"))
         answer = await service.query(
@@ -98,7 +101,9 @@ def router_for(queries: dict[str, NamedQuery]) -> APIRouter:
         response_model=None,
         responses={200: {"model": list[NamedQueryInfo]}},
     )
-    async def list_queries() -> list[dict[str, Any]]:
+    async def list_queries(request: Request) -> Any:
+        if pages.wants_page(request.headers.get("accept"), (("application/json", "json"),)):
+            return pages.render_gallery(request, list(queries.values()))
         return [q.as_json() for q in queries.values()]
 
     for query in queries.values():

@@ -1,0 +1,216 @@
+"""rsikg's pages in a real browser: Debian's headless Chromium, driven by Selenium through
+Debian's chromedriver, against a real ``rsikg serve`` on loopback (issue 15).
+
+Each test clicks its way as a person would and asserts on what is rendered; every page it
+opens is saved as a screenshot under ``test-output/browser/``. The browser's own record of the
+network (Chrome's performance log) shows every request the pages made: none leaves loopback.
+axe-core (npm, installed by ``make test``) checks each kind of page against WCAG 2.1 A and AA.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.conftest import ROOT
+
+SHOTS = Path(os.environ.get("RSIKG_TEST_OUTPUT", ROOT / "test-output")) / "browser"
+AXE = Path(sys.prefix) / "node" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core's script, installed beside the venv by ``make test`` (npm, a pinned version)."""
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if chromium is None or driver is None:
+        pytest.fail(
+            "the browser tests need Debian's chromium and chromium-driver "
+            "(apt-get install chromium chromium-driver; make test installs them)"
+        )
+    options = Options()
+    options.binary_location = chromium
+    for argument in (
+        "--headless=new",
+        "--no-sandbox",  # the tests run as root in CI, where Chromium's sandbox cannot start
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1000",
+        "--no-first-run",
+        "--disable-background-networking",  # the browser's own traffic, which no page asked for
+        "--disable-component-update",
+    ):
+        options.add_argument(argument)
+    options.add_experimental_option("prefs", {"intl.accept_languages": "da,en"})
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    started = webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    started.set_page_load_timeout(60)
+    yield started
+    started.quit()
+
+
+class Visits:
+    """The browser's pages, each saved as a screenshot, and every URL they requested."""
+
+    def __init__(self, browser: webdriver.Chrome, base: str, folder: Path) -> None:
+        self.browser = browser
+        self.base = base
+        self.folder = folder
+        self.requested: list[str] = []
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def open(self, path: str) -> None:
+        self.browser.get(f"{self.base}{path}")
+
+    def shot(self, name: str) -> Path:
+        path = self.folder / f"{name}.png"
+        self.browser.save_screenshot(str(path))
+        self._collect()
+        return path
+
+    def _collect(self) -> None:
+        for entry in self.browser.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message.get("method") == "Network.requestWillBeSent":
+                self.requested.append(message["params"]["request"]["url"])
+
+    def click(self, text: str) -> None:
+        link = WebDriverWait(self.browser, 30).until(
+            expected_conditions.element_to_be_clickable((By.LINK_TEXT, text))
+        )
+        link.click()
+
+    def h1(self) -> str:
+        return str(self.browser.find_element(By.TAG_NAME, "h1").text)
+
+    def lang(self) -> str:
+        return str(self.browser.find_element(By.TAG_NAME, "html").get_attribute("lang"))
+
+
+@pytest.fixture(scope="module")
+def visits(browser: webdriver.Chrome, server) -> Visits:
+    return Visits(browser, server.url, SHOTS)
+
+
+def test_from_the_front_page_to_a_system_and_on_in_the_other_language(visits):
+    visits.open("/")
+    assert visits.lang() == "da"  # the browser asks for Danish first
+    assert "vidensgrafen" in visits.h1()
+    visits.shot("01-front-page")
+    visits.click("Fælles Medicinkort (FMK)")
+    assert visits.h1() == "Fælles Medicinkort (FMK)"
+    assert urlsplit(visits.browser.current_url).path == "/id/system/fmk"
+    visits.shot("02-system-page")
+    visits.click("English")
+    assert visits.lang() == "en"
+    assert visits.h1() == "Shared Medication Record (FMK)"
+    visits.shot("03-system-page-en")
+    visits.click("The National Service Platform (NSP)")  # what FMK depends on
+    assert visits.lang() == "en"
+    assert "NSP" in visits.h1()
+    visits.shot("04-dependency-page-en")
+
+
+def test_a_term_of_the_ontology_opens_at_its_section(visits):
+    visits.open("/id/system/fmk?lang=en")
+    visits.click("depends on")
+    assert urlsplit(visits.browser.current_url).fragment == "dependsOn"
+    section = visits.browser.find_element(By.ID, "dependsOn")
+    assert "depends on" in section.text
+    visits.shot("05-ontology-term")
+
+
+def test_an_unknown_iri_offers_the_closest_and_the_offer_works(visits):
+    visits.open("/id/system/fmkk")
+    assert visits.h1() == "Ikke fundet"
+    visits.shot("06-not-found")
+    visits.click("Fælles Medicinkort (FMK)")
+    assert visits.h1() == "Fælles Medicinkort (FMK)"
+
+
+def test_a_named_query_from_the_gallery_runs_and_a_result_opens_its_page(visits):
+    visits.open("/")
+    visits.click("English")
+    visits.click("Named queries")
+    visits.shot("07-query-gallery")
+    visits.click("The systems a region uses")
+    field = visits.browser.find_element(By.ID, "p-region")
+    field.clear()
+    field.send_keys("region/region-hovedstaden")
+    visits.browser.find_element(By.CSS_SELECTOR, "form.parameters button[type=submit]").click()
+    table = WebDriverWait(visits.browser, 30).until(
+        expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, "table.results"))
+    )
+    assert "Capital Region of Denmark" in table.text
+    visits.shot("08-query-results")
+    first = table.find_element(By.CSS_SELECTOR, "tbody tr td:nth-child(2) a")
+    name = first.text
+    first.click()
+    assert visits.h1() == name
+    assert urlsplit(visits.browser.current_url).path.startswith("/id/system/")
+    visits.shot("09-result-page")
+
+
+def test_the_api_documentation_renders_offline(visits):
+    visits.open("/docs")
+    title = WebDriverWait(visits.browser, 30).until(
+        expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info .title"))
+    )
+    assert "rsikg" in title.text
+    visits.shot("10-api-docs")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/?lang=en",
+        "/id/system/fmk",
+        "/id/region/region-hovedstaden?lang=en",
+        "/ontology",
+        "/id/x/y",
+        "/queries",
+        "/queries/list_systems_used_by_region?region=region/region-hovedstaden",
+    ],
+)
+def test_every_kind_of_page_passes_axe_without_serious_findings(visits, path):
+    if not AXE.is_file():
+        pytest.fail(f"axe-core is not installed at {AXE} (make test installs it with npm)")
+    visits.open(path)
+    visits.browser.execute_script(AXE.read_text(encoding="utf-8"))
+    found = visits.browser.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}})"
+        ".then(r => done(r.violations.map(v => [v.id, v.impact, v.nodes.length, v.help])))"
+        ".catch(e => done([['axe failed', 'critical', 0, String(e)]]));",
+        WCAG,
+    )
+    serious = [finding for finding in found if finding[1] in ("serious", "critical")]
+    assert serious == [], f"{path}: {serious}"
+
+
+def test_no_page_made_a_request_beyond_loopback(visits):
+    """Last in the module: every request of every page the tests above opened (their assets,
+    Swagger UI's among them) went to the rsikg under test."""
+    visits.open("/ontology?lang=en")
+    visits.shot("11-ontology")
+    assert len(visits.requested) > 10  # the record is there: the pages and their assets
+    beyond = sorted(
+        {url for url in visits.requested if urlsplit(url).scheme in ("http", "https")}
+        - {url for url in visits.requested if urlsplit(url).hostname in LOOPBACK}
+    )
+    assert beyond == []
