@@ -46,7 +46,7 @@ from api.core.decisions import adoption, catalogue, compliance, records
 from api.core.decisions import dry_run as checking
 from api.core.decisions.dry_run import Check
 from api.core.decisions.records import MEDIA_TYPES as RECORD_MEDIA_TYPES
-from api.core.decisions.vocabulary import DecisionStatus
+from api.core.decisions.vocabulary import DECISION_KIND, DecisionKind, DecisionStatus
 from api.core.dependencies import (
     DIRECTIONS,
     MAX_DEPTH,
@@ -684,10 +684,19 @@ class GraphService(Answering):
         """The named graph an adopted record lives in."""
         return records.record_graph(record)
 
-    def compliance(self, status: DecisionStatus | None, as_of: date | None) -> compliance.ComplianceMatrix:
+    def compliance(
+        self, status: DecisionStatus | None, as_of: date | None, kind: DecisionKind | None = None
+    ) -> compliance.ComplianceMatrix:
         """The comply-or-explain matrix of decisions of ``status`` (None: all) on a day (None:
-        every region and statement ever; blocking)."""
-        return compliance.compliance_matrix(self.store, status=status, as_of=as_of)
+        every region and statement ever), of one decision kind or all (None; blocking)."""
+        concept = None if kind is None else DECISION_KIND + kind.value
+        return compliance.compliance_matrix(self.store, status=status, as_of=as_of, kind=concept)
+
+    def decision_kinds(self, lang: str) -> dict[DecisionKind, resources.Term]:
+        """The decision kinds, each with its concept labelled in ``lang``."""
+        concepts = {kind: URIRef(DECISION_KIND + kind.value) for kind in DecisionKind}
+        shown = resources.labelled(self.store, concepts.values(), lang)
+        return {kind: shown[concept] for kind, concept in concepts.items()}
 
     def check_files(self, files: Sequence[Path], *, statements: bool, full: bool = False) -> checking.Check:
         """Dry-run records read from files (nothing is written); ``full`` validates the whole
@@ -1056,6 +1065,7 @@ __all__ = [
     "AnsweredElsewhere",
     "Answering",
     "Check",
+    "DecisionKind",
     "DecisionStatus",
     "DependencyGraph",
     "Document",

@@ -449,6 +449,7 @@ class ComplianceRow(Answer):
     id: str
     title: str | None
     status: str | None
+    kind: str | None = Field(description="The decision's kind (a concept of the decision-kind vocabulary)")
     cells: dict[str, ComplianceCell] = Field(description="Region IRI → the region's cell")
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,9 +24,10 @@ from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, _rsikg_command
+from tests.web.conftest import Server, start_server
 
 SHOTS = Path(os.environ.get("RSIKG_TEST_OUTPUT", ROOT / "test-output")) / "browser"
 AXE = Path(sys.prefix) / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -102,8 +104,24 @@ class Visits:
 
 
 @pytest.fixture(scope="module")
-def visits(browser: webdriver.Chrome, server) -> Visits:
-    return Visits(browser, server.url, SHOTS)
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A real ``rsikg serve`` over the project with its illustrative decisions and statements
+    (graph_data/examples/), so that the decision and compliance pages have records to show."""
+    directory = tmp_path_factory.mktemp("browser-site")
+    subprocess.run(
+        [*_rsikg_command(), "load", "--examples", "--store", str(directory / "store")],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "RSIKG_PROJECT_DIR": str(ROOT)},
+    )
+    running = start_server(directory)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def visits(browser: webdriver.Chrome, site: Server) -> Visits:
+    return Visits(browser, site.url, SHOTS)
 
 
 def test_from_the_front_page_to_a_system_and_on_in_the_other_language(visits):
@@ -165,13 +183,26 @@ def test_a_named_query_from_the_gallery_runs_and_a_result_opens_its_page(visits)
     visits.shot("09-result-page")
 
 
+def test_the_compliance_matrix_filters_by_kind_from_its_form(visits):
+    visits.open("/compliance?lang=en&status=all&asOf=2027-01-01")
+    cells = visits.browser.find_elements(By.CSS_SELECTOR, "table.matrix td")
+    assert cells and {cell.get_attribute("class") for cell in cells} >= {"state-complies", "state-missing"}
+    visits.shot("10-compliance")
+    Select(visits.browser.find_element(By.ID, "f-kind")).select_by_visible_text("architecture")
+    visits.browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    assert "kind=architecture" in visits.browser.current_url
+    fewer = visits.browser.find_elements(By.CSS_SELECTOR, "table.matrix td")
+    assert 0 < len(fewer) < len(cells)
+    visits.shot("11-compliance-architecture")
+
+
 def test_the_api_documentation_renders_offline(visits):
     visits.open("/docs")
     title = WebDriverWait(visits.browser, 30).until(
         expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info .title"))
     )
     assert "rsikg" in title.text
-    visits.shot("10-api-docs")
+    visits.shot("12-api-docs")
 
 
 @pytest.mark.parametrize(
@@ -185,6 +216,7 @@ def test_the_api_documentation_renders_offline(visits):
         "/id/x/y",
         "/queries",
         "/queries/list_systems_used_by_region?region=region/region-hovedstaden",
+        "/compliance?status=all&asOf=2027-01-01",
     ],
 )
 def test_every_kind_of_page_passes_axe_without_serious_findings(visits, path):
@@ -207,7 +239,7 @@ def test_no_page_made_a_request_beyond_loopback(visits):
     """Last in the module: every request of every page the tests above opened (their assets,
     Swagger UI's among them) went to the rsikg under test."""
     visits.open("/ontology?lang=en")
-    visits.shot("11-ontology")
+    visits.shot("13-ontology")
     assert len(visits.requested) > 10  # the record is there: the pages and their assets
     beyond = sorted(
         {url for url in visits.requested if urlsplit(url).scheme in ("http", "https")}

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -345,3 +346,69 @@ def test_every_example_validates_over_http_as_its_table_row_says(reader, row):
         if r["focusNode"] == decision
     }
     assert fired == row.shapes, json.dumps(body["results"], indent=1, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------------------------
+# The matrix as a page (issue 15)
+# --------------------------------------------------------------------------------------------
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+
+
+def _cells(html: str) -> list[str]:
+    return re.findall(r'<td class="state-([a-z-]+)">', html)
+
+
+def test_the_matrix_page_shows_each_cell_as_the_json_says_in_the_same_order(reader):
+    params = {"asOf": "2027-01-01", "status": "all", "lang": "en"}
+    page = httpx.get(f"{reader.url}/compliance", params=params, headers=BROWSER, timeout=30)
+    assert page.status_code == 200, page.text
+    assert page.headers["content-type"].startswith("text/html")
+    matrix = httpx.get(f"{reader.url}/compliance", params={**params, "format": "json"}, timeout=30).json()
+    regions = [r["iri"] for r in matrix["regions"]]
+    expected = [row["cells"][region]["state"] for row in matrix["decisions"] for region in regions]
+    assert _cells(page.text) == expected
+    assert "statement needed" in page.text  # Østdanmark owes a statement on the login decision
+    for row in matrix["decisions"]:
+        assert f'href="/id/decision/{row["id"]}?lang=en"' in page.text
+
+
+def test_the_matrix_page_filters_by_kind_and_its_downloads_carry_the_filters(reader):
+    params = {"status": "all", "kind": "architecture", "asOf": "2026-12-31"}
+    page = httpx.get(f"{reader.url}/compliance", params=params, headers=BROWSER, timeout=30).text
+    matrix = httpx.get(f"{reader.url}/compliance", params={**params, "format": "json"}, timeout=30).json()
+    everything = httpx.get(
+        f"{reader.url}/compliance", params={**params, "kind": "all", "format": "json"}, timeout=30
+    ).json()
+    assert 0 < len(matrix["decisions"]) < len(everything["decisions"])
+    assert {row["kind"] for row in matrix["decisions"]} == {
+        "https://w3id.org/rsikg/id/vocab/decision-kinds/architecture"
+    }
+    assert len(_cells(page)) == len(matrix["decisions"]) * len(matrix["regions"])
+    downloads = re.findall(r'href="(/compliance\?[^"]+)"[^>]*download', page)
+    assert len(downloads) == 2
+    for link in downloads:
+        answer = httpx.get(f"{reader.url}{link.replace('&amp;', '&')}", timeout=30)
+        assert answer.status_code == 200
+        if "format=csv" in link:
+            assert len(list(csv.reader(io.StringIO(answer.text)))) == len(matrix["decisions"]) + 1
+        else:
+            assert answer.json() == matrix
+
+
+def test_the_page_form_sends_an_empty_date_and_gets_today(reader):
+    """A form's empty field arrives as asOf=: today for a page (an API client gets a 400)."""
+    page = httpx.get(
+        f"{reader.url}/compliance", params={"asOf": "", "status": "accepted", "kind": "all"}, headers=BROWSER
+    )
+    assert page.status_code == 200, page.text
+    assert httpx.get(f"{reader.url}/compliance", params={"asOf": ""}).status_code == 400
+
+
+def test_the_kind_filter_takes_exactly_the_vocabulary_and_all(reader):
+    from api.core.service import DecisionKind
+    from api.web.routes.decisions import KindParam
+
+    assert {k.value for k in KindParam} == {k.value for k in DecisionKind} | {"all"}
+    refused = httpx.get(f"{reader.url}/compliance", params={"kind": "nope"}, timeout=30)
+    assert refused.status_code == 400 and "kind" in refused.text

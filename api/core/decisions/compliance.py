@@ -153,13 +153,14 @@ def _decisions(store: GraphStore, status: DecisionStatus | None, as_of: date | N
     # goes through the builder as every term does.
     return _rows(
         store,
-        f"""SELECT ?decision (SAMPLE(?t) AS ?title) (SAMPLE(?status) AS ?s)
+        f"""SELECT ?decision (SAMPLE(?t) AS ?title) (SAMPLE(?status) AS ?s) (SAMPLE(?k) AS ?kind)
                   (GROUP_CONCAT(DISTINCT STR(?r); separator=" ") AS ?applies) WHERE {{
             {sparql.values("status", [_status_concept(status)]) if status else ""}
             ?decision a rsi:ArchitectureDecision ; rsi:status ?status .
             {sparql.dated_by("decision", as_of) if as_of else ""}
             OPTIONAL {{ ?decision dct:title ?t FILTER (LANG(?t) = "da") }}
             OPTIONAL {{ ?decision rsi:appliesTo ?r }}
+            OPTIONAL {{ ?decision rsi:decisionKind ?k }}
         }} GROUP BY ?decision ORDER BY ?decision""",
     )
 
@@ -185,6 +186,7 @@ def compliance_matrix(
     *,
     status: DecisionStatus | None = DecisionStatus.ACCEPTED,
     as_of: date | None = None,
+    kind: str | None = None,
 ) -> ComplianceMatrix:
     """Each cell: ``complies`` or ``deviates`` (with the explanation) where the region has
     stated it, ``missing`` where the decision applies to the region and it has not, and
@@ -194,13 +196,16 @@ def compliance_matrix(
     it. A region that results from a merger inherits its originals' obligations (Overgangsloven
     § 126): a decision that applies to an original applies to it, and with no statement of its
     own its cell is ``complies`` (``derived``) where every original it applies to complied, and
-    ``needed`` otherwise, with the originals' statements under ``inheritedFrom``."""
+    ``needed`` otherwise, with the originals' statements under ``inheritedFrom``. ``kind``: the
+    decisions of that kind (a concept of the decision-kind vocabulary) alone."""
     regions = _matrix_regions(store, as_of)
     originals = _originals(store, regions)
     decisions = _decisions(store, status, as_of)
     stated = _statements(store, as_of)
     rows: list[dict[str, object]] = []
     for d in decisions:
+        if kind is not None and str(d.get("kind", "")) != kind:
+            continue
         applies = set(str(d.get("applies", "")).split())
         by_region = stated.get(str(d["decision"]), {})
         cells: dict[str, dict[str, object]] = {}
@@ -216,6 +221,7 @@ def compliance_matrix(
                 "id": _slug(d["decision"]),  # type: ignore[arg-type]
                 "title": _text(d.get("title")),
                 "status": _text(d.get("s")),
+                "kind": None if d.get("kind") is None else str(d["kind"]),
                 "cells": cells,
             }
         )

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.core.service import RECORD_MEDIA_TYPES as MEDIA_TYPES
-from api.core.service import Check, DecisionStatus, GraphService
+from api.core.service import Check, DecisionKind, DecisionStatus, GraphService
 from api.web.auth import require_token
 from api.web.conneg import choose
 from api.web.deps import ServiceDep, StateDep, read_body
@@ -30,6 +30,7 @@ from api.web.models import (
     DryRun,
     errors,
 )
+from api.web.routes import pages
 
 router = APIRouter(tags=["decisions"])
 
@@ -53,6 +54,16 @@ class StatusParam(StrEnum):
     REJECTED = DecisionStatus.REJECTED.value
     DEPRECATED = DecisionStatus.DEPRECATED.value
     SUPERSEDED = DecisionStatus.SUPERSEDED.value
+    ALL = "all"
+
+
+class KindParam(StrEnum):
+    """``GET /compliance?kind=``: a word of the decision-kind vocabulary, or ``all``."""
+
+    ARCHITECTURE = DecisionKind.ARCHITECTURE.value
+    OPERATIONS = DecisionKind.OPERATIONS.value
+    PROJECTS = DecisionKind.PROJECTS.value
+    STRATEGY = DecisionKind.STRATEGY.value
     ALL = "all"
 
 
@@ -241,11 +252,12 @@ async def decision_history(service: ServiceDep, ident: str) -> JSONResponse:
     "/compliance",
     summary="Comply or explain: the decision × region matrix (JSON or CSV)",
     responses={
-        200: {"model": Compliance, "content": {"text/csv": {}}},
+        200: {"model": Compliance, "content": {"text/csv": {}, "text/html": {}}},
         **errors({400: "A bad asOf, status or format", 406: "Accept names neither JSON nor CSV"}),
     },
 )
 async def compliance(
+    request: Request,
     service: ServiceDep,
     state: StateDep,
     accept: Annotated[str | None, Header()] = None,
@@ -261,15 +273,28 @@ async def compliance(
             "'all' for every region and statement ever",
         ),
     ] = None,
+    kind: Annotated[
+        KindParam,
+        Query(description="decisions of this kind (a decision-kind word) alone; 'all' for every kind"),
+    ] = KindParam.ALL,
 ) -> Response:
-    day = service.as_of(as_of, "asOf")
-    fmt = format or choose(accept, [("application/json", "json"), ("text/csv", "csv")])
+    offers = [("application/json", "json"), ("text/csv", "csv")]
+    page = format is None and pages.wants_page(accept, offers)
+    # a page's form sends an empty date field: today, as no field at all would be
+    day = service.as_of((as_of or None) if page else as_of, "asOf")
+    chosen = None if status is StatusParam.ALL else DecisionStatus(status.value)
+    of_kind = None if kind is KindParam.ALL else DecisionKind(kind.value)
+    if page:
+        filters = {"status": status.value, "kind": kind.value, "asOf": as_of or ""}
+        return await pages.render_compliance(request, service, chosen, day, of_kind, filters)
+    fmt = format or choose(accept, offers)
     if fmt not in ("json", "csv"):
         raise HttpError(
             406 if format is None else 400, "the matrix is answered as application/json or text/csv"
         )
-    chosen = None if status is StatusParam.ALL else DecisionStatus(status.value)
-    matrix = await anyio.to_thread.run_sync(lambda: service.compliance(status=chosen, as_of=day))
+    matrix = await anyio.to_thread.run_sync(
+        lambda: service.compliance(status=chosen, as_of=day, kind=of_kind)
+    )
     if fmt == "csv":
         return Response(matrix.to_csv(), media_type="text/csv; charset=utf-8", headers={"Vary": "Accept"})
     return JSONResponse(matrix.as_json(), headers={"Vary": "Accept"})

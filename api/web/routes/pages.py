@@ -88,6 +88,17 @@ TEXT: dict[str, dict[str, str]] = {
         "run": "Kør",
         "results": "Resultater",
         "truncated": "Svaret er afkortet ved serverens grænse for rækker.",
+        "compliance": "Følg eller forklar",
+        "compliance_intro": "Hver regions udsagn om hver beslutning: følger den, eller forklarer den, "
+        "hvorfor den afviger.",
+        "decision": "Beslutning",
+        "status": "Status",
+        "kind": "Beslutningstype",
+        "as_of": "Pr. dag",
+        "as_of_hint": "ÅÅÅÅ-MM-DD; tom: i dag; all: hele historikken",
+        "all_kinds": "alle",
+        "filter": "Vis",
+        "download": "Hent",
     },
     "en": {
         "home": "Home",
@@ -122,6 +133,17 @@ TEXT: dict[str, dict[str, str]] = {
         "run": "Run",
         "results": "Results",
         "truncated": "The answer is cut at the server's row limit.",
+        "compliance": "Comply or explain",
+        "compliance_intro": "Each region's statement on each decision: it complies, or explains why it "
+        "deviates.",
+        "decision": "Decision",
+        "status": "Status",
+        "kind": "Decision kind",
+        "as_of": "As of",
+        "as_of_hint": "YYYY-MM-DD; empty: today; all: the whole record",
+        "all_kinds": "all",
+        "filter": "Show",
+        "download": "Download",
     },
 }
 LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
@@ -427,4 +449,69 @@ for _path, _read in (("/id/{path:path}", resource), ("/ontology", ontology)):
         response_class=HTMLResponse,
         summary=f"The headers of GET {_path}",
         responses={200: {"description": "The headers GET would send"}},
+    )
+
+
+# -- comply or explain: the decision × region matrix as a page --------------------------------------
+
+STATES = {
+    "da": {
+        "complies": "følger",
+        "deviates": "afviger (forklaret)",
+        "missing": "mangler",
+        "not-applicable": "gælder ikke",
+        "needed": "skal forklares",
+        "derived": "afledt",
+    },
+    "en": {
+        "complies": "complies",
+        "deviates": "deviates (explained)",
+        "missing": "missing",
+        "not-applicable": "not applicable",
+        "needed": "statement needed",
+        "derived": "derived",
+    },
+}
+
+
+async def render_compliance(
+    request: Request,
+    service: GraphService,
+    status: Any,
+    day: Any,
+    kind: Any,
+    filters: dict[str, str],
+) -> Response:
+    """The comply-or-explain matrix as a page: a row per decision, a column per region, each
+    cell its state in words and colour with the region's explanation; the filters as a form,
+    and the same matrix as CSV and JSON one click away."""
+    lang = request.query_params.get("lang")
+    chosen = page_language(lang, request.headers.get("accept-language"))
+    matrix = await anyio.to_thread.run_sync(lambda: service.compliance(status=status, as_of=day, kind=kind))
+    decisions = [rdflib.URIRef(str(row["iri"])) for row in matrix.rows]
+    statuses = [rdflib.URIRef(str(row["status"])) for row in matrix.rows if row["status"]]
+    nodes = [rdflib.URIRef(iri) for iri, _ in matrix.regions] + decisions + statuses
+    shown = await anyio.to_thread.run_sync(service.labelled, nodes, chosen)
+    kinds = await anyio.to_thread.run_sync(service.decision_kinds, chosen)
+    given = {name: value for name, value in filters.items() if value}
+    downloads = [
+        (fmt, media, f"{request.scope.get('root_path', '')}/compliance?{urlencode({**given, 'format': fmt})}")
+        for fmt, media in (("csv", "text/csv"), ("json", "application/json"))
+    ]
+    return _render(
+        request,
+        "compliance.html",
+        chosen,
+        lang is not None,
+        matrix=matrix,
+        regions=[(iri, shown[rdflib.URIRef(iri)]) for iri, _ in matrix.regions],
+        decisions=[
+            (shown[d], row["title"] or row["id"], shown.get(rdflib.URIRef(str(row["status"]))))
+            for d, row in zip(decisions, matrix.rows, strict=True)
+        ],
+        kinds=kinds,
+        filters=filters,
+        states=STATES[chosen],
+        statuses=["accepted", "proposed", "rejected", "deprecated", "superseded", "all"],
+        downloads=downloads,
     )
