@@ -205,6 +205,23 @@ def labelled(store: GraphStore, nodes: Iterable[Node], lang: str) -> dict[Node, 
     return {node: Term(node, _in(labels.get(node, {}), lang)) for node in listed}
 
 
+def notes(graph: rdflib.Graph, nodes: Iterable[Node], lang: str) -> dict[Node, str]:
+    """What ``graph`` says each of ``nodes`` is for, in ``lang`` where it can: sh:description,
+    else rdfs:comment, else sh:name (of a shapes graph, say)."""
+    found: dict[Node, str] = {}
+    for node in nodes:
+        for predicate in (rdflib.SH.description, rdflib.RDFS.comment, rdflib.SH.name):
+            texts = {
+                (o.language or ""): str(o)
+                for o in graph.objects(node, predicate)
+                if isinstance(o, rdflib.Literal)
+            }
+            if texts:
+                found[node] = _in(texts, lang) or ""
+                break
+    return found
+
+
 def _in(labels: dict[str, str], lang: str) -> str | None:
     """The label in ``lang``, else in the other page language, else one without a language."""
     for choice in (lang, *(other for other in LANGUAGES if other != lang), ""):

@@ -809,6 +809,16 @@ class GraphService(Answering):
         """Terms as a page shows them: each IRI with its label in ``lang``, if it has one."""
         return resources.labelled(self.store, nodes, lang)
 
+    @staticmethod
+    def plain_term(node: Node) -> resources.Term:
+        """A term as a page shows it, with no label looked up (a literal, a blank node)."""
+        return resources.Term(node)
+
+    def shape_notes(self, shapes: Iterable[Node], lang: str) -> dict[Node, str]:
+        """What each shape checks, in ``lang`` where it says so: its sh:description, else its
+        rdfs:comment, else its sh:name."""
+        return resources.notes(self._shapes, shapes, lang)
+
     def overview(self, lang: str) -> list[resources.Kind]:
         """The classes of the graph's resources with their first members: the front page."""
         return resources.overview(self.store, lang)

@@ -29,6 +29,9 @@ class Part:
     name: str
     media_type: str | None
     data: bytes
+    field: str | None = None
+    """The form field the part is (its Content-Disposition ``name``), if it says."""
+    filename: str | None = None
 
 
 def is_multipart(content_type: str | None) -> bool:
@@ -59,10 +62,13 @@ def _part(number: int, part: Message) -> Part:
     _refuse_defects(part, name)
     declared = part.get("content-type")
     data = part.get_payload(decode=True)  # undoes a Content-Transfer-Encoding, if any
+    field = part.get_param("name", header="content-disposition")
     return Part(
         name=name,
         media_type=part.get_content_type() if declared is not None else None,
         data=data if isinstance(data, bytes) else b"",  # a nested multipart: no bytes, refused by type
+        field=field if isinstance(field, str) else None,
+        filename=part.get_filename(),
     )
 
 

@@ -196,13 +196,37 @@ def test_the_compliance_matrix_filters_by_kind_from_its_form(visits):
     visits.shot("11-compliance-architecture")
 
 
+def test_a_conforming_and_a_violating_decision_on_the_decision_page(visits):
+    records = ROOT / "graph_data" / "examples" / "decisions"
+    visits.open("/decisions/check?lang=en")
+    box = visits.browser.find_element(By.ID, "d-record")
+    box.clear()
+    box.send_keys(
+        (records / "0010-fhir-for-nye-snitflader-til-laboratoriesvar.md").read_text(encoding="utf-8")
+    )
+    visits.browser.find_element(By.CSS_SELECTOR, "button[value=check]").click()
+    verdict = visits.browser.find_element(By.CSS_SELECTOR, ".verdict")
+    assert "conforms" in str(verdict.get_attribute("class")) and "Conforms" in verdict.text
+    assert visits.browser.find_elements(By.LINK_TEXT, "The national LABdatabank")  # its impact
+    visits.shot("12-decision-conforming")
+    visits.open("/decisions/check?lang=en")
+    upload = records / "0012-projektforum-uden-arkitekturmandat.md"
+    visits.browser.find_element(By.ID, "d-file").send_keys(str(upload))
+    visits.browser.find_element(By.CSS_SELECTOR, "button[value=check]").click()
+    verdict = visits.browser.find_element(By.CSS_SELECTOR, ".verdict")
+    assert "violates" in str(verdict.get_attribute("class"))
+    rows = visits.browser.find_elements(By.CSS_SELECTOR, "table.report tr.severity-violation")
+    assert rows and "DecisionWithinMandateShape" in rows[0].text
+    visits.shot("13-decision-violating")
+
+
 def test_the_api_documentation_renders_offline(visits):
     visits.open("/docs")
     title = WebDriverWait(visits.browser, 30).until(
         expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, ".swagger-ui .info .title"))
     )
     assert "rsikg" in title.text
-    visits.shot("12-api-docs")
+    visits.shot("14-api-docs")
 
 
 @pytest.mark.parametrize(
@@ -217,6 +241,7 @@ def test_the_api_documentation_renders_offline(visits):
         "/queries",
         "/queries/list_systems_used_by_region?region=region/region-hovedstaden",
         "/compliance?status=all&asOf=2027-01-01",
+        "/decisions/check",
     ],
 )
 def test_every_kind_of_page_passes_axe_without_serious_findings(visits, path):
@@ -239,7 +264,7 @@ def test_no_page_made_a_request_beyond_loopback(visits):
     """Last in the module: every request of every page the tests above opened (their assets,
     Swagger UI's among them) went to the rsikg under test."""
     visits.open("/ontology?lang=en")
-    visits.shot("13-ontology")
+    visits.shot("15-ontology")
     assert len(visits.requested) > 10  # the record is there: the pages and their assets
     beyond = sorted(
         {url for url in visits.requested if urlsplit(url).scheme in ("http", "https")}

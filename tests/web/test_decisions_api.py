@@ -412,3 +412,63 @@ def test_the_kind_filter_takes_exactly_the_vocabulary_and_all(reader):
     assert {k.value for k in KindParam} == {k.value for k in DecisionKind} | {"all"}
     refused = httpx.get(f"{reader.url}/compliance", params={"kind": "nope"}, timeout=30)
     assert refused.status_code == 400 and "kind" in refused.text
+
+
+# --------------------------------------------------------------------------------------------
+# The decision page (issue 15): a record pasted or uploaded, its dry run, its adoption
+# --------------------------------------------------------------------------------------------
+
+RECORDS = ROOT / "graph_data" / "examples" / "decisions"
+CONFORMING = RECORDS / "0010-fhir-for-nye-snitflader-til-laboratoriesvar.md"
+VIOLATING = RECORDS / "0012-projektforum-uden-arkitekturmandat.md"
+
+
+def _page(server: Server, **fields: str | tuple[str, bytes]) -> httpx.Response:
+    """The decision page's form, sent as a browser sends it (multipart, a file part if given)."""
+    files = {name: value for name, value in fields.items() if isinstance(value, tuple)}
+    data = {name: value for name, value in fields.items() if isinstance(value, str)}
+    return httpx.post(
+        f"{server.url}/decisions/check?lang=en", data=data, files=files or {"_": ("", b"")}, timeout=60
+    )
+
+
+def test_the_decision_page_dry_runs_a_pasted_record_as_the_api_does(reader):
+    form = httpx.get(f"{reader.url}/decisions/check", headers=BROWSER, timeout=30)
+    assert form.status_code == 200 and 'name="record"' in form.text
+    page = _page(reader, record=CONFORMING.read_text(encoding="utf-8"), format="markdown", action="check")
+    assert page.status_code == 200, page.text
+    assert 'class="verdict conforms"' in page.text
+    api = httpx.post(f"{reader.url}/decisions/validate", content=CONFORMING.read_bytes(), headers=MD).json()
+    assert api["conforms"] is True
+    for system in api["impact"]["systems"]:
+        assert f'href="/id/{system["iri"].removeprefix("https://w3id.org/rsikg/id/")}?lang=en"' in page.text
+
+
+def test_the_decision_page_reports_an_uploaded_violating_record_linked_to_its_rules(reader):
+    page = _page(reader, file=(VIOLATING.name, VIOLATING.read_bytes()), action="check")
+    assert page.status_code == 200, page.text
+    assert 'class="verdict violates"' in page.text
+    api = httpx.post(f"{reader.url}/decisions/validate", content=VIOLATING.read_bytes(), headers=MD).json()
+    shown = re.findall(r'<tr class="severity-(violation|warning|info)">', page.text)
+    assert len(shown) == len(api["results"]) and "violation" in shown
+    assert "DecisionWithinMandateShape" in page.text  # the rule, with what it checks
+    assert "within the forum" in page.text
+
+
+def test_adopting_from_the_page_needs_the_token_and_then_writes_the_record(writer):
+    before = _dump(writer)
+    wrong = _page(writer, file=(CONFORMING.name, CONFORMING.read_bytes()), action="adopt", token="nope")
+    assert wrong.status_code == 403 and 'role="alert"' in wrong.text
+    refused = _page(writer, file=(VIOLATING.name, VIOLATING.read_bytes()), action="adopt", token=TOKEN)
+    assert refused.status_code == 422 and "violation" in refused.text
+    assert _dump(writer) == before  # neither wrote anything
+    adopted = _page(writer, file=(CONFORMING.name, CONFORMING.read_bytes()), action="adopt", token=TOKEN)
+    assert adopted.status_code == 201, adopted.text
+    assert "/id/decision/eksempel-010-fhir-til-laboratoriesvar" in adopted.text
+    listed = httpx.get(f"{writer.url}/decisions", timeout=30).json()
+    assert any(d["id"] == "eksempel-010-fhir-til-laboratoriesvar" for d in listed["decisions"])
+
+
+def test_the_decision_page_says_what_is_missing(reader):
+    page = _page(reader, record="", action="check")
+    assert page.status_code == 400 and "paste a record" in page.text

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from api.core.service import RECORD_MEDIA_TYPES as MEDIA_TYPES
 from api.core.service import Check, DecisionKind, DecisionStatus, GraphService
@@ -94,6 +94,19 @@ def _answer(found: Check, accept: str | None, status: int = 200) -> Response:
             GraphService.report_text(found), status, media_type="text/plain; charset=utf-8", headers=headers
         )
     return JSONResponse(found.as_json(), status, headers=headers)
+
+
+@router.get("/decisions/check", include_in_schema=False, response_class=HTMLResponse)
+async def decision_form(request: Request) -> Response:
+    """The decision page (issue 15): a form to paste or upload a record, for people; tools
+    POST the record to /decisions/validate or /decisions."""
+    return pages.render_decision_form(request)
+
+
+@router.post("/decisions/check", include_in_schema=False, response_class=HTMLResponse)
+async def decision_checked(request: Request, state: StateDep, service: ServiceDep) -> Response:
+    """The decision page's form, sent: the dry run as a report, or the adoption with the token."""
+    return await pages.render_decision(request, service, state.token, state.settings.max_body_bytes)
 
 
 @router.post(

@@ -20,7 +20,7 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qs, quote, urlencode
 
 import anyio.to_thread
 import rdflib
@@ -30,11 +30,14 @@ from fastapi.templating import Jinja2Templates
 
 from api.core import formats
 from api.core.service import GraphService
-from api.errors import InputError
+from api.errors import InputError, Location, ShapeViolationError
+from api.web.auth import require_token
 from api.web.conneg import choose
-from api.web.deps import ServiceDep, StateDep
+from api.web.deps import ServiceDep, StateDep, read_body
 from api.web.errors import HttpError
 from api.web.models import errors
+from api.web.multipart import Part, is_multipart, read_parts
+from api.web.texts import LANGUAGE_NAMES, STATES, TEXT
 
 router = APIRouter(tags=["linked data"])
 LANGUAGES = GraphService.PAGE_LANGUAGES
@@ -53,100 +56,6 @@ FormatParam = Annotated[
 LangParam = Annotated[
     str | None, Query(description="The page's language: da or en (default: Accept-Language).")
 ]
-
-TEXT: dict[str, dict[str, str]] = {
-    "da": {
-        "home": "Forside",
-        "title": "rsikg: vidensgrafen for regionernes sundheds-it",
-        "intro": "Aktører, systemer, principper og arkitekturbeslutninger i Regionernes Sundheds-it, "
-        "hver med sin kilde.",
-        "types": "Type",
-        "statements": "Udsagn",
-        "incoming": "Det, der peger hertil",
-        "sources": "Kilder",
-        "labels": "Navne",
-        "formats": "Som data",
-        "of": "af",
-        "shown": "viser de første",
-        "more": "flere",
-        "not_found": "Ikke fundet",
-        "not_found_text": "Grafen kender ikke denne IRI.",
-        "did_you_mean": "Mente du",
-        "no_suggestions": "Ingen lignende navne.",
-        "ontology": "Ontologi",
-        "classes": "Klasser",
-        "properties": "Egenskaber",
-        "api": "API-dokumentation",
-        "queries": "Navngivne forespørgsler",
-        "skip": "Spring til indhold",
-        "language": "Sprog",
-        "iri": "IRI",
-        "none": "Ingen",
-        "queries_intro": "Forespørgsler med typede parametre: udfyld formularen, og resultaterne linker til "
-        "ressourcernes sider. Samme forespørgsler som JSON, CSV og SPARQL-resultater på /queries/{navn}.",
-        "required": "skal udfyldes",
-        "run": "Kør",
-        "results": "Resultater",
-        "truncated": "Svaret er afkortet ved serverens grænse for rækker.",
-        "compliance": "Følg eller forklar",
-        "compliance_intro": "Hver regions udsagn om hver beslutning: følger den, eller forklarer den, "
-        "hvorfor den afviger.",
-        "decision": "Beslutning",
-        "status": "Status",
-        "kind": "Beslutningstype",
-        "as_of": "Pr. dag",
-        "as_of_hint": "ÅÅÅÅ-MM-DD; tom: i dag; all: hele historikken",
-        "all_kinds": "alle",
-        "filter": "Vis",
-        "download": "Hent",
-    },
-    "en": {
-        "home": "Home",
-        "title": "rsikg: the knowledge graph of Danish regional health IT",
-        "intro": "Actors, systems, principles and architecture decisions of the Danish regions' shared "
-        "health IT (RSI), each with its source.",
-        "types": "Type",
-        "statements": "Statements",
-        "incoming": "What points here",
-        "sources": "Sources",
-        "labels": "Names",
-        "formats": "As data",
-        "of": "of",
-        "shown": "showing the first",
-        "more": "more",
-        "not_found": "Not found",
-        "not_found_text": "The graph does not know this IRI.",
-        "did_you_mean": "Did you mean",
-        "no_suggestions": "No similar names.",
-        "ontology": "Ontology",
-        "classes": "Classes",
-        "properties": "Properties",
-        "api": "API documentation",
-        "queries": "Named queries",
-        "skip": "Skip to content",
-        "language": "Language",
-        "iri": "IRI",
-        "none": "None",
-        "queries_intro": "Queries with typed parameters: fill in the form, and the results link to the "
-        "resources' pages. The same queries as JSON, CSV and SPARQL results at /queries/{name}.",
-        "required": "required",
-        "run": "Run",
-        "results": "Results",
-        "truncated": "The answer is cut at the server's row limit.",
-        "compliance": "Comply or explain",
-        "compliance_intro": "Each region's statement on each decision: it complies, or explains why it "
-        "deviates.",
-        "decision": "Decision",
-        "status": "Status",
-        "kind": "Decision kind",
-        "as_of": "As of",
-        "as_of_hint": "YYYY-MM-DD; empty: today; all: the whole record",
-        "all_kinds": "all",
-        "filter": "Show",
-        "download": "Download",
-    },
-}
-LANGUAGE_NAMES = {"da": "Dansk", "en": "English"}
 
 
 def page_language(lang: str | None, accept_language: str | None) -> str:
@@ -454,25 +363,6 @@ for _path, _read in (("/id/{path:path}", resource), ("/ontology", ontology)):
 
 # -- comply or explain: the decision × region matrix as a page --------------------------------------
 
-STATES = {
-    "da": {
-        "complies": "følger",
-        "deviates": "afviger (forklaret)",
-        "missing": "mangler",
-        "not-applicable": "gælder ikke",
-        "needed": "skal forklares",
-        "derived": "afledt",
-    },
-    "en": {
-        "complies": "complies",
-        "deviates": "deviates (explained)",
-        "missing": "missing",
-        "not-applicable": "not applicable",
-        "needed": "statement needed",
-        "derived": "derived",
-    },
-}
-
 
 async def render_compliance(
     request: Request,
@@ -515,3 +405,146 @@ async def render_compliance(
         statuses=["accepted", "proposed", "rejected", "deprecated", "superseded", "all"],
         downloads=downloads,
     )
+
+
+# -- a proposed decision: the dry run and the adoption, from a page --------------------------------
+
+RECORD_FORMATS = {"markdown": "text/markdown", "turtle": "text/turtle", "jsonld": "application/ld+json"}
+"""What the decision page reads a pasted or uploaded record as."""
+_BY_EXTENSION = {
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".ttl": "turtle",
+    ".jsonld": "jsonld",
+    ".json": "jsonld",
+}
+
+
+def render_decision_form(request: Request) -> Response:
+    """The decision page, empty: paste or upload a MADR record (or Turtle, JSON-LD)."""
+    lang = request.query_params.get("lang")
+    chosen = page_language(lang, request.headers.get("accept-language"))
+    return _render(request, "decision.html", chosen, lang is not None, **_decision_context())
+
+
+def _decision_context(**given: Any) -> dict[str, Any]:
+    return {
+        "record": "",
+        "format": "markdown",
+        "agent": "",
+        "formats": list(RECORD_FORMATS),
+        "check": None,
+        "adopted": None,
+        "error": None,
+        **given,
+    }
+
+
+async def render_decision(request: Request, service: GraphService, token: str | None, limit: int) -> Response:
+    """The decision page, sent: the record's dry run as a report (each result with its focus
+    node linked to its page and what its shape checks), its impact, or its adoption when the
+    form's token is the server's. Every refusal is said on the page with its 4xx."""
+    lang = request.query_params.get("lang")
+    chosen = page_language(lang, request.headers.get("accept-language"))
+    fields = _form_fields(request.headers.get("content-type"), await read_body(request, limit))
+    upload = fields.get("file")
+    text = fields.get("record")
+    data = upload.data if upload is not None and upload.data.strip() else (text.data if text else b"")
+    fmt = _value(fields, "format") or "markdown"
+    if upload is not None and upload.data.strip() and upload.filename:
+        fmt = _BY_EXTENSION.get(Path(upload.filename).suffix.lower(), fmt)
+    if fmt not in RECORD_FORMATS:
+        raise HttpError(400, f"format must be one of {', '.join(RECORD_FORMATS)}, not {fmt!r}")
+    agent = _value(fields, "agent") or "web page"
+    context = _decision_context(record=data.decode("utf-8", errors="replace"), format=fmt, agent=agent)
+    status = 200
+    try:
+        if not data.strip():
+            raise InputError("paste a record or choose a file", Location("record"))
+        if _value(fields, "action") == "adopt":
+            require_token(f"Bearer {_value(fields, 'token')}" if _value(fields, "token") else None, token)
+            found, adopted = await service.adopt_record(data, RECORD_FORMATS[fmt], agent)
+            context["adopted"] = [(GraphService.plain_term(a.record), a.version) for a in adopted]
+            status = 201 if any(not a.revised for a in adopted) else 200
+        else:
+            found = await anyio.to_thread.run_sync(lambda: service.check_record(data, RECORD_FORMATS[fmt]))
+        context["check"] = await _report(service, found.report, chosen, found.candidate.records, found.impact)
+    except ShapeViolationError as refused:  # adoption refused: its report says why
+        context["error"] = str(refused)
+        context["check"] = await _report(service, refused.report, chosen)
+        status = 422
+    except (InputError, HttpError) as refused:
+        context["error"] = refused.detail if isinstance(refused, HttpError) else str(refused)
+        status = refused.status if isinstance(refused, HttpError) else 400
+    return _render(request, "decision.html", chosen, lang is not None, status=status, **context)
+
+
+def _form_fields(content_type: str | None, body: bytes) -> dict[str, Any]:
+    """The decision form's fields, from multipart/form-data (a file chosen) or a plain form."""
+    if is_multipart(content_type):
+        return {part.field: part for part in read_parts(str(content_type), body) if part.field}
+    media = (content_type or "").split(";")[0].strip().lower()
+    if media != "application/x-www-form-urlencoded":
+        raise HttpError(415, "the decision page takes its own form (multipart/form-data or urlencoded)")
+    parsed = parse_qs(body.decode("utf-8", errors="replace"), keep_blank_values=True)
+    return {name: Part(name, None, values[-1].encode(), field=name) for name, values in parsed.items()}
+
+
+def _value(fields: dict[str, Any], name: str) -> str:
+    part = fields.get(name)
+    return part.data.decode("utf-8", errors="replace").strip() if part is not None else ""
+
+
+async def _report(
+    service: GraphService, report: Any, lang: str, records: Sequence[Any] = (), found_impact: Any = None
+) -> dict[str, Any]:
+    """A dry run as the page shows it: its counts, each result with its terms labelled and its
+    shape's purpose, and the impact with its nodes labelled."""
+    results = report.results
+    impact = found_impact.as_json() if found_impact is not None else None
+    nodes: list[rdflib.term.Node] = [
+        n for r in results for n in (r.focus_node, r.path, r.value) if isinstance(n, rdflib.URIRef)
+    ]
+    if impact is not None:
+        nodes += [rdflib.URIRef(str(s["iri"])) for s in impact["systems"]]
+        nodes += [rdflib.URIRef(str(d["iri"])) for d in impact["dependents"]]
+        nodes += [rdflib.URIRef(str(r["iri"])) for r in impact["regions"]]
+    shown = await anyio.to_thread.run_sync(service.labelled, nodes, lang)
+    shapes = [r.source_shape for r in results if r.source_shape is not None]
+    purposes = await anyio.to_thread.run_sync(service.shape_notes, shapes, lang)
+
+    def term(node: Any) -> Any:
+        return None if node is None else (shown.get(node) or _plain(node))
+
+    return {
+        "conforms": report.conforms,
+        "counts": report.counts,
+        "results": [
+            {
+                "severity": r.severity,
+                "focus": term(r.focus_node),
+                "path": term(r.path),
+                "value": term(r.value),
+                "message": r.messages.get(lang)
+                or r.messages.get("en")
+                or next(iter(r.messages.values()), ""),
+                "shape": None if r.source_shape is None else str(r.source_shape),
+                "purpose": purposes.get(r.source_shape) if r.source_shape is not None else None,
+            }
+            for r in results
+        ],
+        "records": [term(rdflib.URIRef(str(r))) for r in records],
+        "impact": None
+        if impact is None
+        else {
+            "systems": [term(rdflib.URIRef(str(s["iri"]))) for s in impact["systems"]],
+            "dependents": [(term(rdflib.URIRef(str(d["iri"]))), d["distance"]) for d in impact["dependents"]],
+            "regions": [term(rdflib.URIRef(str(r["iri"]))) for r in impact["regions"]],
+            "comply": impact["complyOrExplain"],
+        },
+    }
+
+
+def _plain(node: Any) -> Any:
+    """A term no label was looked up for (a literal, a blank node), as a page shows it."""
+    return GraphService.plain_term(node)
