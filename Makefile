@@ -53,7 +53,7 @@ lint: install ## ruff and mypy over the code
 	$(BIN)/ruff format --check api tests benchmarks
 	$(BIN)/mypy
 
-bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, the decision dry run, dependencies, as-of answers, writes, rsikg over a remote store, growth from 25k to 100k systems (about 60 minutes)
+bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, the decision dry run, dependencies, as-of answers, writes, rsikg over a remote store, the pages, growth from 25k to 100k systems (about 60 minutes)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@command -v wrk >/dev/null || apt-get install -y -q wrk || sudo apt-get install -y -q wrk
 	$(BIN)/python benchmarks/run.py
@@ -62,6 +62,7 @@ bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, the dec
 	$(BIN)/python benchmarks/as_of.py
 	$(BIN)/python benchmarks/writes.py
 	$(BIN)/python benchmarks/remote.py
+	$(BIN)/python benchmarks/pages.py
 	$(BIN)/python benchmarks/scale.py
 
 clean: ## Remove the virtual environment and the local store
