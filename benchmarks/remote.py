@@ -129,6 +129,10 @@ def main() -> None:
             servers[name] = f"http://127.0.0.1:{port}"
             wait_ready(f"{servers[name]}/sparql", process, 600)
         print(f"load: embedded {loads['embedded']:.1f} s, remote {loads['remote']:.1f} s", flush=True)
+        # Over a remote store, rsikg serve copies the store to check writes on as it starts (40-55 s
+        # of both cores here); measured meanwhile, every query shared the machine with that copy.
+        copied = wait_for_line(work / "remote.log", "copied the remote store", 900)
+        print(f"the remote server's copy for checking writes, made as it started: {copied}", flush=True)
 
         chosen = [q for q in queries(args.systems, args.chain) if q.name != "point lookup"]
         results: dict[tuple[str, str], Timing] = {}
@@ -182,6 +186,17 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def wait_for_line(log: Path, text: str, seconds: float) -> str:
+    """The first line of ``log`` holding ``text``, once it is there."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            if text in line:
+                return line.split(text, 1)[1].strip() or line
+        time.sleep(0.5)
+    raise RuntimeError(f"{log.name} did not say {text!r} within {seconds:g} s")
 
 
 def print_table(chosen: list[Query], results: dict[tuple[str, str], Timing], triples: int) -> None:
