@@ -15,7 +15,6 @@ stylesheet; no page has a script).
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
 import statistics
@@ -28,7 +27,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import BIN, ROOT, free_port, start, synth_file, wait_ready
+from run import BIN, ROOT, free_port, start, stop_all, synth_file, synthetic_graph_parser, wait_ready
 
 TARGET_MS = 30.0
 """A resource page's p50 on the synthetic graph, at most (issue 15)."""
@@ -73,11 +72,7 @@ def weight(client: httpx.Client, base: str, path: str) -> tuple[int, int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--systems", type=int, default=25_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--chain", type=int, default=1200)
-    parser.add_argument("--quick", action="store_true", help="40 pages instead of 200")
+    parser = synthetic_graph_parser(__doc__ or "", "40 pages instead of 200")
     args = parser.parse_args()
     runs = 40 if args.quick else 200
 
@@ -154,13 +149,7 @@ def main() -> None:
         for name, (status, page, assets) in weights.items():
             print(f"| {name} | {status} | {page:,} | {assets:,} | {page + assets:,} |")
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -14,7 +14,6 @@ the synthetic graph, as a user's would.
 
 from __future__ import annotations
 
-import argparse
 import secrets
 import shutil
 import statistics
@@ -27,7 +26,20 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import BIN, ROOT, Query, Timing, free_port, measure, queries, start, synth_file, wait_ready
+from run import (
+    BIN,
+    ROOT,
+    Query,
+    Timing,
+    free_port,
+    measure,
+    queries,
+    start,
+    stop_all,
+    synth_file,
+    synthetic_graph_parser,
+    wait_ready,
+)
 
 TARGETS = {"selective lookup": 2.0, "aggregate": 1.3, "4-way join, LIMIT 100": 1.3}
 """p50 ratios, rsikg over oxigraph serve / rsikg embedded, at most (issue 14)."""
@@ -80,11 +92,7 @@ def write_then_depend(base: str, systems: int, n: int) -> tuple[float, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--systems", type=int, default=25_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--chain", type=int, default=1200)
-    parser.add_argument("--quick", action="store_true")
+    parser = synthetic_graph_parser(__doc__ or "", "fewer runs, for trying the harness")
     args = parser.parse_args()
 
     data = synth_file(args.systems, args.seed, args.chain)
@@ -178,13 +186,7 @@ def main() -> None:
                 f"{built[name]:.0f} | {built[name] / read_p50:.0f}× |"
             )
     finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all(processes)
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -185,6 +185,27 @@ def start(command: list[str], log: Path, env: dict[str, str] | None = None) -> s
     )
 
 
+def stop_all(processes: list[subprocess.Popen[bytes]]) -> None:
+    """Every process asked to stop, then waited for (30 s each, then killed)."""
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def synthetic_graph_parser(doc: str, quick: str) -> argparse.ArgumentParser:
+    """A benchmark's arguments for the synthetic graph it runs on, and ``--quick``."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--systems", type=int, default=25_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--chain", type=int, default=1200)
+    parser.add_argument("--quick", action="store_true", help=quick)
+    return parser
+
+
 def synth_file(systems: int, seed: int, chain: int) -> Path:
     """The synthetic graph, written by ``rsikg synth`` once and cached in benchmarks/.data/. The
     name carries a digest of the generator, so a changed generator writes a new file."""
@@ -211,11 +232,7 @@ def synth_file(systems: int, seed: int, chain: int) -> Path:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--systems", type=int, default=25_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--chain", type=int, default=1200)
-    parser.add_argument("--quick", action="store_true", help="fewer runs, for trying the harness")
+    parser = synthetic_graph_parser(__doc__ or "", "fewer runs, for trying the harness")
     parser.add_argument("--skip-rdflib", action="store_true")
     parser.add_argument(
         "--processes",
@@ -314,13 +331,7 @@ def main() -> None:
         memory(servers, checks)
         print_checks(checks)
     finally:
-        for _, process in servers.values():
-            process.terminate()
-        for _, process in servers.values():
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop_all([process for _, process in servers.values()])
         shutil.rmtree(work, ignore_errors=True)
 
 

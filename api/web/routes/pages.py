@@ -177,6 +177,21 @@ def _alternates(path: str) -> str:
     )
 
 
+def _described(ok: str, more: dict[int, str] | None = None) -> dict[int | str, dict[str, Any]]:
+    """The documented answers of a route that gives a page or RDF: 200 in each format, and
+    its 4xx (``more`` besides the bad format or language and the unacceptable Accept)."""
+    return {
+        200: {"description": ok, "content": {formats.media_type(f): {} for f in DESCRIPTION_FORMATS}},
+        **errors(
+            {
+                400: "An unknown format or language",
+                406: "Accept names neither HTML nor an RDF format",
+                **(more or {}),
+            }
+        ),
+    }
+
+
 @router.get("/", include_in_schema=False, response_class=HTMLResponse)
 async def home(
     request: Request,
@@ -195,15 +210,10 @@ async def home(
     methods=["GET"],
     response_class=HTMLResponse,
     summary="A data IRI: its page (HTML) or its description (RDF)",
-    responses={
-        200: {
-            "description": "The resource's page, or its concise bounded description",
-            "content": {**{formats.media_type(f): {} for f in DESCRIPTION_FORMATS}},
-        },
-        **errors(
-            {400: "An unknown format or language", 404: "No such resource (with suggestions)", 406: "Accept"}
-        ),
-    },
+    responses=_described(
+        "The resource's page, or its concise bounded description",
+        {404: "No such resource (the answer suggests the closest names)"},
+    ),
 )
 async def resource(
     path: str,
@@ -261,13 +271,7 @@ async def _not_found(request: Request, service: ServiceDep, path: str, lang: str
     methods=["GET"],
     response_class=HTMLResponse,
     summary="The ontology: its page (HTML, a section per term at #Term) or its RDF",
-    responses={
-        200: {
-            "description": "The ontology's page, or its terms as RDF",
-            "content": {**{formats.media_type(f): {} for f in DESCRIPTION_FORMATS}},
-        },
-        **errors({400: "An unknown format or language", 406: "Accept names neither HTML nor an RDF format"}),
-    },
+    responses=_described("The ontology's page, or its terms as RDF"),
 )
 async def ontology(
     request: Request,
