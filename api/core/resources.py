@@ -231,19 +231,22 @@ def _in(labels: dict[str, str], lang: str) -> str | None:
 
 
 def suggestions(store: GraphStore, wanted: str, *, at_most: int = 5) -> list[Term]:
-    """The data IRIs nearest to ``wanted`` (a path under ``/id/``), by their path and their
-    labels: the kind of resource first (``system/`` for ``system/fmk``), the whole graph when
-    that kind has none."""
+    """The data IRIs nearest to ``wanted`` (a path under ``/id/``), by their path, their local
+    name and their labels: the kind of resource first (``system/`` for ``system/fmk``), the
+    whole graph when that kind has none (``nokind/fmk`` still finds ``system/fmk``)."""
     kind, _, _ = wanted.partition("/")
     candidates = _named_under(store, f"{ID}{kind}/") if kind and "/" in wanted else []
     if not candidates:
         candidates = _named_under(store, str(ID))
     keys: dict[str, Node] = {}
     for node, label in candidates:
-        keys.setdefault(str(node)[len(str(ID)) :].lower(), node)
-        if label:
-            keys.setdefault(label.lower(), node)
-    close = difflib.get_close_matches(wanted.lower(), list(keys), n=at_most * 3, cutoff=0.5)
+        path = str(node)[len(str(ID)) :].lower()
+        for key in (path, path.rsplit("/", 1)[-1], (label or "").lower()):
+            if key:
+                keys.setdefault(key, node)
+    asked = wanted.lower()
+    close = difflib.get_close_matches(asked, list(keys), n=at_most * 3, cutoff=0.5)
+    close += difflib.get_close_matches(asked.rsplit("/", 1)[-1], list(keys), n=at_most * 3, cutoff=0.6)
     chosen: list[Node] = []
     for key in close:
         if keys[key] not in chosen:
