@@ -3,10 +3,10 @@ VENV    ?= .venv
 PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
-# Line coverage of api/ by the tests' own process (81.40% on 2026-11-30 at 3a1dc41, 79.96% earlier that day, 78% on
+# Line coverage of api/ by the tests' own process (84.10% on 2026-11-30 at 7b83501, 81.40% earlier that day, 78% on
 # 2026-11-29, 75% when first set; the servers and commands the tests start run in subprocesses, which it does not
 # count). Raise it as tests are added.
-COVERAGE_FLOOR := 81
+COVERAGE_FLOOR := 83
 
 # axe-core, the accessibility checker the browser tests run in each page (npm, pinned)
 AXE_VERSION := 4.14.1
