@@ -684,6 +684,10 @@ class GraphService(Answering):
         """The named graph an adopted record lives in."""
         return records.record_graph(record)
 
+    def compliance_of(self, decision: str) -> compliance.ComplianceMatrix:
+        """One decision's comply-or-explain row, over every region and statement ever (blocking)."""
+        return compliance.compliance_matrix(self.store, status=None, as_of=None, decision=decision)
+
     def compliance(
         self, status: DecisionStatus | None, as_of: date | None, kind: DecisionKind | None = None
     ) -> compliance.ComplianceMatrix:

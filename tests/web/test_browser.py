@@ -242,6 +242,7 @@ def test_the_api_documentation_renders_offline(visits):
         "/queries/list_systems_used_by_region?region=region/region-hovedstaden",
         "/compliance?status=all&asOf=2027-01-01",
         "/decisions/check",
+        "/id/decision/eksempel-003-faelles-login-iam-adfs",
     ],
 )
 def test_every_kind_of_page_passes_axe_without_serious_findings(visits, path):

@@ -164,3 +164,18 @@ def test_suggestions_fall_back_to_every_kind_when_the_kind_has_none(base: str) -
     page = httpx.get(f"{base}/id/nokind/fmk", headers=BROWSER, timeout=60)
     assert page.status_code == 404
     assert 'href="/id/system/fmk"' in page.text
+
+
+def test_a_decision_page_shows_its_row_of_the_matrix_as_the_matrix_does(base: str) -> None:
+    ident = "eksempel-003-faelles-login-iam-adfs"
+    page = httpx.get(f"{base}/id/decision/{ident}?lang=en", headers=BROWSER, timeout=60).text
+    matrix = httpx.get(f"{base}/compliance", params={"status": "all", "asOf": "all"}, timeout=60).json()
+    row = next(r for r in matrix["decisions"] if r["id"] == ident)
+    expected = [row["cells"][region["iri"]]["state"] for region in matrix["regions"]]
+    assert re.findall(r'<td class="state-([a-z-]+)">', page) == expected
+    assert "deviates (explained)" in page  # Region Hovedstaden's statement, with its explanation
+
+
+def test_a_system_page_has_no_matrix(base: str) -> None:
+    page = httpx.get(f"{base}/id/system/fmk?lang=en", headers=BROWSER, timeout=60).text
+    assert 'class="matrix"' not in page

@@ -187,6 +187,7 @@ def compliance_matrix(
     status: DecisionStatus | None = DecisionStatus.ACCEPTED,
     as_of: date | None = None,
     kind: str | None = None,
+    decision: str | None = None,
 ) -> ComplianceMatrix:
     """Each cell: ``complies`` or ``deviates`` (with the explanation) where the region has
     stated it, ``missing`` where the decision applies to the region and it has not, and
@@ -197,7 +198,8 @@ def compliance_matrix(
     § 126): a decision that applies to an original applies to it, and with no statement of its
     own its cell is ``complies`` (``derived``) where every original it applies to complied, and
     ``needed`` otherwise, with the originals' statements under ``inheritedFrom``. ``kind``: the
-    decisions of that kind (a concept of the decision-kind vocabulary) alone."""
+    decisions of that kind (a concept of the decision-kind vocabulary) alone; ``decision``: that
+    decision's row alone (an IRI)."""
     regions = _matrix_regions(store, as_of)
     originals = _originals(store, regions)
     decisions = _decisions(store, status, as_of)
@@ -205,6 +207,8 @@ def compliance_matrix(
     rows: list[dict[str, object]] = []
     for d in decisions:
         if kind is not None and str(d.get("kind", "")) != kind:
+            continue
+        if decision is not None and str(d["decision"]) != decision:
             continue
         applies = set(str(d.get("applies", "")).split())
         by_region = stated.get(str(d["decision"]), {})

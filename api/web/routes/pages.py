@@ -236,11 +236,14 @@ async def resource(
         found = await anyio.to_thread.run_sync(service.resource, subject, language) if subject else None
         if found is None:
             return await _not_found(request, service, path, language, lang is not None)
+        row = await _compliance_row(service, found, language)
         response = _render(
             request,
             "resource.html",
             language,
             lang is not None,
+            compliance=row,
+            states=STATES[language],
             resource=found,
             labels=GraphService.in_languages(found.labels),
             data_formats=[(fmt, formats.BY_NAME[fmt].media_type) for fmt in DESCRIPTION_FORMATS],
@@ -257,6 +260,22 @@ async def resource(
     response = _rdf(graph, chosen, here)
     response.headers["Link"] = link_value(here, "describedby")
     return response
+
+
+DECISION = "https://w3id.org/rsikg/ontology#ArchitectureDecision"
+
+
+async def _compliance_row(service: GraphService, found: Any, lang: str) -> list[tuple[Any, Any]] | None:
+    """A decision's comply-or-explain row, as (region, cell) pairs; None for any other resource."""
+    if not any(str(t.node) == DECISION for t in found.types):
+        return None
+    matrix = await anyio.to_thread.run_sync(service.compliance_of, found.iri)
+    if not matrix.rows:
+        return None
+    regions = [rdflib.URIRef(iri) for iri, _ in matrix.regions]
+    shown = await anyio.to_thread.run_sync(service.labelled, regions, lang)
+    cells: Any = matrix.rows[0]["cells"]
+    return [(shown[region], cells[str(region)]) for region in regions]
 
 
 async def _not_found(request: Request, service: ServiceDep, path: str, lang: str, explicit: bool) -> Response:
