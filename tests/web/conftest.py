@@ -54,6 +54,17 @@ def free_port() -> int:
     return port
 
 
+def load_examples(store: Path) -> None:
+    """The project and its illustrative records (graph_data/examples/) loaded into ``store`` (a
+    directory, or a remote store's description) by ``rsikg load --examples``."""
+    subprocess.run(
+        [*_rsikg_command(), "load", "--examples", "--store", str(store)],
+        check=True,
+        capture_output=True,
+        env={"RSIKG_PROJECT_DIR": str(ROOT), "PATH": "/usr/bin:/bin"},
+    )
+
+
 def start_server(
     tmp: Path,
     *,

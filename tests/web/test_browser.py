@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,8 +25,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from tests.conftest import ROOT, _rsikg_command
-from tests.web.conftest import Server, start_server
+from tests.conftest import ROOT
+from tests.web.conftest import Server, load_examples, start_server
 
 SHOTS = Path(os.environ.get("RSIKG_TEST_OUTPUT", ROOT / "test-output")) / "browser"
 AXE = Path(sys.prefix) / "node" / "node_modules" / "axe-core" / "axe.min.js"
@@ -108,12 +107,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A real ``rsikg serve`` over the project with its illustrative decisions and statements
     (graph_data/examples/), so that the decision and compliance pages have records to show."""
     directory = tmp_path_factory.mktemp("browser-site")
-    subprocess.run(
-        [*_rsikg_command(), "load", "--examples", "--store", str(directory / "store")],
-        check=True,
-        capture_output=True,
-        env={**os.environ, "RSIKG_PROJECT_DIR": str(ROOT)},
-    )
+    load_examples(directory / "store")
     running = start_server(directory)
     yield running
     running.stop()

@@ -8,7 +8,6 @@ import io
 import json
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,9 +17,9 @@ import pytest
 import rdflib
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from tests.conftest import ROOT, _rsikg_command
+from tests.conftest import ROOT
 from tests.decisions.table import ROWS
-from tests.web.conftest import TOKEN, Server, Stores, start_server
+from tests.web.conftest import TOKEN, Server, Stores, load_examples, start_server
 
 OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
 
@@ -52,26 +51,17 @@ class Examples:
     snapshot: bytes | None
 
 
-def _load_examples(store: Path) -> None:
-    subprocess.run(
-        [*_rsikg_command(), "load", "--examples", "--store", str(store)],
-        check=True,
-        capture_output=True,
-        env={"RSIKG_PROJECT_DIR": str(ROOT), "PATH": "/usr/bin:/bin"},
-    )
-
-
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory: pytest.TempPathFactory, store_for: Stores) -> Examples:
     directory = tmp_path_factory.mktemp("decisions-examples")
     if not store_for.remote:
-        _load_examples(directory / "store")
+        load_examples(directory / "store")
         return Examples(directory / "store", None)
     if not store_for.engine("module").snapshots:
         return Examples(None, None)
     described = store_for("module", directory)
     assert described is not None
-    _load_examples(described)
+    load_examples(described)
     return Examples(None, store_for.engine("module").snapshot())
 
 
@@ -82,7 +72,7 @@ def _start_with_examples(directory: Path, examples: Examples, store_for: Stores,
     described = store_for(role, directory, examples.snapshot)
     assert described is not None
     if examples.snapshot is None:
-        _load_examples(described)
+        load_examples(described)
     return start_server(directory, store=described)
 
 

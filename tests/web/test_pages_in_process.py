@@ -5,10 +5,7 @@ headers a page carries, the alternates it names, a form's round trip)."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -19,30 +16,20 @@ import uvicorn
 
 from api.settings import Settings
 from api.web.app import create_app
-from tests.conftest import ROOT, _rsikg_command
+from tests.conftest import ROOT
+from tests.web.conftest import free_port, load_examples
 
 TOKEN = "in-process-token-7d2a"
 BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 RECORDS = ROOT / "graph_data" / "examples" / "decisions"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     directory = tmp_path_factory.mktemp("pages-in-process")
-    subprocess.run(
-        [*_rsikg_command(), "load", "--examples", "--store", str(directory / "store")],
-        check=True,
-        capture_output=True,
-        env={**os.environ, "RSIKG_PROJECT_DIR": str(ROOT)},
-    )
+    load_examples(directory / "store")
     (directory / "token").write_text(TOKEN)
-    port = _port()
+    port = free_port()
     settings = Settings(
         store=str(directory / "store"),
         project_dir=ROOT,
