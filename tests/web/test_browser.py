@@ -22,6 +22,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -90,10 +91,23 @@ class Visits:
                 self.requested.append(message["params"]["request"]["url"])
 
     def click(self, text: str) -> None:
-        link = WebDriverWait(self.browser, 30).until(
-            expected_conditions.element_to_be_clickable((By.LINK_TEXT, text))
+        """Follow the link with this text and wait for the page it leads to."""
+        self.follow(
+            WebDriverWait(self.browser, 30).until(
+                expected_conditions.element_to_be_clickable((By.LINK_TEXT, text))
+            )
         )
-        link.click()
+
+    def submit(self, css: str) -> None:
+        """Press the button this selector names and wait for the page the form answers with."""
+        self.follow(self.browser.find_element(By.CSS_SELECTOR, css))
+
+    def follow(self, element: WebElement) -> None:
+        """Click, then wait until the page that was open is gone: a click does not wait for the
+        navigation it starts, so a lookup right after it may search the old page (CI saw that)."""
+        page = self.browser.find_element(By.TAG_NAME, "html")
+        element.click()
+        WebDriverWait(self.browser, 30).until(expected_conditions.staleness_of(page))
 
     def h1(self) -> str:
         return str(self.browser.find_element(By.TAG_NAME, "h1").text)
@@ -163,7 +177,7 @@ def test_a_named_query_from_the_gallery_runs_and_a_result_opens_its_page(visits)
     field = visits.browser.find_element(By.ID, "p-region")
     field.clear()
     field.send_keys("region/region-hovedstaden")
-    visits.browser.find_element(By.CSS_SELECTOR, "form.parameters button[type=submit]").click()
+    visits.submit("form.parameters button[type=submit]")
     table = WebDriverWait(visits.browser, 30).until(
         expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, "table.results"))
     )
@@ -171,7 +185,7 @@ def test_a_named_query_from_the_gallery_runs_and_a_result_opens_its_page(visits)
     visits.shot("08-query-results")
     first = table.find_element(By.CSS_SELECTOR, "tbody tr td:nth-child(2) a")
     name = first.text
-    first.click()
+    visits.follow(first)
     assert visits.h1() == name
     assert urlsplit(visits.browser.current_url).path.startswith("/id/system/")
     visits.shot("09-result-page")
@@ -183,7 +197,7 @@ def test_the_compliance_matrix_filters_by_kind_from_its_form(visits):
     assert cells and {cell.get_attribute("class") for cell in cells} >= {"state-complies", "state-missing"}
     visits.shot("10-compliance")
     Select(visits.browser.find_element(By.ID, "f-kind")).select_by_visible_text("architecture")
-    visits.browser.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+    visits.submit("form.filters button[type=submit]")
     assert "kind=architecture" in visits.browser.current_url
     fewer = visits.browser.find_elements(By.CSS_SELECTOR, "table.matrix td")
     assert 0 < len(fewer) < len(cells)
@@ -198,7 +212,7 @@ def test_a_conforming_and_a_violating_decision_on_the_decision_page(visits):
     box.send_keys(
         (records / "0010-fhir-for-nye-snitflader-til-laboratoriesvar.md").read_text(encoding="utf-8")
     )
-    visits.browser.find_element(By.CSS_SELECTOR, "button[value=check]").click()
+    visits.submit("button[value=check]")
     verdict = visits.browser.find_element(By.CSS_SELECTOR, ".verdict")
     assert "conforms" in str(verdict.get_attribute("class")) and "Conforms" in verdict.text
     assert visits.browser.find_elements(By.LINK_TEXT, "The national LABdatabank")  # its impact
@@ -206,7 +220,7 @@ def test_a_conforming_and_a_violating_decision_on_the_decision_page(visits):
     visits.open("/decisions/check?lang=en")
     upload = records / "0012-projektforum-uden-arkitekturmandat.md"
     visits.browser.find_element(By.ID, "d-file").send_keys(str(upload))
-    visits.browser.find_element(By.CSS_SELECTOR, "button[value=check]").click()
+    visits.submit("button[value=check]")
     verdict = visits.browser.find_element(By.CSS_SELECTOR, ".verdict")
     assert "violates" in str(verdict.get_attribute("class"))
     rows = visits.browser.find_elements(By.CSS_SELECTOR, "table.report tr.severity-violation")
