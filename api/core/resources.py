@@ -16,10 +16,16 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
+from typing import cast
 
 import rdflib
 from rdflib.term import Node
 
+from api.core import periods
+from api.core.decisions.compliance import ComplianceMatrix
+from api.core.decisions.vocabulary import DECISION_STATUS, DecisionStatus
+from api.core.dependencies import DEPENDS_ON, DependencyGraph, edges_in
 from api.core.namespaces import ID, PREFIXES, RSI, SPARQL_PREFIXES, compact
 from api.core.sparql_terms import integer, iri, is_iri, literal, values
 from api.core.store.base import GraphStore
@@ -355,3 +361,467 @@ def in_languages(labels: dict[str, str]) -> Sequence[tuple[str, str]]:
     """A resource's labels in the page languages, then any other, as (language, label)."""
     ordered = [(lang, labels[lang]) for lang in LANGUAGES if lang in labels]
     return ordered + [(lang, text) for lang, text in sorted(labels.items()) if lang not in LANGUAGES]
+
+
+# -- the sections a page of a system, a forum, a decision or a region adds (issue 15) --------------
+
+SECTION_CLASSES = {
+    "system": RSI.ITSystem,
+    "forum": RSI.Forum,
+    "decision": RSI.ArchitectureDecision,
+    "region": RSI.Region,
+}
+"""The kinds of resource whose pages have a section of their own, by the class (or a subclass)
+the resource is of."""
+PICTURE_SIDE = 15
+"""Systems a dependency picture draws on each side; the rest are counted ("and 12 more")."""
+CHAIN_STEPS = 100
+"""How far a page follows a supersession chain each way (a chain is a handful of decisions)."""
+
+
+def section_kinds(store: GraphStore, subject: str) -> set[str]:
+    """Which of the type sections (``system``, ``forum``, ``decision``, ``region``) the page of
+    ``subject`` has: those whose class it is of, directly or through a subclass."""
+    rows = store.select(
+        f"{SPARQL_PREFIXES}SELECT DISTINCT ?top WHERE {{ {values('top', list(SECTION_CLASSES.values()))} "
+        f"{iri(subject)} a/rdfs:subClassOf* ?top }}"
+    ).rows
+    found = {row[0] for row in rows}
+    return {kind for kind, cls in SECTION_CLASSES.items() if cls in found}
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A system drawn in a dependency picture: the term, and where (pixels from the top left)."""
+
+    term: Term
+    x: int
+    y: int
+
+
+@dataclass(frozen=True)
+class DependencyPicture:
+    """A system with what depends on it (left) and what it depends on (right), one step each
+    way along rsi:dependsOn, laid out in three columns for a server-drawn SVG."""
+
+    root: Placed
+    users: list[Placed]
+    needs: list[Placed]
+    users_total: int
+    needs_total: int
+    width: int
+    height: int
+    box: int  # half the width of the root's box
+
+    @property
+    def users_more(self) -> int:
+        return self.users_total - len(self.users)
+
+    @property
+    def needs_more(self) -> int:
+        return self.needs_total - len(self.needs)
+
+    @property
+    def more_y(self) -> int:
+        """Where the "and N more" line goes: a row below the longer column."""
+        return self.height - _PAD // 2
+
+
+@dataclass(frozen=True)
+class SystemSection:
+    """What a system's page adds: its dependency picture and what an outage of it touches: how
+    many systems depend on it through rsi:dependsOn at any depth, and the regions and sectors
+    that use it or them. ``day``: the day the dependency graph is of (None: every period, as
+    stored, for a system that does not exist today)."""
+
+    path: str | None
+    picture: DependencyPicture
+    dependents: int
+    regions: list[Term]
+    sectors: list[Term]
+    day: date | None
+
+
+_ROW = 26  # pixels between two systems in a column
+_PAD = 34  # above the first row and below the last (the "and N more" line sits in it)
+_WIDTH = 840
+_COLUMNS = (250, 420, 590)  # x of the left column's nodes, the root's box, the right column's
+_BOX = 90
+
+
+def _layers(layers: Sequence[Sequence[str]]) -> dict[str, tuple[int, float]]:
+    """A multipartite layout (as networkx's ``multipartite_layout``, which needs numpy, not a
+    dependency here): each layer a column, its nodes evenly spaced and centred on the middle
+    row. Returns node → (column, row), rows counted from the middle."""
+    placed: dict[str, tuple[int, float]] = {}
+    for column, nodes in enumerate(layers):
+        centre = (len(nodes) - 1) / 2
+        for index, node in enumerate(nodes):
+            placed[node] = (column, index - centre)
+    return placed
+
+
+def dependency_picture(
+    store: GraphStore, graph: DependencyGraph, subject: str, lang: str, side: int = PICTURE_SIDE
+) -> DependencyPicture:
+    """The picture of ``subject`` (a node of ``graph``): what depends on it and what it depends
+    on, one step each way along rsi:dependsOn, each side by label and cut at ``side``."""
+    relations = (DEPENDS_ON,)
+    everything = graph.graph.number_of_nodes() + 1  # no neighbourhood is refused as too big
+    users = [
+        n
+        for n in graph.neighbourhood(subject, direction="up", relations=relations, max_nodes=everything)
+        if n != subject
+    ]
+    needs = [
+        n
+        for n in graph.neighbourhood(subject, direction="down", relations=relations, max_nodes=everything)
+        if n != subject
+    ]
+    shown = labelled(store, [rdflib.URIRef(n) for n in (subject, *users, *needs)], lang)
+
+    def ordered(nodes: list[str]) -> list[str]:
+        return sorted(nodes, key=lambda n: (shown[rdflib.URIRef(n)].shown.lower(), n))[:side]
+
+    left, right = ordered(users), ordered(needs)
+    # the layout's node keys say the side: a system that both depends on the root and is
+    # depended on by it (a cycle) is drawn on both
+    layout = _layers([[f"up {n}" for n in left], [f"root {subject}"], [f"down {n}" for n in right]])
+    rows = max(len(left), len(right), 1)
+    more = len(users) > len(left) or len(needs) > len(right)
+    middle = _PAD + (rows - 1) * _ROW / 2
+
+    def place(key: str, node: str) -> Placed:
+        column, row = layout[key]
+        return Placed(shown[rdflib.URIRef(node)], _COLUMNS[column], round(middle + row * _ROW))
+
+    return DependencyPicture(
+        root=place(f"root {subject}", subject),
+        users=[place(f"up {n}", n) for n in left],
+        needs=[place(f"down {n}", n) for n in right],
+        users_total=len(users),
+        needs_total=len(needs),
+        width=_WIDTH,
+        height=round(_PAD * 2 + (rows - 1) * _ROW + (_ROW if more else 0)),
+        box=_BOX,
+    )
+
+
+def system_section(
+    store: GraphStore, graph: DependencyGraph, subject: str, lang: str, day: date | None
+) -> SystemSection | None:
+    """A system's section, from ``graph`` (the dependency graph as of ``day``); None when the
+    graph does not have the system."""
+    if subject not in graph.graph:
+        return None
+    impact = graph.impact(subject)
+    regions = [rdflib.URIRef(r) for r in impact.regions]
+    sectors = [rdflib.URIRef(s) for s in impact.sectors]
+    shown = labelled(store, [*regions, *sectors], lang)
+    return SystemSection(
+        path=local_path(subject),
+        picture=dependency_picture(store, graph, subject, lang),
+        dependents=len(impact.dependents),
+        regions=sorted((shown[r] for r in regions), key=lambda t: t.shown.lower()),
+        sectors=sorted((shown[s] for s in sectors), key=lambda t: t.shown.lower()),
+        day=day,
+    )
+
+
+@dataclass(frozen=True)
+class Member:
+    """A member of a forum: who, in which role (an org:Membership's; None for a plain
+    org:hasMember), in which period (the membership's, else the member's own), and whether that
+    holds on the page's day (None: the membership is known only for a period, org:memberDuring)."""
+
+    member: Term
+    role: Term | None
+    start: str | None
+    end: str | None
+    during: Term | None
+    holds: bool | None
+
+
+@dataclass(frozen=True)
+class Mandate:
+    """A kind of decision a forum has the mandate for (rsi:mandate), with the reading it rests
+    on (rsi:qualifiedMandate) and that reading's wording (rsi:statement) where there is one."""
+
+    kind: Term
+    reading: Term | None
+    wording: str | None
+
+
+@dataclass(frozen=True)
+class ForumSection:
+    members: list[Member]
+    mandates: list[Mandate]
+    day: date
+
+
+def _period(rows: Iterable[tuple[Node | None, Node | None]]) -> tuple[str | None, str | None]:
+    """The period of stated starts and ends (lexical forms): the earliest start, the latest end
+    (a date stated twice at two precisions)."""
+    stated = list(rows)
+    starts = [str(s) for s, _ in stated if s is not None]
+    ends = [str(e) for _, e in stated if e is not None]
+    return min(starts, default=None), max(ends, default=None)
+
+
+def _member_order(member: Member) -> tuple[str, str, str]:
+    return (member.member.shown.lower(), member.role.shown.lower() if member.role else "", member.start or "")
+
+
+def forum_section(store: GraphStore, subject: str, lang: str, day: date) -> ForumSection:
+    """A forum's members (each org:Membership whose org:organization it is, and each
+    org:hasMember / org:memberOf member with no membership) and its mandates."""
+    forum = [rdflib.URIRef(subject)]
+    memberships = store.select(
+        f"{SPARQL_PREFIXES}SELECT ?m ?member ?role ?start ?end ?during WHERE {{ {values('forum', forum)} "
+        "?m org:organization ?forum ; org:member ?member . OPTIONAL { ?m org:role ?role } "
+        "OPTIONAL { ?m rsi:startDate ?start } OPTIONAL { ?m rsi:endDate ?end } "
+        "OPTIONAL { ?m org:memberDuring ?during } }"
+    ).rows
+    plain = store.select(
+        f"{SPARQL_PREFIXES}SELECT ?member ?start ?end WHERE {{ {values('forum', forum)} "
+        "{ ?forum org:hasMember ?member } UNION { ?member org:memberOf ?forum } "
+        "OPTIONAL { ?member rsi:startDate ?start } OPTIONAL { ?member rsi:endDate ?end } }"
+    ).rows
+    grouped: dict[Node, list[tuple[Node | None, ...]]] = {}
+    for row in memberships:
+        if row[0] is not None:
+            grouped.setdefault(row[0], []).append(row)
+    seen = {row[1] for rows in grouped.values() for row in rows}
+    plain_members: dict[Node, list[tuple[Node | None, Node | None]]] = {}
+    for member, began, ended in plain:
+        if member is not None and member not in seen:
+            plain_members.setdefault(member, []).append((began, ended))
+    mandates = store.select(
+        f"{SPARQL_PREFIXES}SELECT ?kind ?reading ?wording WHERE {{ {values('forum', forum)} "
+        "?forum rsi:mandate ?kind OPTIONAL { ?forum rsi:qualifiedMandate ?reading . "
+        "?reading rsi:mandateKind ?kind OPTIONAL { ?reading rsi:statement ?wording } } }"
+    ).rows
+    nodes = [n for rows in grouped.values() for row in rows for n in (row[1], row[2], row[5])]
+    nodes += [*plain_members, *(n for row in mandates for n in row[:2])]
+    shown = labelled(store, [n for n in nodes if n is not None], lang)
+    members = []
+    for rows in grouped.values():
+        first = rows[0]
+        start, end = _period((row[3], row[4]) for row in rows)
+        during = first[5]
+        unknown = during is not None and start is None and end is None  # known for a period only
+        members.append(
+            Member(
+                member=shown[first[1]],  # type: ignore[index]  # bound: the pattern's own variable
+                role=None if first[2] is None else shown[first[2]],
+                start=start,
+                end=end,
+                during=None if during is None else shown[during],
+                holds=None if unknown else periods.holds(start, end, day),
+            )
+        )
+    for member, stated in plain_members.items():
+        start, end = _period(stated)
+        members.append(Member(shown[member], None, start, end, None, periods.holds(start, end, day)))
+    members.sort(key=_member_order)
+    by_kind: dict[Node, dict[str, object]] = {}
+    for kind, reading, wording in mandates:
+        if kind is None:
+            continue
+        entry = by_kind.setdefault(kind, {"reading": None, "wordings": {}})
+        if reading is not None:
+            entry["reading"] = reading
+        if isinstance(wording, rdflib.Literal):
+            entry["wordings"][wording.language or ""] = str(wording)  # type: ignore[index]
+    found = [
+        Mandate(
+            shown[kind],
+            None if entry["reading"] is None else shown[entry["reading"]],  # type: ignore[index]
+            _in(entry["wordings"], lang),  # type: ignore[arg-type]
+        )
+        for kind, entry in by_kind.items()
+    ]
+    return ForumSection(members, sorted(found, key=lambda m: m.kind.shown.lower()), day)
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    """A decision in a supersession chain: ``distance`` steps before the page's decision
+    (negative: one it supersedes, directly or through others), after it (positive: one that
+    supersedes it) or the decision itself (0); with its status and date."""
+
+    decision: Term
+    distance: int
+    status: Term | None
+    date: str | None
+
+
+@dataclass(frozen=True)
+class DecisionSection:
+    status: list[Term]
+    chain: list[ChainLink]  # empty when the decision neither supersedes nor is superseded
+
+
+def _superseded_step(store: GraphStore, frontier: list[Node], *, older: bool) -> set[Node]:
+    """The decisions one supersession step from ``frontier``: those they supersede (``older``)
+    or those that supersede them, by rsi:supersedes or its inverse rsi:supersededBy."""
+    if older:
+        query = (
+            f"{SPARQL_PREFIXES}SELECT DISTINCT ?next WHERE {{ {values('d', frontier)} "
+            "{ ?d rsi:supersedes ?next } UNION { ?next rsi:supersededBy ?d } FILTER(isIRI(?next)) }"
+        )
+    else:
+        query = (
+            f"{SPARQL_PREFIXES}SELECT DISTINCT ?next WHERE {{ {values('d', frontier)} "
+            "{ ?next rsi:supersedes ?d } UNION { ?d rsi:supersededBy ?next } FILTER(isIRI(?next)) }"
+        )
+    return {row[0] for row in store.select(query).rows if row[0] is not None}
+
+
+def supersession_chain(store: GraphStore, subject: str) -> dict[Node, int]:
+    """Each decision ``subject`` supersedes (negative distance) or is superseded by (positive),
+    transitively, breadth first, with ``subject`` itself at 0; a cycle ends where it returns."""
+    own = rdflib.URIRef(subject)
+    distance: dict[Node, int] = {own: 0}
+    for sign, older in ((-1, True), (1, False)):
+        frontier: list[Node] = [own]
+        for step in range(1, CHAIN_STEPS + 1):
+            found = sorted(_superseded_step(store, frontier, older=older) - distance.keys(), key=str)
+            if not found:
+                break
+            distance.update(dict.fromkeys(found, sign * step))
+            frontier = found
+    return distance
+
+
+def decision_section(store: GraphStore, subject: str, lang: str) -> DecisionSection:
+    """A decision's status and its supersession chain, in order: the earliest it supersedes
+    first, the latest that supersedes it last."""
+    distance = supersession_chain(store, subject)
+    rows = store.select(
+        f"{SPARQL_PREFIXES}SELECT ?d ?status ?date WHERE {{ {values('d', list(distance))} "
+        "OPTIONAL { ?d rsi:status ?status } OPTIONAL { ?d dct:date ?date } }"
+    ).rows
+    statuses: dict[Node, Node] = {}
+    dates: dict[Node, str] = {}
+    own_status: list[Node] = []
+    for d, status, day in rows:
+        if d is None:
+            continue
+        if status is not None:
+            statuses.setdefault(d, status)
+            if d == rdflib.URIRef(subject) and status not in own_status:
+                own_status.append(status)
+        if day is not None:
+            dates[d] = min(dates.get(d, str(day)), str(day))
+    shown = labelled(store, [*distance, *statuses.values()], lang)
+    chain = [
+        ChainLink(shown[d], n, shown[statuses[d]] if d in statuses else None, dates.get(d))
+        for d, n in distance.items()
+    ]
+    chain.sort(key=lambda link: (link.distance, link.date or "", str(link.decision.node)))
+    return DecisionSection(
+        status=[shown[s] for s in own_status],
+        chain=chain if len(chain) > 1 else [],
+    )
+
+
+@dataclass(frozen=True)
+class UsedSystem:
+    """A system a region uses (rsi:usedBy); ``via``: where the use is handed over to the region
+    from regions that merged into it (Overgangsloven § 126), the regions it came from."""
+
+    system: Term
+    via: list[Term]
+
+
+@dataclass(frozen=True)
+class RegionStatement:
+    """A region's cell in the comply-or-explain matrix for one decision: its state (as the
+    matrix says it), the statement and explanation where it made one, and, for a region that
+    results from a merger, the regions whose statements it inherits."""
+
+    decision: Term
+    state: str
+    derived: bool
+    explanation: str | None
+    statement: Term | None
+    inherited_from: list[Term]
+
+
+@dataclass(frozen=True)
+class RegionSection:
+    systems: list[UsedSystem]
+    statements: list[RegionStatement]
+    day: date | None
+
+
+ACCEPTED = rdflib.URIRef(DECISION_STATUS + DecisionStatus.ACCEPTED.value)
+
+
+def region_section(
+    store: GraphStore,
+    graph: DependencyGraph,
+    subject: str,
+    lang: str,
+    day: date | None,
+    matrix: ComplianceMatrix,
+) -> RegionSection:
+    """The systems a region uses, from ``graph`` (the dependency graph as of ``day``), and its
+    column of the comply-or-explain ``matrix``: each statement it made or inherits, and each
+    accepted decision that applies to it and that it has not answered."""
+    used: dict[str, list[str]] = {}
+    if subject in graph.graph:
+        for system, edges in edges_in(graph.graph, subject):
+            data = edges.get("usedBy")
+            if data is not None:
+                used[system] = str(data.get("via", "")).split() if data.get("derived") else []
+    cells = []
+    for row in matrix.rows:
+        cell = cast("dict[str, dict[str, object]]", row["cells"]).get(subject)
+        if cell is None or cell["state"] == "not-applicable":
+            continue
+        if not cell.get("statement") and not cell.get("derived") and row["status"] != str(ACCEPTED):
+            continue  # unanswered, but the decision is no longer (or not yet) in force
+        cells.append((rdflib.URIRef(str(row["iri"])), cell))
+    nodes: list[Node] = [rdflib.URIRef(n) for n in (*used, *(v for via in used.values() for v in via))]
+    for decision, cell in cells:
+        nodes.append(decision)
+        if cell.get("statement"):
+            nodes.append(rdflib.URIRef(str(cell["statement"])))
+        inherited = cast("list[dict[str, object]]", cell.get("inheritedFrom") or [])
+        nodes += [rdflib.URIRef(str(i["region"])) for i in inherited]
+    shown = labelled(store, nodes, lang)
+    systems = sorted(
+        (
+            UsedSystem(shown[rdflib.URIRef(s)], [shown[rdflib.URIRef(v)] for v in via])
+            for s, via in used.items()
+        ),
+        key=lambda u: u.system.shown.lower(),
+    )
+    statements = [
+        RegionStatement(
+            decision=shown[decision],
+            state=str(cell["state"]),
+            derived=bool(cell.get("derived")),
+            explanation=None if cell.get("explanation") is None else str(cell["explanation"]),
+            statement=shown[rdflib.URIRef(str(cell["statement"]))] if cell.get("statement") else None,
+            inherited_from=[
+                shown[rdflib.URIRef(str(i["region"]))]
+                for i in cast("list[dict[str, object]]", cell.get("inheritedFrom") or [])
+            ],
+        )
+        for decision, cell in cells
+    ]
+    statements.sort(key=lambda s: s.decision.shown.lower())
+    return RegionSection(systems, statements, day)
+
+
+@dataclass(frozen=True)
+class Sections:
+    """The type sections of a page: each None where the resource is not of that kind."""
+
+    system: SystemSection | None = None
+    forum: ForumSection | None = None
+    decision: DecisionSection | None = None
+    region: RegionSection | None = None

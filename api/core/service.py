@@ -797,6 +797,36 @@ class GraphService(Answering):
         """What the page of ``subject`` shows in ``lang``; None: the graph does not know it."""
         return resources.resource(self.store, subject, lang)
 
+    def resource_sections(self, subject: str, lang: str) -> resources.Sections:
+        """What the page of a system, forum, decision or region adds, in ``lang`` (blocking):
+        a system's dependency picture and impact, a forum's members and mandates, a decision's
+        status and supersession chain, a region's systems and comply-or-explain statements.
+        The dependency graph is as of today where the resource exists today, else of every
+        period, as stored (a system retired, a region that ceased or is yet to begin)."""
+        kinds = resources.section_kinds(self.store, subject)
+        today = self.clock()()
+        system = region = None
+        if kinds & {"system", "region"}:
+            graph, day = self._dependencies_having(subject, today)
+            if "system" in kinds:
+                system = resources.system_section(self.store, graph, subject, lang, day)
+            if "region" in kinds:
+                matrix = compliance.compliance_matrix(self.store, status=None, as_of=None)
+                region = resources.region_section(self.store, graph, subject, lang, day, matrix)
+        return resources.Sections(
+            system=system,
+            forum=resources.forum_section(self.store, subject, lang, today) if "forum" in kinds else None,
+            decision=resources.decision_section(self.store, subject, lang) if "decision" in kinds else None,
+            region=region,
+        )
+
+    def _dependencies_having(self, subject: str, today: date) -> tuple[DependencyGraph, date | None]:
+        """The dependency graph as of ``today`` if ``subject`` is on it, else of every period."""
+        on_day = self.dependencies(today)
+        if subject in on_day.graph:
+            return on_day, today
+        return self.dependencies(None), None
+
     def suggestions(self, wanted: str) -> list[resources.Term]:
         """The data IRIs closest to ``wanted``, a path under /id/ that names nothing."""
         return resources.suggestions(self.store, wanted)

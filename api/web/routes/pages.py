@@ -237,12 +237,14 @@ async def resource(
         if found is None:
             return await _not_found(request, service, path, language, lang is not None)
         row = await _compliance_row(service, found, language)
+        sections = await _sections(service, found, language)
         response = _render(
             request,
             "resource.html",
             language,
             lang is not None,
             compliance=row,
+            sections=sections,
             states=STATES[language],
             resource=found,
             labels=GraphService.in_languages(found.labels),
@@ -276,6 +278,12 @@ async def _compliance_row(service: GraphService, found: Any, lang: str) -> list[
     shown = await anyio.to_thread.run_sync(service.labelled, regions, lang)
     cells: Any = matrix.rows[0]["cells"]
     return [(shown[region], cells[str(region)]) for region in regions]
+
+
+async def _sections(service: GraphService, found: Any, lang: str) -> Any:
+    """The sections the page of a system, forum, decision or region adds (the dependency
+    picture and impact, members and mandates, supersession chain, systems and statements)."""
+    return await anyio.to_thread.run_sync(service.resource_sections, found.iri, lang)
 
 
 async def _not_found(request: Request, service: ServiceDep, path: str, lang: str, explicit: bool) -> Response:

@@ -1,0 +1,385 @@
+"""The sections a resource's page adds by its type (issue 15, "A face for people", item 2): a
+system's dependency picture (an inline SVG drawn on the server, with the same in text lists) and
+impact, a forum's members and mandate, a decision's status and supersession chain, a region's
+systems and comply-or-explain statements. Read from a real uvicorn on loopback over the project
+and its illustrative examples, with today fixed (before and after the 2027 reform), so no test
+depends on the date it runs on."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import networkx as nx
+import pytest
+import rdflib
+import uvicorn
+
+from api.core import resources
+from api.core.dependencies import DependencyGraph
+from api.core.store import open_store
+from api.settings import Settings
+from api.web.app import create_app
+from tests.conftest import ROOT
+from tests.web.conftest import free_port, load_examples
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+BEFORE_REFORM = date(2026, 6, 1)
+AFTER_REFORM = date(2027, 2, 1)
+REGIONS = ("hovedstaden", "sjaelland", "syddanmark", "midtjylland", "nordjylland")
+
+
+# -- a page as a tree ------------------------------------------------------------------------------
+
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+@dataclass
+class Element:
+    tag: str
+    attrs: dict[str, str]
+    children: list[Element | str] = field(default_factory=list)
+    parent: Element | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text for c in self.children)
+
+    def all(self, tag: str | None = None, **attrs: str) -> list[Element]:
+        """Every element under this one of ``tag`` whose attributes include ``attrs`` (a class
+        given as ``class_`` is one of the element's classes)."""
+        found = []
+        for child in self.children:
+            if isinstance(child, str):
+                continue
+            if (tag is None or child.tag == tag) and _matches(child, attrs):
+                found.append(child)
+            found += child.all(tag, **attrs)
+        return found
+
+    def one(self, tag: str | None = None, **attrs: str) -> Element:
+        found = self.all(tag, **attrs)
+        assert len(found) == 1, f"{len(found)} <{tag} {attrs}>"
+        return found[0]
+
+    def hrefs(self) -> list[str]:
+        return [a.attrs["href"] for a in self.all("a") if "href" in a.attrs]
+
+
+def _matches(element: Element, attrs: dict[str, str]) -> bool:
+    for name, value in attrs.items():
+        if name == "class_":
+            if value not in element.attrs.get("class", "").split():
+                return False
+        elif element.attrs.get(name.replace("_", "-")) != value:
+            return False
+    return True
+
+
+class _Builder(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Element("#document", {})
+        self.current = self.root
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        element = Element(tag, {k: v or "" for k, v in attrs}, parent=self.current)
+        self.current.children.append(element)
+        if tag not in VOID:
+            self.current = element
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.current.children.append(Element(tag, {k: v or "" for k, v in attrs}, parent=self.current))
+
+    def handle_endtag(self, tag: str) -> None:
+        node: Element | None = self.current
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self.current = node.parent
+
+    def handle_data(self, data: str) -> None:
+        self.current.children.append(data)
+
+
+def parse(html: str) -> Element:
+    builder = _Builder()
+    builder.feed(html)
+    builder.close()
+    return builder.root
+
+
+def page(base: str, path: str, lang: str = "en") -> Element:
+    answer = httpx.get(f"{base}{path}?lang={lang}", headers=BROWSER, timeout=60)
+    assert answer.status_code == 200, answer.text
+    return parse(answer.text)
+
+
+def section(document: Element, heading: str) -> Element:
+    """The <section> whose heading has the id ``heading``."""
+    return next(s for s in document.all("section") if any(h.attrs.get("id") == heading for h in s.all()))
+
+
+def paths(hrefs: list[str]) -> set[str]:
+    return {urlsplit(h).path for h in hrefs}
+
+
+# -- the servers -----------------------------------------------------------------------------------
+
+
+def _serve(directory: Path, today: date) -> Iterator[str]:
+    load_examples(directory / "store")
+    port = free_port()
+    settings = Settings(
+        store=str(directory / "store"), project_dir=ROOT, port=port, allow_unisolated=True, today=today
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server.started, "the in-process server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Served with today 2026-06-01: the five regions, before the reform."""
+    yield from _serve(tmp_path_factory.mktemp("sections-2026"), BEFORE_REFORM)
+
+
+@pytest.fixture(scope="module")
+def after_reform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Served with today 2027-02-01: Region Østdanmark in place of Hovedstaden and Sjælland."""
+    yield from _serve(tmp_path_factory.mktemp("sections-2027"), AFTER_REFORM)
+
+
+# -- a system --------------------------------------------------------------------------------------
+
+
+def test_the_fmk_page_draws_what_depends_on_it_and_what_it_depends_on_as_linked_svg(base: str) -> None:
+    document = page(base, "/id/system/fmk")
+    svg = document.one("svg")
+    assert svg.attrs["role"] == "group"  # a group, not an image: it holds links (axe: nested-interactive)
+    label = svg.attrs["aria-label"]
+    assert (
+        "Shared Medication Record (FMK)" in label
+        and "Depend on it: 1" in label
+        and "It depends on: 1" in label
+    )
+    # the NSP on the right (what FMK depends on), Sundhedsjournalen on the left (what depends on FMK)
+    needs = [a for a in svg.all("a", class_="dep-down")]
+    users = [a for a in svg.all("a", class_="dep-up")]
+    assert paths([a.attrs["href"] for a in needs]) == {"/id/system/nsp"}
+    assert paths([a.attrs["href"] for a in users]) == {"/id/system/sundhedsjournalen"}
+    assert "The National Service Platform (NSP)" in needs[0].one("title").text
+    assert len(svg.all("line", class_="dep-down")) == 1 and len(svg.all("line", class_="dep-up")) == 1
+    # left of the root, the root, right of it
+    left = float(users[0].one("circle").attrs["cx"])
+    right = float(needs[0].one("circle").attrs["cx"])
+    root = float(svg.one("g", class_="dep-root").one("rect").attrs["x"])
+    assert left < root < right
+    # the same as text, for a screen reader and without the picture
+    lists = document.one("div", class_="dependency-lists")
+    assert paths(lists.one("div", class_="dep-down").hrefs()) == {"/id/system/nsp"}
+    assert paths(lists.one("div", class_="dep-up").hrefs()) == {"/id/system/sundhedsjournalen"}
+
+
+def test_the_impact_summary_counts_what_the_impact_endpoint_counts(base: str) -> None:
+    for ident, expected in (("system/fmk", 1), ("system/nsp", 2)):
+        found = httpx.get(
+            f"{base}/graph/impact/{ident}", params={"asOf": BEFORE_REFORM.isoformat()}, timeout=60
+        )
+        assert found.status_code == 200
+        dependents = found.json()["dependents"]
+        assert len(dependents) == expected  # NSP: FMK, and through it Sundhedsjournalen
+        document = page(base, f"/id/{ident}")
+        count = document.one("p", class_="impact-count")
+        assert int(count.attrs["data-dependents"]) == len(dependents)
+        regions = paths(document.one("ul", class_="impact-regions").hrefs())
+        assert regions == {f"/id/region/region-{r}" for r in REGIONS}
+        assert paths(document.one("ul", class_="impact-sectors").hrefs()) == {"/id/vocab/sectors/regionerne"}
+    assert "2 systems depend on it" in page(base, "/id/system/nsp").one("p", class_="impact-count").text
+    assert (
+        "2 systemer afhænger af den"
+        in page(base, "/id/system/nsp", "da").one("p", class_="impact-count").text
+    )
+
+
+def test_the_system_page_links_to_the_map_rooted_at_it_and_says_its_day(base: str) -> None:
+    document = page(base, "/id/system/fmk")
+    link = urlsplit(document.one("a", class_="open-map").attrs["href"])
+    assert link.path == "/map"
+    assert parse_qs(link.query) == {"root": ["system/fmk"], "lang": ["en"]}
+    heading = next(h for h in document.all("h2") if h.attrs.get("id") == "dependencies")
+    assert "as of 2026-06-01" in heading.text
+
+
+def test_a_page_of_another_kind_has_no_type_section(base: str) -> None:
+    document = page(base, "/id/source/cimt-rsi-page")
+    assert document.all("svg") == []
+    assert document.all("section", class_="type-section") == []
+
+
+# -- a forum ---------------------------------------------------------------------------------------
+
+
+def test_a_forum_page_shows_its_members_with_their_roles_and_its_mandate(base: str) -> None:
+    document = page(base, "/id/forum/rsi-direktoerkredsen")
+    members = section(document, "members")
+    rows = members.one("table", class_="members").one("tbody").all("tr")
+    held = [r for r in rows if "not-today" not in r.attrs.get("class", "")]
+    # two seats per region, each by its own membership and role
+    assert len(held) == 10
+    assert paths([r.all("td")[0].hrefs()[0] for r in held]) == {f"/id/region/region-{r}" for r in REGIONS}
+    roles = {paths(r.all("td")[1].hrefs()).pop() for r in held}
+    assert roles == {"/id/vocab/roles/koncerndirektoer", "/id/vocab/roles/it-direktoer"}
+    # Region Østdanmark's seats (derived, from 2027) are there, and said not to hold yet
+    later = [r for r in rows if "not-today" in r.attrs.get("class", "")]
+    assert {urlsplit(r.all("td")[0].hrefs()[0]).path for r in later} == {"/id/region/region-oestdanmark"}
+    assert all("2027-01-01" in r.all("td")[2].text and "does not hold today" in r.text for r in later)
+    mandates = members.one("ul", class_="mandates")
+    assert "/id/vocab/decision-kinds/strategy" in paths(mandates.hrefs())
+    assert "/id/mandate-reading/rsi-direktoerkredsen/strategy" in paths(mandates.hrefs())
+    assert "the strategic forum" in mandates.one("blockquote").text
+
+
+def test_after_the_reform_the_merged_regions_seats_have_ended(after_reform: str) -> None:
+    document = page(after_reform, "/id/forum/rsi-direktoerkredsen", "da")
+    rows = section(document, "members").one("tbody").all("tr")
+    later = [r for r in rows if "not-today" in r.attrs.get("class", "")]
+    ended = {urlsplit(r.all("td")[0].hrefs()[0]).path for r in later}
+    assert ended == {"/id/region/region-hovedstaden", "/id/region/region-sjaelland"}
+    assert all("gælder ikke i dag" in r.text and "2026-12-31" in r.text for r in later)
+
+
+# -- a decision ------------------------------------------------------------------------------------
+
+
+def test_a_decision_page_shows_its_status_and_its_supersession_chain_in_order(base: str) -> None:
+    older = "/id/decision/eksempel-001-dokumentdeling-via-xds"
+    newer = "/id/decision/eksempel-002-dokumentdeling-via-nsp"
+    document = page(base, newer)
+    chain = section(document, "supersession")
+    assert paths(chain.one("p", class_="decision-status").hrefs()) == {"/id/vocab/decision-status/accepted"}
+    items = chain.one("ol", class_="supersession").all("li")
+    assert len(items) == 2
+    assert urlsplit(items[0].hrefs()[0]).path == older and "superseded" in items[0].text
+    assert items[1].attrs.get("aria-current") == "page" and older not in items[1].hrefs()
+    # and from the other end: the superseded one, then what supersedes it
+    items = section(page(base, older), "supersession").one("ol").all("li")
+    assert items[0].attrs.get("aria-current") == "page"
+    assert urlsplit(items[1].hrefs()[0]).path == newer
+
+
+def test_a_decision_with_no_supersession_says_so(base: str) -> None:
+    chain = section(page(base, "/id/decision/eksempel-003-faelles-login-iam-adfs"), "supersession")
+    assert chain.all("ol") == []
+    assert "None" in chain.text
+
+
+def test_the_chain_follows_both_properties_transitively_and_stops_at_a_cycle() -> None:
+    """The examples hold one step (002 supersedes 001); here a chain of four, stated half by
+    rsi:supersedes and half by rsi:supersededBy, a branch, and a cycle back to the start."""
+    store = open_store(None)
+    d = "https://w3id.org/rsikg/id/decision/"
+    store.update(
+        "PREFIX rsi: <https://w3id.org/rsikg/ontology#> PREFIX d: <" + d + "> INSERT DATA { "
+        "d:b rsi:supersedes d:a . d:b rsi:supersededBy d:c . d:d rsi:supersedes d:c . "
+        "d:c rsi:supersededBy d:e . d:x rsi:supersedes d:x2 . "
+        "d:a rsi:status <https://w3id.org/rsikg/id/vocab/decision-status/superseded> }"
+    )
+    chain = resources.supersession_chain(store, d + "c")
+    assert {str(k).removeprefix(d): v for k, v in chain.items()} == {"a": -2, "b": -1, "c": 0, "d": 1, "e": 1}
+    found = resources.decision_section(store, d + "c", "en")
+    assert [str(link.decision.node).removeprefix(d) for link in found.chain] == ["a", "b", "c", "d", "e"]
+    assert found.chain[0].status is not None and found.status == []
+    store.update(
+        f"PREFIX rsi: <https://w3id.org/rsikg/ontology#> INSERT DATA {{ <{d}e> rsi:supersedes <{d}a> }}"
+    )
+    cycle = resources.supersession_chain(store, d + "c")
+    assert len(cycle) == 5 and cycle[rdflib.URIRef(d + "c")] == 0  # every decision once
+    assert resources.decision_section(store, d + "x", "en").chain != []
+    assert resources.decision_section(store, d + "nothing", "en").chain == []
+
+
+# -- a region --------------------------------------------------------------------------------------
+
+
+def test_a_region_page_shows_the_systems_it_uses_and_its_statements(base: str) -> None:
+    document = page(base, "/id/region/region-hovedstaden")
+    used = section(document, "systems-used")
+    systems = paths(used.one("ul", class_="systems-used").hrefs())
+    assert {"/id/system/sundhedsplatformen", "/id/system/sundhedsjournalen"} <= systems
+    assert "/id/system/fmk" not in systems  # FMK is used through Sundhedsjournalen, not stated
+    rows = used.one("table", class_="region-statements").one("tbody").all("tr")
+    by_decision = {urlsplit(r.all("td")[0].hrefs()[0]).path: r for r in rows}
+    complies = by_decision["/id/decision/eksempel-002-dokumentdeling-via-nsp"]
+    assert "state-complies" in complies.all("td")[1].attrs["class"]
+    assert paths(complies.all("td")[1].hrefs()) == {
+        "/id/compliance/eksempel-002-dokumentdeling-via-nsp-region-hovedstaden"
+    }
+    deviates = by_decision["/id/decision/eksempel-003-faelles-login-iam-adfs"]
+    assert "state-deviates" in deviates.all("td")[1].attrs["class"]
+    assert "Sundhedsplatformens eget login" in deviates.all("td")[2].text
+    # a superseded decision it never answered asks nothing of it
+    assert "/id/decision/eksempel-001-dokumentdeling-via-xds" not in by_decision
+
+
+def test_after_the_reform_the_merged_region_uses_what_its_originals_used(after_reform: str) -> None:
+    document = page(after_reform, "/id/region/region-oestdanmark")
+    used = section(document, "systems-used")
+    assert "as of 2027-02-01" in used.one("h2", id="systems-used").text
+    items = used.one("ul", class_="systems-used").all("li")
+    platform = next(i for i in items if "/id/system/sundhedsplatformen" in paths(i.hrefs()))
+    assert {"/id/region/region-hovedstaden", "/id/region/region-sjaelland"} <= paths(platform.hrefs())
+    assert "taken over from" in platform.text
+    rows = used.one("table", class_="region-statements").one("tbody").all("tr")
+    by_decision = {urlsplit(r.all("td")[0].hrefs()[0]).path: r for r in rows}
+    inherited = by_decision["/id/decision/eksempel-002-dokumentdeling-via-nsp"]
+    assert "state-complies" in inherited.all("td")[1].attrs["class"] and "derived" in inherited.text
+    owed = by_decision["/id/decision/eksempel-003-faelles-login-iam-adfs"]
+    assert "state-needed" in owed.all("td")[1].attrs["class"]
+    # a region that has ceased keeps its page: its systems as recorded, every period
+    heading = section(page(after_reform, "/id/region/region-hovedstaden"), "systems-used").one(
+        "h2", id="systems-used"
+    )
+    assert "every period" in heading.text
+
+
+# -- the picture's layout --------------------------------------------------------------------------
+
+
+def test_the_picture_draws_at_most_fifteen_a_side_and_counts_the_rest() -> None:
+    graph = nx.MultiDiGraph()
+    hub = "https://w3id.org/rsikg/id/system/hub"
+    for i in range(20):
+        graph.add_edge(
+            f"https://w3id.org/rsikg/id/system/user-{i:02}", hub, key="dependsOn", relation="dependsOn"
+        )
+    for i in range(3):
+        graph.add_edge(
+            hub, f"https://w3id.org/rsikg/id/system/need-{i}", key="dependsOn", relation="dependsOn"
+        )
+    graph.add_edge(hub, "https://w3id.org/rsikg/id/region/r", key="usedBy", relation="usedBy")
+    picture = resources.dependency_picture(open_store(None), DependencyGraph(graph), hub, "en")
+    assert (picture.users_total, len(picture.users), picture.users_more) == (20, 15, 5)
+    assert (picture.needs_total, len(picture.needs), picture.needs_more) == (3, 3, 0)
+    ys = [p.y for p in picture.users]
+    assert ys == sorted(ys) and len(set(ys)) == 15
+    assert min(ys) > 0 and max(ys) < picture.more_y < picture.height
+    # the shorter column is centred on the root, as multipartite_layout centres a layer
+    assert picture.needs[1].y == picture.root.y == (ys[0] + ys[-1]) / 2
+    assert max(p.x for p in picture.users) < picture.root.x < min(p.x for p in picture.needs)
