@@ -12,8 +12,12 @@ COVERAGE_FLOOR := 83
 AXE_VERSION := 4.14.1
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
+# The browser libraries the pages serve (YASGUI, Cytoscape.js): npm, pinned by api/web/assets/package-lock.json
+ASSETS := api/web/assets
+ASSETS_STAMP := $(ASSETS)/node_modules/.installed-stamp
+
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-engines browser lint bench clean
+.PHONY: help install assets run test test-engines browser lint bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,12 +30,20 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install rsikg with its test tools
 
-run: install ## Set up, load the graph, and serve it at http://127.0.0.1:8000 (/sparql, /queries, /docs)
+$(ASSETS_STAMP): $(ASSETS)/package-lock.json
+	@command -v npm >/dev/null || apt-get install -y -q --no-install-recommends npm \
+		|| sudo apt-get install -y -q --no-install-recommends npm
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --prefix $(ASSETS)
+	touch $(ASSETS_STAMP)
+
+assets: $(ASSETS_STAMP) ## Install the pages' browser libraries (npm ci, from the lock file; no install scripts run)
+
+run: install assets ## Set up, load the graph, and serve it at http://127.0.0.1:8000 (/sparql, /queries, /docs)
 	$(BIN)/rsikg load
 	$(BIN)/rsikg stats
 	$(BIN)/rsikg serve
 
-test: install lint browser ## Set up and run the tests (shapes, data, store, CLI, reasoner, pages in Chromium)
+test: install assets lint browser ## Set up and run the tests (shapes, data, store, CLI, reasoner, pages in Chromium)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not engines" \
 		--cov=api --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
@@ -66,4 +78,4 @@ bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, the dec
 	$(BIN)/python benchmarks/scale.py
 
 clean: ## Remove the virtual environment and the local store
-	rm -rf $(VENV) .rsikg
+	rm -rf $(VENV) .rsikg $(ASSETS)/node_modules

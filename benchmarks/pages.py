@@ -9,8 +9,10 @@ One httpx client with keep-alive asks for the page of a different system each ti
 (``/id/synth/system/N``, ``Accept: text/html``), and for the same resource's Turtle, and, as the
 anchor, Oxigraph's own server (the file loaded by ``oxigraph load`` into its default graph) for
 ``DESCRIBE <IRI>`` of the same system: the description a user gets without rsikg's pages. Then
-each page type's weight: the HTML, and everything the page makes a browser fetch (its
-stylesheet; no page has a script).
+the dependency map of a neighbourhood of about 500 nodes: the page's time on the server, and
+the time its script takes to draw and lay it out in headless Chromium (where chromium and
+chromedriver are installed), with a screenshot to judge its legibility by. Last, each page
+type's weight: the HTML, and everything the page makes a browser fetch.
 """
 
 from __future__ import annotations
@@ -44,7 +46,12 @@ PAGE_TYPES = {
     "compliance matrix": "/compliance?status=all&asOf=all",
     "decision page": "/decisions/check",
     "API documentation (Swagger UI)": "/docs",
+    "SPARQL editor (YASGUI)": "/editor",
+    "dependency map (a system, depth 2)": "/map?root=synth/system/1&depth=2",
+    "dependency map (about 500 nodes)": "/map?root=synth/system/5000&depth=4&direction=up&relation=dependsOn",
 }
+MAP_500 = PAGE_TYPES["dependency map (about 500 nodes)"]
+SHOTS = ROOT / "test-output" / "bench"
 
 
 def timed(
@@ -122,7 +129,10 @@ def main() -> None:
                 describe.append(
                     timed(client, f"{anchor}/query", {"Accept": "text/turtle"}, {"query": _describe(n)})
                 )
+            maps = [timed(client, f"{base}{MAP_500}", HTML) for _ in range(max(5, runs // 10))]
             weights = {name: weight(client, base, path) for name, path in PAGE_TYPES.items()}
+            nodes = re.search(r'id="map-count">([0-9,]+)', client.get(f"{base}{MAP_500}", headers=HTML).text)
+        drawn = draw_in_browser(f"{base}{MAP_500}")
 
         p50, p95 = percentiles(pages)
         a50, a95 = percentiles(describe)
@@ -140,9 +150,15 @@ def main() -> None:
         )
         print(f"| rsikg description (Turtle) | {t50:.1f} | {t95:.1f} | {t50 / a50:.1f}× | (reported) | |")
         print(f"| Oxigraph server, DESCRIBE (anchor) | {a50:.1f} | {a95:.1f} | 1.0× | | |")
+        m50, m95 = percentiles(maps)
         print(
-            "\nPage weight: the HTML, and what it makes a browser fetch (bytes; no page has a script "
-            "of its own)"
+            f"\nThe dependency map of {nodes.group(1) if nodes else '?'} nodes ({MAP_500}), ms: the page "
+            f"(server) p50 {m50:.1f}, p95 {m95:.1f}; drawn and laid out by Cytoscape.js with fCoSE in "
+            f"headless Chromium: {drawn}"
+        )
+        print(
+            "\nPage weight: the HTML, and what it makes a browser fetch (bytes: its stylesheet, and the "
+            "editor's and the map's libraries; a browser keeps those for a day)"
         )
         print("| page | status | HTML | assets | total |")
         print("|---|---|---|---|---|")
@@ -151,6 +167,44 @@ def main() -> None:
     finally:
         stop_all(processes)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def draw_in_browser(url: str) -> str:
+    """How long the map's script takes to draw and lay out the page's graph in headless Chromium
+    (median of three loads, the script's own clock), with a screenshot to judge it by; or why it
+    was not measured."""
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        return "not measured (no chromium and chromedriver: `make browser` installs them)"
+    from selenium import webdriver
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    options = Options()
+    for flag in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--window-size=1400,1000",
+    ):
+        options.add_argument(flag)
+    options.binary_location = str(shutil.which("chromium"))
+    browser = webdriver.Chrome(options=options, service=Service(str(shutil.which("chromedriver"))))
+    try:
+        times = []
+        for _ in range(3):
+            browser.get(url)
+            times.append(
+                float(
+                    WebDriverWait(browser, 120).until(lambda b: b.execute_script("return window.rsikgMapMs"))
+                )
+            )
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        browser.save_screenshot(str(SHOTS / "map-500.png"))
+        return f"{statistics.median(times):.0f} ms (screenshot: {SHOTS / 'map-500.png'})"
+    finally:
+        browser.quit()
 
 
 def _describe(n: int) -> str:

@@ -276,6 +276,24 @@ class DependencyGraph:
             sub.nodes[node]["distance"] = d
         return sub
 
+    def whole(self, *, relations: Iterable[str] = RELATIONS, max_nodes: int = MAX_NODES) -> nx.MultiDiGraph:
+        """Every node that has an edge of ``relations``, and those edges: the whole graph as a
+        map draws it (a node with none of them would float alone)."""
+        allowed = _relations(relations)
+        touched = {
+            node
+            for u, v, relation in self.graph.edges(data="relation")
+            if relation in allowed
+            for node in (u, v)
+        }
+        if len(touched) > max_nodes:
+            raise InputError(
+                f"the whole graph has {len(touched)} nodes with these relations, more than {max_nodes}; "
+                "give a root and a depth, or narrow the relations",
+                Location(field="root"),
+            )
+        return self._induced(touched, allowed)
+
     def impact(self, root: str) -> Impact:
         """Everything that depends on ``root`` through rsi:dependsOn, at any depth, nearest
         first with its distance and one shortest path; and the regions and sectors that use

@@ -80,7 +80,7 @@ from api.core.named_queries import (
     parse_assignments,
 )
 from api.core.named_queries import bind as bind_named
-from api.core.namespaces import angled, compact, display
+from api.core.namespaces import PREFIXES, angled, compact, display
 from api.core.shape_reach import ShapesReach
 from api.core.sparql_terms import checked_iri
 from api.core.stats import Stats, store_stats
@@ -773,6 +773,8 @@ class GraphService(Answering):
     # -- Linked Data: what rsikg says about one of its IRIs ------------------------------------
 
     PAGE_LANGUAGES = resources.LANGUAGES
+    PREFIXES = PREFIXES
+    """The usual prefixes (rsi, id, org, skos, dct, …), as the editor declares them."""
 
     @staticmethod
     def data_iri(path: str) -> str | None:

@@ -24,9 +24,10 @@ from api.core.formats import ANSWER_GRAPH_FORMATS, RESULT_FORMATS, media_type
 from api.core.service import GraphService
 from api.errors import RsikgError
 from api.settings import Settings
+from api.web import vendor
 from api.web.errors import answer_for, log, log_refused, request_id_of
 from api.web.models import Health
-from api.web.routes import changes, decisions, graph, pages, queries, store
+from api.web.routes import changes, decisions, explore, graph, pages, queries, store
 from api.web.sparql import Receive, Scope, Send, SparqlEndpoint
 from api.web.state import AppState
 
@@ -201,6 +202,8 @@ def create_app(settings: Settings | None = None, *, publication: Path | None = N
     api.include_router(changes.router)
     api.include_router(queries.router_for(named))
     api.include_router(pages.router)
+    api.include_router(explore.router)
+    api.include_router(vendor.router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.openapi = _openapi(api)  # type: ignore[method-assign]
     return RsikgApp(api, SparqlEndpoint(state), state)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -13,11 +14,17 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 
+from api.settings import Settings
+from api.web.app import create_app
 from tests import engines
 from tests.conftest import ROOT, _rsikg_command
 
 TOKEN = "test-token-4f1c"
+IN_PROCESS_TOKEN = "in-process-token-7d2a"
+BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
+"""What a browser sends as Accept."""
 
 
 @dataclass
@@ -188,3 +195,32 @@ def make_server(tmp_path: Path, store_for: Stores) -> Iterator[Callable[..., Ser
     yield make
     for running in started:
         running.stop()
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real uvicorn in this process (so coverage counts the pages), on loopback, over the
+    project and its illustrative examples; its write token is IN_PROCESS_TOKEN. One per module."""
+    directory = tmp_path_factory.mktemp("pages-in-process")
+    load_examples(directory / "store")
+    (directory / "token").write_text(IN_PROCESS_TOKEN)
+    port = free_port()
+    settings = Settings(
+        store=str(directory / "store"),
+        project_dir=ROOT,
+        token_file=directory / "token",
+        port=port,
+        allow_unisolated=True,
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 120
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert server.started, "the in-process server did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=30)

@@ -228,6 +228,78 @@ def test_a_conforming_and_a_violating_decision_on_the_decision_page(visits):
     visits.shot("13-decision-violating")
 
 
+def _drawn(visits: Visits) -> int:
+    """The number of nodes the map's Cytoscape.js holds, once the script has drawn it."""
+    return int(
+        WebDriverWait(visits.browser, 30).until(
+            lambda browser: browser.execute_script("return window.rsikgMap && window.rsikgMap.nodes().length")
+        )
+    )
+
+
+def test_the_dependency_map_draws_a_neighbourhood_filters_it_and_recentres(visits):
+    visits.open("/map?lang=en&root=system/fmk&depth=2&direction=both")
+    drawn = _drawn(visits)
+    said = visits.browser.find_element(By.ID, "map-count").text  # "16 nodes, 24 edges"
+    assert said.startswith(f"{drawn} nodes")
+    assert visits.browser.find_elements(By.CSS_SELECTOR, "#map canvas")
+    assert visits.browser.execute_script("return rsikgMap.nodes('[?root]').data('label')") == (
+        "Shared Medication Record (FMK)"
+    )
+    # nodes styled by type, edges by relation: FMK's own colour is its type's, from the legend
+    shapes = visits.browser.execute_script("return rsikgMap.nodes().map(n => n.style('shape'))")
+    assert len(set(shapes)) > 2
+    visits.shot("15-map-fmk")
+    used = "return rsikgMap.edges('[relation = \"usedBy\"]').filter(e => e.visible()).length"
+    assert visits.browser.execute_script(used) > 0
+    visits.browser.find_element(By.CSS_SELECTOR, "fieldset.relations input[value=usedBy]").click()
+    assert visits.browser.execute_script(used) == 0  # hidden at once, without asking the server
+    graphml = visits.browser.find_element(By.LINK_TEXT, "graphml").get_attribute("href")
+    assert "root=system%2Ffmk" in graphml and "format=graphml" in graphml
+    # a click on a node tells what it is and leads to its page
+    visits.browser.execute_script(
+        "rsikgMap.nodes('[label = \"The National Service Platform (NSP)\"]').emit('tap')"
+    )
+    visits.click("Open its page")
+    assert "NSP" in visits.h1()
+    # the root search: another centre, found by its id
+    visits.open("/map?lang=en&root=system/fmk")
+    field = visits.browser.find_element(By.ID, "m-root")
+    field.clear()
+    field.send_keys("system/nsp")
+    visits.submit("form.map-controls button[type=submit]")
+    _drawn(visits)
+    assert "NSP" in visits.browser.execute_script("return rsikgMap.nodes('[?root]').data('label')")
+
+
+def test_the_whole_map_and_its_language_switch(visits):
+    visits.open("/map?lang=en")
+    drawn = _drawn(visits)
+    rows = visits.browser.find_elements(By.CSS_SELECTOR, "table.edges tbody tr")
+    edges = visits.browser.execute_script("return rsikgMap.edges().length")
+    assert drawn > 30 and len(rows) == edges  # the table (the map without JavaScript) has every edge
+    visits.shot("16-map-whole")
+    visits.click("Dansk")
+    assert visits.lang() == "da" and visits.h1() == "Afhængighedskort"
+    assert _drawn(visits) == drawn
+
+
+def test_the_sparql_editor_runs_a_query_and_a_result_opens_its_page(visits):
+    visits.open("/editor?lang=en")
+    WebDriverWait(visits.browser, 30).until(
+        lambda browser: browser.execute_script("return !!window.rsikgEditor")
+    )
+    visits.browser.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
+    link = WebDriverWait(visits.browser, 30).until(
+        expected_conditions.element_to_be_clickable((By.CSS_SELECTOR, ".yasr a[href*='/id/system/']"))
+    )
+    visits.shot("17-editor")
+    assert urlsplit(str(link.get_attribute("href"))).netloc == urlsplit(visits.base).netloc
+    visits.follow(link)
+    assert urlsplit(visits.browser.current_url).path.startswith("/id/system/")
+    assert visits.lang() == "en"
+
+
 def test_the_api_documentation_renders_offline(visits):
     visits.open("/docs")
     title = WebDriverWait(visits.browser, 30).until(
@@ -250,7 +322,12 @@ def test_the_api_documentation_renders_offline(visits):
         "/queries/list_systems_used_by_region?region=region/region-hovedstaden",
         "/compliance?status=all&asOf=2027-01-01",
         "/decisions/check",
+        "/map",
+        "/map?root=system/fmk&lang=en",
+        "/editor",
         "/id/decision/eksempel-003-faelles-login-iam-adfs",
+        "/id/decision/eksempel-002-dokumentdeling-via-nsp?lang=en",
+        "/id/forum/rsi-direktoerkredsen",
     ],
 )
 def test_every_kind_of_page_passes_axe_without_serious_findings(visits, path):

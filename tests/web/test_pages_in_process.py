@@ -6,49 +6,15 @@ headers a page carries, the alternates it names, a form's round trip)."""
 from __future__ import annotations
 
 import re
-import threading
-import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
-import uvicorn
 
-from api.settings import Settings
-from api.web.app import create_app
 from tests.conftest import ROOT
-from tests.web.conftest import free_port, load_examples
+from tests.web.conftest import BROWSER
+from tests.web.conftest import IN_PROCESS_TOKEN as TOKEN
 
-TOKEN = "in-process-token-7d2a"
-BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 RECORDS = ROOT / "graph_data" / "examples" / "decisions"
-
-
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    directory = tmp_path_factory.mktemp("pages-in-process")
-    load_examples(directory / "store")
-    (directory / "token").write_text(TOKEN)
-    port = free_port()
-    settings = Settings(
-        store=str(directory / "store"),
-        project_dir=ROOT,
-        token_file=directory / "token",
-        port=port,
-        allow_unisolated=True,
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert server.started, "the in-process server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
 
 
 def test_a_page_says_its_language_and_what_it_varies_by(base: str) -> None:

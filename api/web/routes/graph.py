@@ -96,10 +96,18 @@ def _relations(value: str | None) -> list[str]:
     return list(RELATIONS) if value is None else value.split(",")
 
 
-@router.get("/dependencies", summary="The neighbourhood of a node", responses=_graph_responses())
+@router.get(
+    "/dependencies", summary="The neighbourhood of a node, or the whole graph", responses=_graph_responses()
+)
 async def dependencies(
     service: ServiceDep,
-    root: Annotated[str, Query(description="A full IRI, a local id (fmk, system/fmk) or a label.")],
+    root: Annotated[
+        str | None,
+        Query(
+            description="A full IRI, a local id (fmk, system/fmk) or a label; without it, the whole graph "
+            "(every node with an edge of the relations asked for)."
+        ),
+    ] = None,
     depth: Annotated[int, Query(description=f"0 to {MAX_DEPTH}")] = 1,
     direction: Annotated[str, Query(description=f"{', '.join(DIRECTIONS)}")] = "down",
     relations: RelationsParam = None,
@@ -113,7 +121,10 @@ async def dependencies(
         raise HttpError(400, f"max_nodes must be between 1 and {MAX_NODES}, not {max_nodes}")
 
     def run() -> nx.MultiDiGraph:
-        return service.dependencies_as_of(as_of, "asOf").neighbourhood(
+        graph = service.dependencies_as_of(as_of, "asOf")
+        if root is None:
+            return graph.whole(relations=_relations(relations), max_nodes=max_nodes)
+        return graph.neighbourhood(
             root, depth=depth, direction=direction, relations=_relations(relations), max_nodes=max_nodes
         )
 

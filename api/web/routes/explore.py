@@ -1,0 +1,229 @@
+"""Pages to explore the graph with: the dependency map (``/map``) and the SPARQL editor
+(``/editor``), issue 15 items 3 and 6.
+
+Both are server-rendered pages that a script then brings to life with a library rsikg serves
+itself (:mod:`api.web.vendor`). With JavaScript off, or the libraries not installed, the map is
+a table of its edges and the editor points to the query gallery's forms; the export links work
+either way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+import anyio.to_thread
+import rdflib
+from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from api.core.service import DIRECTIONS, GRAPH_FORMATS, MAX_DEPTH, RELATIONS, GraphService
+from api.errors import RsikgError
+from api.web import vendor
+from api.web.deps import ServiceDep
+from api.web.routes.pages import LangParam, page_language
+from api.web.routes.pages import _render as render
+
+router = APIRouter(include_in_schema=False)
+
+NAMESPACES = dict(GraphService.PREFIXES)
+MAP_MAX_NODES = 1500
+"""The most nodes the map draws: a 500-node neighbourhood lays out in about a second; beyond
+this the page asks for a narrower map (the graph routes give up to 5,000 for tools)."""
+TABLE_ROWS = 500
+"""The most edges the map's table (its form without JavaScript) lists."""
+
+GROUPS = {"system": "#1f5fa8", "infrastructure": "#0f6f7c", "organisation": "#a8430a", "forum": "#2e7031"}
+TYPE_STYLES: dict[str, tuple[str, str]] = {
+    "rsi:SharedSystem": (GROUPS["system"], "round-rectangle"),
+    "rsi:ITSystem": ("#4a7fc1", "round-rectangle"),
+    "rsi:InfrastructureService": (GROUPS["infrastructure"], "barrel"),
+    "rsi:Region": (GROUPS["organisation"], "hexagon"),
+    "rsi:PublicOrganisation": ("#b03a2e", "rectangle"),
+    "rsi:Company": ("#6c3483", "rectangle"),
+    "rsi:ITOrganisation": ("#6d4c41", "rectangle"),
+    "rsi:Association": ("#935116", "octagon"),
+    "rsi:Forum": (GROUPS["forum"], "ellipse"),
+    "rsi:SteeringGroup": ("#4e7d23", "ellipse"),
+    "rsi:ArchitectureCouncil": ("#1b5e20", "diamond"),
+    "rsi:Collaboration": ("#5b8a2a", "ellipse"),
+    "rsi:Project": ("#5f5f5f", "tag"),
+    "rsi:ArchitectureDecision": ("#a3134f", "vee"),
+}
+"""Each node type's colour and Cytoscape.js shape: a hue per family (systems blue, infrastructure
+teal, organisations brown, fora green), a shape per type, so the map reads in greyscale too."""
+OTHER_TYPE = ("#616161", "ellipse")
+RELATION_STYLES: dict[str, tuple[str, str]] = {
+    "dependsOn": ("#0b3d5c", "solid"),
+    "operatedBy": ("#a8430a", "dashed"),
+    "systemManager": ("#6c3483", "dashed"),
+    "usedBy": ("#8a8a8a", "dotted"),
+    "governedBy": ("#2e7031", "solid"),
+    "affects": ("#a3134f", "solid"),
+}
+"""Each relation's colour and line style."""
+
+WHOLE_RELATIONS = tuple(r for r in RELATIONS if r != "usedBy")
+"""The whole graph's relations unless others are ticked: without ``usedBy``, whose edges from every
+region to every system it uses knot the picture into one ball (tick it to see them)."""
+RootParam = Annotated[str | None, Query(description="The map's centre; none for the whole graph.")]
+
+
+def _iri(compact: str) -> rdflib.URIRef:
+    prefix, _, name = compact.partition(":")
+    return rdflib.URIRef(NAMESPACES[prefix] + name if prefix in NAMESPACES else compact)
+
+
+@router.get("/map", response_class=HTMLResponse)
+async def dependency_map(
+    request: Request,
+    service: ServiceDep,
+    root: RootParam = None,
+    depth: int = 2,
+    direction: str = "both",
+    relations: Annotated[list[str] | None, Query(alias="relation")] = None,
+    as_of: Annotated[str | None, Query(alias="asOf")] = None,
+    lang: LangParam = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The dependency map: a node's neighbourhood (``root``, ``depth``, ``direction``), or the
+    whole graph, along the relations ticked, as of a day; drawn by Cytoscape.js, listed as a
+    table, and offered in every export format of ``/graph/dependencies``."""
+    chosen = page_language(lang, accept_language)
+    root = (root or "").strip() or None
+    as_of = (as_of or "").strip() or None  # the form's empty date field: today
+    wanted = [r for r in (relations or (RELATIONS if root else WHOLE_RELATIONS)) if r]
+    params = {
+        key: value
+        for key, value in (("root", root), ("depth", str(depth)), ("direction", direction), ("asOf", as_of))
+        if value is not None and (root is not None or key not in ("depth", "direction"))
+    }
+    export = {**params, "relations": ",".join(wanted)}
+
+    def run() -> Any:
+        graph = service.dependencies_as_of(as_of, "asOf")
+        if root is None:
+            return graph.whole(relations=wanted, max_nodes=MAP_MAX_NODES)
+        return graph.neighbourhood(
+            root, depth=depth, direction=direction, relations=wanted, max_nodes=MAP_MAX_NODES
+        )
+
+    error: RsikgError | None = None
+    try:
+        found = await anyio.to_thread.run_sync(run)
+    except RsikgError as problem:  # a name the graph lacks, a bound passed: said on the page
+        error, found = problem, None
+    context = await anyio.to_thread.run_sync(
+        _map_context, service, found, chosen, request.scope.get("root_path", "")
+    )
+    return render(
+        request,
+        "map.html",
+        chosen,
+        lang is not None,
+        status=404 if getattr(error, "suggestions", None) is not None else 400 if error else 200,
+        error=error,
+        suggestions=list(getattr(error, "suggestions", None) or []),
+        root=root or "",
+        depth=depth,
+        depths=range(MAX_DEPTH + 1),
+        direction=direction,
+        directions=DIRECTIONS,
+        wanted=wanted,
+        as_of=as_of or "",
+        exports=[
+            (fmt, media, "/graph/dependencies?" + urlencode({**export, "format": fmt}))
+            for fmt, media in GRAPH_FORMATS.items()
+        ],
+        scripts=vendor.MAP_SCRIPTS if vendor.installed(vendor.MAP_SCRIPTS) else (),
+        limit=MAP_MAX_NODES,
+        table_rows=TABLE_ROWS,
+        **context,
+    )
+
+
+def _map_context(service: GraphService, graph: Any, lang: str, root_path: str) -> dict[str, Any]:
+    """What the map page shows of a graph: Cytoscape.js elements (edge ids stable: the same map
+    gives the same ids), the legend of the types and relations in it, and its edges as rows."""
+    type_names = sorted({str(data.get("type", "")) for _, data in graph.nodes(data=True)}) if graph else []
+    shown = service.labelled(
+        [*(_iri(name) for name in type_names), *(_iri(f"rsi:{r}") for r in RELATIONS)], lang
+    )
+    relations = {
+        r: {"colour": colour, "line": line, "label": shown[_iri(f"rsi:{r}")].shown}
+        for r, (colour, line) in RELATION_STYLES.items()
+    }
+    types = {
+        name: {
+            "colour": TYPE_STYLES.get(name, OTHER_TYPE)[0],
+            "shape": TYPE_STYLES.get(name, OTHER_TYPE)[1],
+            "label": shown[_iri(name)].shown,
+        }
+        for name in type_names
+    }
+    if graph is None:
+        return {"elements": [], "types": types, "relations": relations, "rows": [], "edges": 0, "nodes": []}
+
+    def href(node: str) -> str:
+        path = GraphService.data_path(node)
+        return f"{root_path}/id/{path}" if path else node
+
+    def label(data: dict[str, Any]) -> str:
+        return str(data.get(f"label_{lang}") or data.get("label") or "")
+
+    nodes = sorted(graph.nodes(data=True), key=lambda item: (label(item[1]).lower(), item[0]))
+    edges = sorted(graph.edges(keys=True), key=lambda e: (e[0], e[2], e[1]))
+    elements: list[dict[str, Any]] = [
+        {
+            "data": {
+                "id": node,
+                "label": label(data),
+                "type": data.get("type", ""),
+                "href": href(node),
+                "centre": GraphService.data_path(node) or node,
+                **({"root": True} if data.get("distance") == 0 else {}),
+            }
+        }
+        for node, data in nodes
+    ]
+    elements += [
+        {"data": {"id": f"e{i}", "source": u, "target": v, "relation": key}}
+        for i, (u, v, key) in enumerate(edges)
+    ]
+    names = {node: label(data) for node, data in nodes}
+    rows = [
+        {
+            "source": (names[u], href(u)),
+            "relation": relations.get(key, {}).get("label", key),
+            "target": (names[v], href(v)),
+        }
+        for u, v, key in edges[:TABLE_ROWS]
+    ]
+    return {
+        "elements": elements,
+        "types": types,
+        "relations": relations,
+        "rows": rows,
+        "edges": len(edges),
+        "nodes": [(names[node], GraphService.data_path(node) or node) for node, _ in nodes],
+    }
+
+
+@router.get("/editor", response_class=HTMLResponse)
+async def editor(
+    request: Request,
+    lang: LangParam = None,
+    accept_language: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The SPARQL editor: YASGUI over this rsikg's ``/sparql``, the usual prefixes declared, its
+    results' IRIs opening their pages here."""
+    chosen = page_language(lang, accept_language)
+    return render(
+        request,
+        "editor.html",
+        chosen,
+        lang is not None,
+        prefixes=GraphService.PREFIXES,
+        files=vendor.EDITOR_FILES if vendor.installed(vendor.EDITOR_FILES) else (),
+        versions=vendor.versions(),
+    )
