@@ -88,6 +88,10 @@ class NotInGraphError(RsikgError):
         super().__init__(f"the dependency graph has no node {name!r}{hint}")
 
 
+class TooLargeError(InputError):
+    """A neighbourhood with more nodes than the caller's bound (a smaller depth may fit)."""
+
+
 def _successor_on(node: str, successors: dict[str, str], gone: set[str]) -> str | None:
     """The organisation ``node`` merged into, followed through later mergers to one that exists
     (is not in ``gone``); None when there is none."""
@@ -265,7 +269,7 @@ class DependencyGraph:
                         distance[neighbour] = step
                         following.append(neighbour)
                         if len(distance) > max_nodes:
-                            raise InputError(
+                            raise TooLargeError(
                                 f"the answer would have more than {max_nodes} nodes; lower the depth "
                                 "or narrow the relations",
                                 Location(field="depth"),

@@ -57,6 +57,7 @@ from api.core.dependencies import (
     DependencyGraph,
     NoPathError,
     NotInGraphError,
+    TooLargeError,
     local_id,
 )
 from api.core.graph_formats import FORMATS as GRAPH_FORMATS
@@ -1121,6 +1122,7 @@ __all__ = [
     "NotInGraphError",
     "ReplicaService",
     "SelectResult",
+    "TooLargeError",
     "ValidationReport",
     "WriteOutcome",
     "angled",

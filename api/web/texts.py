@@ -135,6 +135,9 @@ TEXT: dict[str, dict[str, str]] = {
         "map_to": "Til",
         "map_open": "Åbn siden",
         "map_centre": "Gør til centrum",
+        "map_shallower": "Med dybde {depth} ville kortet få mere end {limit} knuder (gennem et "
+        "knudepunkt som en region eller en driftsorganisation); det vises med dybde {drawn}. Fjern en "
+        "relation eller vælg en retning for at gå dybere.",
         "editor": "SPARQL-editor",
         "editor_intro": "Skriv SPARQL mod grafen; de sædvanlige præfikser er erklæret, og IRI'er i "
         "resultaterne åbner deres side her. Færdige forespørgsler med formularer:",
@@ -274,6 +277,9 @@ TEXT: dict[str, dict[str, str]] = {
         "map_to": "To",
         "map_open": "Open its page",
         "map_centre": "Make it the centre",
+        "map_shallower": "At depth {depth} the map would have more than {limit} nodes (through a hub such as "
+        "a region or an operator); it is shown at depth {drawn}. Untick a relation or choose a direction to "
+        "go deeper.",
         "editor": "SPARQL editor",
         "editor_intro": "Write SPARQL against the graph; the usual prefixes are declared, and IRIs in the "
         "results open their pages here. Ready-made queries with forms:",

@@ -197,23 +197,23 @@ def make_server(tmp_path: Path, store_for: Stores) -> Iterator[Callable[..., Ser
         running.stop()
 
 
-@pytest.fixture(scope="module")
-def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def serve_in_process(directory: Path, **settings: object) -> Iterator[str]:
     """A real uvicorn in this process (so coverage counts the pages), on loopback, over the
-    project and its illustrative examples; its write token is IN_PROCESS_TOKEN. One per module."""
-    directory = tmp_path_factory.mktemp("pages-in-process")
+    project and its illustrative examples loaded into ``directory``, with ``settings`` besides
+    (e.g. ``today``); its write token is IN_PROCESS_TOKEN. Yields its base URL until closed."""
     load_examples(directory / "store")
     (directory / "token").write_text(IN_PROCESS_TOKEN)
     port = free_port()
-    settings = Settings(
+    config = Settings(
         store=str(directory / "store"),
         project_dir=ROOT,
         token_file=directory / "token",
         port=port,
         allow_unisolated=True,
+        **settings,  # type: ignore[arg-type]
     )
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(config), host="127.0.0.1", port=port, log_level="warning")
     )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -224,3 +224,9 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The in-process server (:func:`serve_in_process`), one per module."""
+    yield from serve_in_process(tmp_path_factory.mktemp("pages-in-process"))

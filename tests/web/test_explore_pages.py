@@ -14,6 +14,7 @@ import networkx as nx
 import pytest
 
 from api.web import vendor
+from api.web.routes import explore
 from tests.web.conftest import BROWSER
 
 
@@ -124,3 +125,23 @@ def test_each_asset_is_the_pinned_packages_file(base: str, name: str) -> None:
 def test_nothing_else_of_the_packages_is_served(base: str, name: str) -> None:
     answer = httpx.get(f"{base}/assets/{name}", timeout=60)
     assert answer.status_code == 404
+
+
+def test_a_map_too_large_at_its_depth_is_drawn_at_the_deepest_that_fits(
+    base: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through a hub one more step can reach every system: the page draws the deepest depth within
+    its bound, says so, and its exports give what it drew. (The server runs in this process, so a
+    smaller bound here is the server's.)"""
+    monkeypatch.setattr(explore, "MAP_MAX_NODES", 8)
+    params = {"root": "system/fmk", "depth": "3", "direction": "both", "lang": "en", "asOf": "2026-06-01"}
+    page = httpx.get(f"{base}/map", params=params, headers=BROWSER, timeout=60)
+    assert page.status_code == 200
+    notice = re.search(r'<p class="notice" role="status">(.*?)</p>', page.text, re.S)
+    assert notice and "more than 8 nodes" in notice.group(1)
+    drawn = int(re.search(r"shown at depth (\d)", notice.group(1)).group(1))  # type: ignore[union-attr]
+    assert drawn < 3
+    nodes = [e for e in _map_data(page.text)["elements"] if "source" not in e["data"]]  # type: ignore[attr-defined]
+    assert 0 < len(nodes) <= 8
+    export = re.search(r'href="(/graph/dependencies\?[^"]*format=graphml)"', page.text)
+    assert export and f"depth={drawn}&amp;" in export.group(1)

@@ -7,28 +7,21 @@ depends on the date it runs on."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from html.parser import HTMLParser
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import networkx as nx
 import pytest
 import rdflib
-import uvicorn
 
 from api.core import resources
 from api.core.dependencies import DependencyGraph
 from api.core.store import open_store
-from api.settings import Settings
-from api.web.app import create_app
-from tests.conftest import ROOT
-from tests.web.conftest import free_port, load_examples
+from tests.web.conftest import serve_in_process
 
 BROWSER = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
 BEFORE_REFORM = date(2026, 6, 1)
@@ -134,36 +127,16 @@ def paths(hrefs: list[str]) -> set[str]:
 # -- the servers -----------------------------------------------------------------------------------
 
 
-def _serve(directory: Path, today: date) -> Iterator[str]:
-    load_examples(directory / "store")
-    port = free_port()
-    settings = Settings(
-        store=str(directory / "store"), project_dir=ROOT, port=port, allow_unisolated=True, today=today
-    )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 120
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert server.started, "the in-process server did not start"
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=30)
-
-
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Served with today 2026-06-01: the five regions, before the reform."""
-    yield from _serve(tmp_path_factory.mktemp("sections-2026"), BEFORE_REFORM)
+    yield from serve_in_process(tmp_path_factory.mktemp("sections-2026"), today=BEFORE_REFORM)
 
 
 @pytest.fixture(scope="module")
 def after_reform(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Served with today 2027-02-01: Region Østdanmark in place of Hovedstaden and Sjælland."""
-    yield from _serve(tmp_path_factory.mktemp("sections-2027"), AFTER_REFORM)
+    yield from serve_in_process(tmp_path_factory.mktemp("sections-2027"), today=AFTER_REFORM)
 
 
 # -- a system --------------------------------------------------------------------------------------

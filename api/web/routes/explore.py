@@ -17,7 +17,7 @@ import rdflib
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.core.service import DIRECTIONS, GRAPH_FORMATS, MAX_DEPTH, RELATIONS, GraphService
+from api.core.service import DIRECTIONS, GRAPH_FORMATS, MAX_DEPTH, RELATIONS, GraphService, TooLargeError
 from api.errors import RsikgError
 from api.web import vendor
 from api.web.deps import ServiceDep
@@ -98,21 +98,33 @@ async def dependency_map(
         for key, value in (("root", root), ("depth", str(depth)), ("direction", direction), ("asOf", as_of))
         if value is not None and (root is not None or key not in ("depth", "direction"))
     }
-    export = {**params, "relations": ",".join(wanted)}
 
-    def run() -> Any:
+    def run() -> tuple[Any, int]:
+        """The map's graph and the depth it was drawn at: the depth asked for, or the deepest
+        below it that stays within the bound (through a hub, a region or an operator, one more
+        step can reach every system; the page says so)."""
         graph = service.dependencies_as_of(as_of, "asOf")
         if root is None:
-            return graph.whole(relations=wanted, max_nodes=MAP_MAX_NODES)
-        return graph.neighbourhood(
-            root, depth=depth, direction=direction, relations=wanted, max_nodes=MAP_MAX_NODES
-        )
+            return graph.whole(relations=wanted, max_nodes=MAP_MAX_NODES), depth
+        for drawn in range(depth, -1, -1):
+            try:
+                found = graph.neighbourhood(
+                    root, depth=drawn, direction=direction, relations=wanted, max_nodes=MAP_MAX_NODES
+                )
+            except TooLargeError:
+                if drawn == 0:
+                    raise
+                continue
+            return found, drawn
+        raise AssertionError("unreachable: depth 0 either fits or raises")
 
     error: RsikgError | None = None
+    drawn = depth
     try:
-        found = await anyio.to_thread.run_sync(run)
+        found, drawn = await anyio.to_thread.run_sync(run)
     except RsikgError as problem:  # a name the graph lacks, a bound passed: said on the page
         error, found = problem, None
+    shown = {"relations": ",".join(wanted), **({"depth": str(drawn)} if root else {})}
     context = await anyio.to_thread.run_sync(
         _map_context, service, found, chosen, request.scope.get("root_path", "")
     )
@@ -126,13 +138,14 @@ async def dependency_map(
         suggestions=list(getattr(error, "suggestions", None) or []),
         root=root or "",
         depth=depth,
+        drawn=drawn,
         depths=range(MAX_DEPTH + 1),
         direction=direction,
         directions=DIRECTIONS,
         wanted=wanted,
         as_of=as_of or "",
         exports=[
-            (fmt, media, "/graph/dependencies?" + urlencode({**export, "format": fmt}))
+            (fmt, media, "/graph/dependencies?" + urlencode({**params, **shown, "format": fmt}))
             for fmt, media in GRAPH_FORMATS.items()
         ],
         scripts=vendor.MAP_SCRIPTS if vendor.installed(vendor.MAP_SCRIPTS) else (),

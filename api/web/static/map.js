@@ -20,6 +20,7 @@
         "text-margin-y": 3,
         "text-wrap": "ellipsis",
         "text-max-width": 140,
+        "min-zoomed-font-size": 7, // labels too small to read are left out until one zooms in
         "text-background-color": "#ffffff",
         "text-background-opacity": 0.8,
         width: 22,
@@ -64,7 +65,7 @@
       name: window.cytoscapeFcose ? "fcose" : "cose",
       animate: false,
       randomize: true,
-      quality: nodes > 300 ? "draft" : "default",
+      quality: "default", // "draft" (no refinement) overlaps clusters at 400 nodes
       nodeRepulsion: 60000,
       idealEdgeLength: (edge) => (edge.data("relation") === "usedBy" ? 160 : 110),
       edgeElasticity: 0.2,
