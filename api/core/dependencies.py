@@ -307,6 +307,38 @@ class DependencyGraph:
     def impact_of(self, roots: list[str]) -> Impact:
         """As :meth:`impact`, from several nodes at once (those not in the graph are skipped):
         a dependent's distance is to the nearest of them."""
+        starts, order, parent, distance = self._dependents_of(roots)
+        dependents = []
+        full = sum(distance[node] + 1 for node in order) <= MAX_PATH_ENTRIES
+        for node in order:
+            path = [node]
+            while full and (step := parent[path[-1]]) is not None:
+                path.append(step)
+            via = cast(str, parent[node])  # only a root has no parent, and roots are not in order
+            dependents.append(Dependent(node, distance[node], via, path if full else []))
+        regions, sectors = self._users([*starts, *order])
+        return Impact(starts, dependents, regions, sectors, self)
+
+    def impact_summary(self, root: str) -> tuple[int, list[str], list[str]]:
+        """How many nodes depend on ``root`` at any depth, and the regions and sectors that use
+        it or them: :meth:`impact` without the dependents' distances and paths (a page's summary;
+        for a node with 20,000 dependents it takes a third of the time)."""
+        starts, order, _, _ = self._dependents_of([self.resolve(root)])
+        nodes = self.graph.nodes
+        users: set[str] = set()
+        sectors: set[str] = set()
+        for system in [*starts, *order]:
+            users.update(user for user, edges in edges_out(self.graph, system) if "usedBy" in edges)
+            sectors.update(_split(nodes[system].get("sectors")))
+        for user in users:
+            sectors.update(_split(nodes[user].get("sectors")))
+        return len(order), sorted(u for u in users if nodes[u].get("type") == REGION), sorted(sectors)
+
+    def _dependents_of(
+        self, roots: list[str]
+    ) -> tuple[list[str], list[str], dict[str, str | None], dict[str, int]]:
+        """A breadth-first walk up rsi:dependsOn from ``roots`` (those in the graph): the roots,
+        the dependents nearest first, each one's parent on a shortest path, and its distance."""
         starts = [r for r in dict.fromkeys(roots) if r in self.graph]
         parent: dict[str, str | None] = dict.fromkeys(starts)
         distance = dict.fromkeys(starts, 0)
@@ -320,15 +352,11 @@ class DependencyGraph:
                     parent[user] = node
                     order.append(user)
                     queue.append(user)
-        dependents = []
-        full = sum(distance[node] + 1 for node in order) <= MAX_PATH_ENTRIES
-        for node in order:
-            path = [node]
-            while full and (step := parent[path[-1]]) is not None:
-                path.append(step)
-            via = cast(str, parent[node])  # only a root has no parent, and roots are not in order
-            dependents.append(Dependent(node, distance[node], via, path if full else []))
-        affected = [*starts, *order]
+        return starts, order, parent, distance
+
+    def _users(self, affected: list[str]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        """The regions that use any of ``affected`` and the sectors they are used in, each with
+        the affected systems it uses."""
         regions: dict[str, list[str]] = {}
         sectors: dict[str, list[str]] = {}
         for system in affected:
@@ -340,7 +368,7 @@ class DependencyGraph:
                         sectors.setdefault(sector, []).append(system)
             for sector in _split(self.graph.nodes[system].get("sectors")):
                 sectors.setdefault(sector, []).append(system)
-        return Impact(starts, dependents, regions, {s: sorted(set(v)) for s, v in sectors.items()}, self)
+        return regions, {s: sorted(set(v)) for s, v in sectors.items()}
 
     def cycles(self, relations: Iterable[str] = (DEPENDS_ON,)) -> list[dict[str, object]]:
         """Each group of nodes that depend on each other (a strongly connected component with

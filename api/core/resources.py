@@ -514,14 +514,14 @@ def system_section(
     graph does not have the system."""
     if subject not in graph.graph:
         return None
-    impact = graph.impact(subject)
-    regions = [rdflib.URIRef(r) for r in impact.regions]
-    sectors = [rdflib.URIRef(s) for s in impact.sectors]
+    count, users, used_in = graph.impact_summary(subject)
+    regions = [rdflib.URIRef(r) for r in users]
+    sectors = [rdflib.URIRef(s) for s in used_in]
     shown = labelled(store, [*regions, *sectors], lang)
     return SystemSection(
         path=local_path(subject),
         picture=dependency_picture(store, graph, subject, lang),
-        dependents=len(impact.dependents),
+        dependents=count,
         regions=sorted((shown[r] for r in regions), key=lambda t: t.shown.lower()),
         sectors=sorted((shown[s] for s in sectors), key=lambda t: t.shown.lower()),
         day=day,

@@ -136,6 +136,36 @@ def test_impact_names_the_regions_and_sectors_that_use_the_affected_systems(stor
     assert found.sectors == {sector: [s("portal")], f"{ID}vocab/sectors/staten": [s("register")]}
 
 
+def test_impact_summary_counts_what_impact_finds(store, project_store):
+    """The page's summary is the impact's counts, regions and sectors: over the sectors test's
+    graph, and over every system of the project's."""
+    region = f"{ID}region/region-test"
+    sector = f"{ID}vocab/sectors/regionerne"
+    insert(
+        store,
+        [("portal", "dependsOn", "register"), ("portal", "usedBy", region), ("app", "dependsOn", "portal")],
+    )
+    store.update(
+        f"INSERT DATA {{ <{region}> a <{RSI}Region> ; <{RSI}inSector> <{sector}> . "
+        f"<{s('register')}> <{RSI}usedInSector> <{ID}vocab/sectors/staten> }}"
+    )
+    for graph in (dependencies.build(store), dependencies.build(project_store)):
+        systems = [n for n, t in graph.graph.nodes(data="type") if t != "rsi:Region"]
+        assert len(systems) >= 3
+        for node in systems:
+            found = graph.impact(node)
+            assert graph.impact_summary(node) == (
+                len(found.dependents),
+                sorted(found.regions),
+                sorted(found.sectors),
+            )
+    assert dependencies.build(store).impact_summary("register") == (
+        2,
+        [region],
+        sorted([sector, f"{ID}vocab/sectors/staten"]),
+    )
+
+
 def test_impact_along_a_chain_of_1500_reaches_every_link_without_recursion(store):
     length = 1500
     insert(store, [(f"c{i}", "dependsOn", f"c{i + 1}") for i in range(length - 1)])
@@ -399,7 +429,7 @@ def test_max_nodes_exceeded_is_an_input_error(store):
     insert(store, [(f"leaf{i}", "dependsOn", "hub") for i in range(10)])
     graph = dependencies.build(store)
     assert len(graph.neighbourhood("hub", direction="up", max_nodes=11)) == 11
-    with pytest.raises(InputError, match="more than 10 nodes") as caught:
+    with pytest.raises(dependencies.TooLargeError, match="more than 10 nodes") as caught:
         graph.neighbourhood("hub", direction="up", max_nodes=10)
     assert caught.value.location.field == "depth"
     with pytest.raises(InputError, match="more than 5 nodes"):
