@@ -14,10 +14,10 @@ the pages work over a remote store as over the embedded one; every term comes fr
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import cast
+from typing import TypeVar, cast
 
 import rdflib
 from rdflib.term import Node
@@ -25,7 +25,7 @@ from rdflib.term import Node
 from api.core import periods
 from api.core.decisions.compliance import ComplianceMatrix
 from api.core.decisions.vocabulary import DECISION_STATUS, DecisionStatus
-from api.core.dependencies import DEPENDS_ON, DependencyGraph, edges_in
+from api.core.dependencies import DEPENDS_ON, DependencyGraph, Impact, edges_in
 from api.core.namespaces import ID, PREFIXES, RSI, SPARQL_PREFIXES, compact
 from api.core.sparql_terms import integer, iri, is_iri, literal, values
 from api.core.store.base import GraphStore
@@ -392,7 +392,7 @@ def section_kinds(store: GraphStore, subject: str) -> set[str]:
 
 @dataclass(frozen=True)
 class Placed:
-    """A system drawn in a dependency picture: the term, and where (pixels from the top left)."""
+    """A node drawn in a picture: the term, and where (pixels from the top left)."""
 
     term: Term
     x: int
@@ -400,31 +400,91 @@ class Placed:
 
 
 @dataclass(frozen=True)
-class DependencyPicture:
-    """A system with what depends on it (left) and what it depends on (right), one step each
-    way along rsi:dependsOn, laid out in three columns for a server-drawn SVG."""
+class Column:
+    """A column of a three-column picture: its nodes as drawn (at most a side's worth), how
+    many there are in all, and how it is drawn. ``kind`` is its nodes' CSS class (and colour);
+    a ``boxed`` column's nodes are boxes with the label inside (the centre), the others dots
+    with the label beside; a ``linked`` one's nodes are links to their pages."""
 
-    root: Placed
-    users: list[Placed]
-    needs: list[Placed]
-    users_total: int
-    needs_total: int
+    kind: str
+    x: int
+    nodes: list[Placed]
+    total: int
+    boxed: bool = False
+    linked: bool = True
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.nodes)
+
+
+@dataclass(frozen=True)
+class Edge:
+    """An arrow between two drawn nodes, from the edge of one's mark to the edge of the
+    other's; ``indirect``: it stands for a path through nodes not drawn (a dashed line)."""
+
+    kind: str
+    x1: int
+    y1: int
+    x2: int
+    y2: int
+    indirect: bool = False
+
+
+@dataclass(frozen=True)
+class Picture:
+    """Nodes in three columns (left, centre, right) with arrows from each column to the next,
+    laid out for a server-drawn SVG (the ``picture`` macro draws it)."""
+
+    columns: tuple[Column, Column, Column]
+    edges: list[Edge]
     width: int
     height: int
-    box: int  # half the width of the root's box
+    box: int  # half the width of a boxed node
 
     @property
-    def users_more(self) -> int:
-        return self.users_total - len(self.users)
-
-    @property
-    def needs_more(self) -> int:
-        return self.needs_total - len(self.needs)
+    def box_height(self) -> int:
+        """A boxed node's height: a lone one (a system's own) stands taller than a column's."""
+        return 28 if len(self.columns[1].nodes) <= 1 else _ROW - 4
 
     @property
     def more_y(self) -> int:
         """Where the "and N more" line goes: a row below the longer column."""
         return self.height - _PAD // 2
+
+
+@dataclass(frozen=True)
+class DependencyPicture(Picture):
+    """A system with what depends on it (left) and what it depends on (right), one step each
+    way along rsi:dependsOn."""
+
+    @property
+    def root(self) -> Placed:
+        return self.columns[1].nodes[0]
+
+    @property
+    def users(self) -> list[Placed]:
+        return self.columns[0].nodes
+
+    @property
+    def needs(self) -> list[Placed]:
+        return self.columns[2].nodes
+
+    @property
+    def users_total(self) -> int:
+        return self.columns[0].total
+
+    @property
+    def needs_total(self) -> int:
+        return self.columns[2].total
+
+    @property
+    def users_more(self) -> int:
+        return self.columns[0].more
+
+    @property
+    def needs_more(self) -> int:
+        return self.columns[2].more
 
 
 @dataclass(frozen=True)
@@ -442,10 +502,85 @@ class SystemSection:
     day: date | None
 
 
-_ROW = 26  # pixels between two systems in a column
+@dataclass(frozen=True)
+class Layer:
+    """A column to lay out: its kind, the nodes to draw (IRIs, in order, already cut to a
+    side's worth), how many there are in all, and how it is drawn (see :class:`Column`)."""
+
+    kind: str
+    nodes: list[str]
+    total: int
+    boxed: bool = False
+    linked: bool = True
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """An arrow to draw: from ``source`` to ``target``, each (column, IRI)."""
+
+    kind: str
+    source: tuple[int, str]
+    target: tuple[int, str]
+    indirect: bool = False
+
+
+P = TypeVar("P", bound=Picture)
+
+
+def _draw(
+    cls: type[P], layers: tuple[Layer, Layer, Layer], arrows: Iterable[Arrow], shown: Mapping[Node, Term]
+) -> P:
+    """``layers`` placed in three columns (each centred on the middle row, as networkx's
+    ``multipartite_layout`` centres a layer), with those of ``arrows`` whose both ends are
+    drawn (once each, a direct one over an indirect one)."""
+    # the layout's node keys say the column: a node may be drawn in two (a cycle)
+    layout = _layers([[f"{i} {n}" for n in layer.nodes] for i, layer in enumerate(layers)])
+    rows = max(*(len(layer.nodes) for layer in layers), 1)
+    more = any(layer.total > len(layer.nodes) for layer in layers)
+    middle = _PAD + (rows - 1) * _ROW / 2
+    placed: dict[tuple[int, str], Placed] = {}
+    for i, layer in enumerate(layers):
+        for node in layer.nodes:
+            column, row = layout[f"{i} {node}"]
+            placed[i, node] = Placed(shown[rdflib.URIRef(node)], _COLUMNS[column], round(middle + row * _ROW))
+    columns = cast(
+        tuple[Column, Column, Column],
+        tuple(
+            Column(
+                layer.kind,
+                _COLUMNS[i],
+                [placed[i, n] for n in layer.nodes],
+                layer.total,
+                layer.boxed,
+                layer.linked,
+            )
+            for i, layer in enumerate(layers)
+        ),
+    )
+    chosen: dict[tuple[tuple[int, str], tuple[int, str]], Arrow] = {}
+    for arrow in arrows:
+        ends = (arrow.source, arrow.target)
+        if arrow.source in placed and arrow.target in placed and (ends not in chosen or not arrow.indirect):
+            chosen[ends] = arrow
+    edges = []
+    for arrow in chosen.values():
+        start, end = placed[arrow.source], placed[arrow.target]
+        out = _BOX if layers[arrow.source[0]].boxed else 6
+        into = _BOX + 2 if layers[arrow.target[0]].boxed else 7  # room for the arrowhead
+        edges.append(Edge(arrow.kind, start.x + out, start.y, end.x - into, end.y, arrow.indirect))
+    return cls(
+        columns=columns,
+        edges=edges,
+        width=_WIDTH,
+        height=round(_PAD * 2 + (rows - 1) * _ROW + (_ROW if more else 0)),
+        box=_BOX,
+    )
+
+
+_ROW = 26  # pixels between two nodes in a column
 _PAD = 34  # above the first row and below the last (the "and N more" line sits in it)
 _WIDTH = 840
-_COLUMNS = (250, 420, 590)  # x of the left column's nodes, the root's box, the right column's
+_COLUMNS = (250, 420, 590)  # x of the left column's nodes, the centre's boxes, the right column's
 _BOX = 90
 
 
@@ -459,6 +594,10 @@ def _layers(layers: Sequence[Sequence[str]]) -> dict[str, tuple[int, float]]:
         for index, node in enumerate(nodes):
             placed[node] = (column, index - centre)
     return placed
+
+
+def _by_label(shown: Mapping[Node, Term], nodes: Iterable[str]) -> list[str]:
+    return sorted(nodes, key=lambda n: (shown[rdflib.URIRef(n)].shown.lower(), n))
 
 
 def dependency_picture(
@@ -479,31 +618,61 @@ def dependency_picture(
         if n != subject
     ]
     shown = labelled(store, [rdflib.URIRef(n) for n in (subject, *users, *needs)], lang)
+    left, right = _by_label(shown, users)[:side], _by_label(shown, needs)[:side]
+    return _draw(
+        DependencyPicture,
+        (
+            Layer("dep-up", left, len(users)),
+            Layer("dep-root", [subject], 1, boxed=True, linked=False),
+            Layer("dep-down", right, len(needs)),
+        ),
+        [
+            *(Arrow("dep-up", (0, n), (1, subject)) for n in left),
+            *(Arrow("dep-down", (1, subject), (2, n)) for n in right),
+        ],
+        shown,
+    )
 
-    def ordered(nodes: list[str]) -> list[str]:
-        return sorted(nodes, key=lambda n: (shown[rdflib.URIRef(n)].shown.lower(), n))[:side]
 
-    left, right = ordered(users), ordered(needs)
-    # the layout's node keys say the side: a system that both depends on the root and is
-    # depended on by it (a cycle) is drawn on both
-    layout = _layers([[f"up {n}" for n in left], [f"root {subject}"], [f"down {n}" for n in right]])
-    rows = max(len(left), len(right), 1)
-    more = len(users) > len(left) or len(needs) > len(right)
-    middle = _PAD + (rows - 1) * _ROW / 2
+def impact_picture(
+    store: GraphStore, systems: Sequence[Node], reach: Impact, lang: str, side: int = PICTURE_SIDE
+) -> Picture | None:
+    """The picture of a decision's impact: the ``systems`` it affects (centre), what depends on
+    them (left, nearest first, then by label), and the regions that use any of them (right),
+    each cut at ``side``; None when it affects none. Each dependent has an arrow to the
+    affected system its shortest path leads to (dashed when through other systems); each
+    region one from each affected system it uses (dashed: it uses only what depends on it)."""
+    affected = [str(s) for s in dict.fromkeys(systems) if isinstance(s, rdflib.URIRef)]
+    if not affected:
+        return None
+    dependents = {d.node: d for d in reach.dependents}
+    shown = labelled(store, [rdflib.URIRef(n) for n in (*affected, *dependents, *reach.regions)], lang)
 
-    def place(key: str, node: str) -> Placed:
-        column, row = layout[key]
-        return Placed(shown[rdflib.URIRef(node)], _COLUMNS[column], round(middle + row * _ROW))
+    def root(node: str) -> str:
+        """The affected system the shortest path from ``node`` leads to."""
+        while node in dependents:
+            node = dependents[node].via
+        return node
 
-    return DependencyPicture(
-        root=place(f"root {subject}", subject),
-        users=[place(f"up {n}", n) for n in left],
-        needs=[place(f"down {n}", n) for n in right],
-        users_total=len(users),
-        needs_total=len(needs),
-        width=_WIDTH,
-        height=round(_PAD * 2 + (rows - 1) * _ROW + (_ROW if more else 0)),
-        box=_BOX,
+    nearest = sorted(
+        dependents.values(), key=lambda d: (d.distance, shown[rdflib.URIRef(d.node)].shown.lower(), d.node)
+    )
+    left = [d.node for d in nearest[:side]]
+    centre = _by_label(shown, affected)[:side]
+    right = _by_label(shown, reach.regions)[:side]
+    arrows = [Arrow("dep-up", (0, n), (1, root(n)), dependents[n].distance > 1) for n in left]
+    for region in right:
+        for used in reach.regions[region]:
+            arrows.append(Arrow("used-by", (1, root(used)), (2, region), used in dependents))
+    return _draw(
+        Picture,
+        (
+            Layer("dep-up", left, len(dependents)),
+            Layer("affected", centre, len(affected), boxed=True),
+            Layer("used-by", right, len(reach.regions)),
+        ),
+        arrows,
+        shown,
     )
 
 

@@ -612,6 +612,14 @@ class GraphService(Answering):
         candidate = records.read_record(data, media_type, "request body", statements=statements)
         return checking.check(self.store, candidate, self._shapes, graph=self.dependencies())
 
+    def impact_picture(self, found: checking.Check, lang: str) -> resources.Picture | None:
+        """A dry run's impact as a picture, in ``lang`` (blocking): what depends on the systems
+        the record affects, those systems, and the regions that use any of them, in three
+        columns; None when the dry run has no impact or the record affects no system."""
+        if found.impact is None:
+            return None
+        return resources.impact_picture(self.store, found.impact.systems, found.impact.reach, lang)
+
     async def adopt_record(
         self, data: bytes, media_type: str, agent: str, *, statements: bool = False
     ) -> tuple[checking.Check, list[adoption.Adopted]]:

@@ -105,6 +105,8 @@ TEXT: dict[str, dict[str, str]] = {
         "affects": "Systemer",
         "dependents": "Systemer, der afhænger af dem",
         "used_by": "Bruges af",
+        "impact_picture_label": "Hvad beslutningen rammer",
+        "through_others": "Stiplet: gennem andre systemer.",
         "map": "Afhængighedskort",
         "map_intro": "Systemer, infrastruktur, organisationer og fora, og relationerne mellem dem. Vælg et "
         "centrum og en dybde, eller se hele grafen; træk for at panorere, rul for at zoome.",
@@ -247,6 +249,8 @@ TEXT: dict[str, dict[str, str]] = {
         "affects": "Systems",
         "dependents": "Systems that depend on them",
         "used_by": "Used by",
+        "impact_picture_label": "What the decision touches",
+        "through_others": "Dashed: through other systems.",
         "map": "Dependency map",
         "map_intro": "Systems, infrastructure, organisations and fora, and the relations between them. "
         "Choose a centre and a depth, or see the whole graph; drag to pan, scroll to zoom.",

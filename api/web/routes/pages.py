@@ -499,7 +499,7 @@ async def render_decision(request: Request, service: GraphService, token: str | 
             status = 201 if any(not a.revised for a in adopted) else 200
         else:
             found = await anyio.to_thread.run_sync(lambda: service.check_record(data, RECORD_FORMATS[fmt]))
-        context["check"] = await _report(service, found.report, chosen, found.candidate.records, found.impact)
+        context["check"] = await _report(service, found.report, chosen, found)
     except ShapeViolationError as refused:  # adoption refused: its report says why
         context["error"] = str(refused)
         context["check"] = await _report(service, refused.report, chosen)
@@ -526,13 +526,13 @@ def _value(fields: dict[str, Any], name: str) -> str:
     return part.data.decode("utf-8", errors="replace").strip() if part is not None else ""
 
 
-async def _report(
-    service: GraphService, report: Any, lang: str, records: Sequence[Any] = (), found_impact: Any = None
-) -> dict[str, Any]:
+async def _report(service: GraphService, report: Any, lang: str, found: Any = None) -> dict[str, Any]:
     """A dry run as the page shows it: its counts, each result with its terms labelled and its
-    shape's purpose, and the impact with its nodes labelled."""
+    shape's purpose, and (``found``: the dry run, with the records it read) the impact with its
+    nodes labelled and drawn as a picture."""
     results = report.results
-    impact = found_impact.as_json() if found_impact is not None else None
+    records: Sequence[Any] = found.candidate.records if found is not None else ()
+    impact = found.impact.as_json() if found is not None and found.impact is not None else None
     nodes: list[rdflib.term.Node] = [
         n for r in results for n in (r.focus_node, r.path, r.value) if isinstance(n, rdflib.URIRef)
     ]
@@ -541,6 +541,7 @@ async def _report(
         nodes += [rdflib.URIRef(str(d["iri"])) for d in impact["dependents"]]
         nodes += [rdflib.URIRef(str(r["iri"])) for r in impact["regions"]]
     shown = await anyio.to_thread.run_sync(service.labelled, nodes, lang)
+    picture = None if impact is None else await anyio.to_thread.run_sync(service.impact_picture, found, lang)
     shapes = [r.source_shape for r in results if r.source_shape is not None]
     purposes = await anyio.to_thread.run_sync(service.shape_notes, shapes, lang)
 
@@ -572,6 +573,7 @@ async def _report(
             "dependents": [(term(rdflib.URIRef(str(d["iri"]))), d["distance"]) for d in impact["dependents"]],
             "regions": [term(rdflib.URIRef(str(r["iri"]))) for r in impact["regions"]],
             "comply": impact["complyOrExplain"],
+            "picture": picture,
         },
     }
 
