@@ -15,13 +15,14 @@ import httpx
 import networkx as nx
 import pytest
 import rdflib
+from bs4 import BeautifulSoup, Tag
 
 from api.core import resources
 from api.core.dependencies import DependencyGraph
 from api.core.store import open_store
 from tests.conftest import ROOT
 from tests.web.conftest import BROWSER
-from tests.web.test_resource_sections import Element, parse, paths
+from tests.web.html_pages import hrefs, one, parse, paths
 
 RECORDS = ROOT / "graph_data" / "examples" / "decisions"
 CONFORMING = "0010-fhir-for-nye-snitflader-til-laboratoriesvar.md"  # affects LABdatabank
@@ -29,7 +30,7 @@ SHARING = "0011-dokumentdeling-via-nsp-med-ihe-mhd.md"  # affects three systems 
 ID = "https://w3id.org/rsikg/id/"
 
 
-def checked_page(base: str, record: bytes) -> Element:
+def checked_page(base: str, record: bytes) -> BeautifulSoup:
     """The decision page's answer to the form sent with ``record`` and "dry run"."""
     answer = httpx.post(
         f"{base}/decisions/check?lang=en",
@@ -62,17 +63,17 @@ def page_paths(iris: list[str]) -> set[str]:
     return {"/id/" + i.removeprefix(ID) for i in iris}
 
 
-def picture_of(document: Element) -> Element:
-    return document.one("figure", class_="impact-picture").one("svg")
+def picture_of(document: Tag) -> Tag:
+    return one(one(document, "figure.impact-picture"), "svg")
 
 
-def centre_y(link: Element) -> float:
+def centre_y(link: Tag) -> float:
     """Where a node of the picture sits: its dot's centre, or its box's middle."""
-    circles = link.all("circle")
+    circles = link.select("circle")
     if circles:
-        return float(circles[0].attrs["cy"])
-    rect = link.one("rect")
-    return float(rect.attrs["y"]) + float(rect.attrs["height"]) / 2
+        return float(circles[0]["cy"])
+    rect = one(link, "rect")
+    return float(rect["y"]) + float(rect["height"]) / 2
 
 
 @pytest.mark.parametrize("name", [CONFORMING, SHARING])
@@ -88,32 +89,32 @@ def test_the_report_draws_the_impact_the_json_dry_run_reports(base: str, name: s
 
     document = checked_page(base, record)
     svg = picture_of(document)
-    assert svg.attrs["role"] == "group"  # it holds links
-    assert svg.attrs["aria-label"] == (
+    assert svg.get("role") == "group"  # it holds links
+    assert svg.get("aria-label") == (
         f"What the decision touches. Systems that depend on them: {len(dependents)}. "
         f"Systems: {len(systems)}. Used by: {len(regions)}."
     )
-    affected = svg.all("a", class_="affected")
-    users = svg.all("a", class_="dep-up")
-    used_by = svg.all("a", class_="used-by")
-    assert all(a.attrs["tabindex"] == "-1" for a in [*affected, *users, *used_by])
+    affected = svg.select("a.affected")
+    users = svg.select("a.dep-up")
+    used_by = svg.select("a.used-by")
+    assert all(a["tabindex"] == "-1" for a in [*affected, *users, *used_by])
     # the same nodes as the JSON (each list here is under the picture's cut of fifteen)
-    assert paths([a.attrs["href"] for a in affected]) == page_paths(systems)
-    assert paths([a.attrs["href"] for a in users]) == page_paths(list(dependents))
-    assert paths([a.attrs["href"] for a in used_by]) == page_paths(list(regions))
+    assert paths(a["href"] for a in affected) == page_paths(systems)
+    assert paths(a["href"] for a in users) == page_paths(list(dependents))
+    assert paths(a["href"] for a in used_by) == page_paths(list(regions))
     assert len(affected) == len(systems) and len(users) == len(dependents) and len(used_by) == len(regions)
     # dependents left of the affected systems, the regions right of them
     xs = {
-        kind: {float(a.all("circle")[0].attrs["cx"]) for a in links}
+        kind: {float(a.select("circle")[0]["cx"]) for a in links}
         for kind, links in (("dep-up", users), ("used-by", used_by))
     }
-    box_left = min(float(a.one("rect").attrs["x"]) for a in affected)
-    box_right = max(float(a.one("rect").attrs["x"]) + float(a.one("rect").attrs["width"]) for a in affected)
+    box_left = min(float(one(a, "rect")["x"]) for a in affected)
+    box_right = max(float(one(a, "rect")["x"]) + float(one(a, "rect")["width"]) for a in affected)
     assert max(xs["dep-up"]) < box_left and (not regions or box_right < min(xs["used-by"]))
 
     # an arrow from each dependent to the affected system its path leads to, and from each
     # affected system to each region using it: (the row it leaves, the row it reaches)
-    at = {urlpath: centre_y(a) for a in [*affected, *users, *used_by] for urlpath in paths([a.attrs["href"]])}
+    at = {urlpath: centre_y(a) for a in [*affected, *users, *used_by] for urlpath in paths([a["href"]])}
 
     def row(iri: str) -> float:
         return at[next(iter(page_paths([iri])))]
@@ -124,15 +125,15 @@ def test_the_report_draws_the_impact_the_json_dry_run_reports(base: str, name: s
         return iri
 
     def drawn(kind: str) -> set[tuple[float, float]]:
-        return {(float(line.attrs["y1"]), float(line.attrs["y2"])) for line in svg.all("line", class_=kind)}
+        return {(float(line["y1"]), float(line["y2"])) for line in svg.select(f"line.{kind}")}
 
     assert drawn("dep-up") == {(row(d), row(root(d))) for d in dependents}
     assert drawn("used-by") == {(row(root(s)), row(r)) for r, uses in regions.items() for s in uses}
-    assert len(svg.all("line", class_="dep-up")) == len(dependents)
+    assert len(svg.select("line.dep-up")) == len(dependents)
 
     # the same as text beside it, for a screen reader and without the picture
-    listed = document.one("ul", class_="dependents")
-    assert paths(listed.hrefs()) == page_paths(list(dependents))
+    listed = one(document, "ul.dependents")
+    assert paths(hrefs(listed)) == page_paths(list(dependents))
 
 
 def test_a_record_that_affects_no_system_has_no_picture(base: str) -> None:
@@ -142,10 +143,10 @@ def test_a_record_that_affects_no_system_has_no_picture(base: str) -> None:
     impact = dry_run(base, record.encode())
     assert impact["systems"] == [] and impact["dependents"] == []
     document = checked_page(base, record.encode())
-    assert any(h.text == "What it touches" for h in document.all("h2"))  # the impact is still said
-    assert document.all("svg") == [] and document.all("figure") == []
+    assert any(h.get_text() == "What it touches" for h in document.select("h2"))  # the impact is still said
+    assert document.select("svg") == [] and document.select("figure") == []
     # and the record that does affect one has it, on the same page
-    assert picture_of(checked_page(base, text.encode())).all("a", class_="affected")
+    assert picture_of(checked_page(base, text.encode())).select("a.affected")
 
 
 # -- the layout ------------------------------------------------------------------------------------
