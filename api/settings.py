@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     token_file: Path | None = Field(
         default=None, description="File holding the bearer token for writes; no file: writes are off."
     )
+    cors_origins: list[str] = Field(
+        default=["*"],
+        description="Origins whose pages may read rsikg's answers (CORS), e.g. "
+        '\'["https://dashboard.regionh.dk"]\' in RSIKG_CORS_ORIGINS; ["*"]: any. No credentials (cookies) '
+        "either way: writes carry the bearer token in Authorization, which a page must hold itself.",
+    )
     query_deadline: float = Field(default=30.0, gt=0, description="Seconds a query may run.")
     max_rows: int = Field(default=100_000, gt=0, description="Rows (or triples) in one answer at most.")
     max_body_bytes: int = Field(default=10 * 2**20, gt=0, description="Largest request body accepted.")

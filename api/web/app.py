@@ -13,9 +13,11 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
@@ -80,6 +82,56 @@ def _boundary_headers(
     ]
 
 
+SPARQL_PATHS = frozenset({"/sparql", "/sparql/"})
+EXPOSED = (
+    "ETag",
+    "X-Request-Id",
+    "X-Rsikg-Cache",
+    "X-Rsikg-Truncated",
+    "X-Rsikg-Row-Limit",
+    "Location",
+    "Link",
+)
+"""The response headers a page in another origin may read: the request id (to quote when
+reporting a failure), the answer's validator and cache state, a truncated answer's limit, where
+a write put what it made, and a resource's alternates."""
+
+
+def cors(app: Asgi, origins: list[str]) -> Asgi:
+    """CORS on every route (Starlette's middleware): pages from ``origins`` (``*``: any) may read
+    every answer and send a token in Authorization, never cookies; a preflight is answered here
+    and kept a day."""
+    return CORSMiddleware(
+        app,
+        allow_origins=origins,
+        allow_methods=["GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Accept", "Accept-Language", "Authorization", "Content-Type", "If-None-Match"],
+        allow_credentials=False,
+        expose_headers=EXPOSED,
+        max_age=86400,
+    )
+
+
+def head_wherever_get(router: APIRouter) -> None:
+    """A HEAD route beside every GET route of ``router`` that has none of its own: the same
+    endpoint, whose answer the server sends without its body (uvicorn leaves it out for HEAD).
+    Undocumented in OpenAPI, where it would double every read. Idempotent: a router shared by
+    several apps gets its HEAD routes once."""
+    routes = [route for route in router.routes if isinstance(route, APIRoute)]
+    headed = {route.path for route in routes if "HEAD" in (route.methods or ())}
+    for route in routes:
+        if "GET" in (route.methods or ()) and route.path not in headed:
+            router.add_api_route(
+                route.path.removeprefix(router.prefix),  # add_api_route puts the prefix back
+                route.endpoint,
+                methods=["HEAD"],
+                response_model=route.response_model,
+                response_class=route.response_class,
+                include_in_schema=False,
+                name=f"head_{route.name}",
+            )
+
+
 class RsikgApp:
     """The ASGI app: /sparql to the protocol endpoint, the rest to FastAPI.
 
@@ -92,11 +144,16 @@ class RsikgApp:
         self.sparql = sparql
         self.state = state
         self.process = None if state.process is None else state.process.encode()
+        self.cors = cors(self._answer, state.settings.cors_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # lifespan (and websockets, which no route takes)
             await self.api(scope, receive, send)
             return
+        await self.cors(scope, receive, send)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Every HTTP request but a CORS preflight (answered by :func:`cors` before this)."""
         request_id = request_id_of(scope)
         started = False
 
@@ -112,7 +169,7 @@ class RsikgApp:
                 }
             await send(message)
 
-        part = self.sparql if scope["path"] == "/sparql" else self.api
+        part = self.sparql if scope["path"] in SPARQL_PATHS else self.api
         try:
             await part(scope, receive, send_with_headers)
         except Exception as error:
@@ -196,14 +253,13 @@ def create_app(settings: Settings | None = None, *, publication: Path | None = N
     api.state.rsikg = state
     _answer_errors(api)
     _add_health(api, state)
-    api.include_router(store.router)
-    api.include_router(decisions.router)
-    api.include_router(graph.router)
-    api.include_router(changes.router)
-    api.include_router(queries.router_for(named))
-    api.include_router(pages.router)
-    api.include_router(explore.router)
-    api.include_router(vendor.router)
+    head_wherever_get(api.router)
+    for router in (
+        *(store.router, decisions.router, graph.router, changes.router, queries.router_for(named)),
+        *(pages.router, explore.router, vendor.router),
+    ):
+        head_wherever_get(router)
+        api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
     api.openapi = _openapi(api)  # type: ignore[method-assign]
     return RsikgApp(api, SparqlEndpoint(state), state)

@@ -8,7 +8,7 @@ Queries: GET ?query=, POST form (query=), POST application/sparql-query; default
 named-graph-uri; the answer's format by the Accept header with q-values. Updates: POST
 application/sparql-update or form (update=), with the bearer token; using-graph-uri and
 using-named-graph-uri. A graph the store does not hold is an empty graph; relative IRIs resolve
-against the endpoint's URL. GET without a query: the service description. CORS headers on every answer.
+against the endpoint's URL. GET without a query: the service description; HEAD as GET, without the body.
 """
 
 from __future__ import annotations
@@ -40,21 +40,6 @@ T = TypeVar("T")
 OFF_LOOP_CHARS = 16_384
 """A request longer than this is parsed and checked in a thread (:func:`_parsed`)."""
 
-CORS = [
-    (b"access-control-allow-origin", b"*"),
-    # x-request-id (added by RsikgApp): so a browser client can quote it when reporting a 500
-    (
-        b"access-control-expose-headers",
-        b"x-rsikg-truncated, x-rsikg-row-limit, x-rsikg-cache, etag, x-request-id",
-    ),
-]
-PREFLIGHT = [
-    *CORS,
-    (b"access-control-allow-methods", b"GET, POST, OPTIONS"),
-    (b"access-control-allow-headers", b"Accept, Authorization, Content-Type, If-None-Match"),
-    (b"access-control-max-age", b"86400"),
-]
-
 
 def _content_type(fmt: str) -> bytes:
     """The Content-Type header of an answer in the format named ``fmt`` (UTF-8 text, all)."""
@@ -77,7 +62,7 @@ async def send_error(send: Send, error: BaseException, scope: Scope) -> None:
     status, content, extra = answer_for(error, scope)
     body = json.dumps(content, ensure_ascii=False).encode()
     headers = [(k.lower().encode(), v.encode()) for k, v in extra.items()]
-    await _send(send, status, body, [(b"content-type", b"application/json; charset=utf-8"), *CORS, *headers])
+    await _send(send, status, body, [(b"content-type", b"application/json; charset=utf-8"), *headers])
 
 
 class SparqlEndpoint:
@@ -97,7 +82,7 @@ class SparqlEndpoint:
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if method == "GET":
+        if method in ("GET", "HEAD"):  # for HEAD, the server sends GET's headers without its body
             params = _form(scope["query_string"], "query string")
             if "update" in params:
                 raise HttpError(405, "a SPARQL Update must be sent with POST", {"Allow": "POST"})
@@ -130,10 +115,10 @@ class SparqlEndpoint:
                     "application/sparql-query, application/sparql-update or "
                     "application/x-www-form-urlencoded",
                 )
-        elif method == "OPTIONS":
-            await _send(send, 204, b"", PREFLIGHT)
+        elif method == "OPTIONS":  # a preflight (CORS) is answered before this: api.web.app
+            await _send(send, 204, b"", [(b"allow", b"GET, HEAD, POST, OPTIONS")])
         else:
-            raise HttpError(405, f"{method} is not allowed on /sparql", {"Allow": "GET, POST, OPTIONS"})
+            raise HttpError(405, f"{method} is not allowed on /sparql", {"Allow": "GET, HEAD, POST, OPTIONS"})
 
     async def _body(self, receive: Receive, headers: dict[str, str]) -> bytes:
         limit = self.state.settings.max_body_bytes
@@ -185,11 +170,11 @@ class SparqlEndpoint:
         validators = [] if answer.tag is None else [(b"etag", answer.tag.encode())]
         if answer.unchanged:  # the client's copy is current: no body, no length (RFC 9110 15.4.5)
             start = {"type": "http.response.start", "status": 304}
-            await send({**start, "headers": [*validators, (b"vary", b"Accept"), *CORS]})
+            await send({**start, "headers": [*validators, (b"vary", b"Accept")]})
             await send({"type": "http.response.body", "body": b""})
             return
         content_type = _content_type(answer.format)
-        response_headers = [(b"content-type", content_type), (b"vary", b"Accept"), *validators, *CORS]
+        response_headers = [(b"content-type", content_type), (b"vary", b"Accept"), *validators]
         if answer.tag is not None:
             response_headers.append((b"x-rsikg-cache", b"hit" if answer.cached else b"miss"))
         if answer.truncated:
@@ -203,7 +188,7 @@ class SparqlEndpoint:
         require_token(headers.get("authorization"), self.state.token)
         using, using_named = params.get("using-graph-uri", []), params.get("using-named-graph-uri", [])
         await self.state.graph.update(update, using, using_named)  # committed and published
-        await _send(send, 204, b"", CORS)
+        await _send(send, 204, b"", [])
 
     async def _describe(self, headers: dict[str, str], send: Send) -> None:
         fmt = choose(headers.get("accept"), GRAPH_OFFERS)
@@ -216,7 +201,7 @@ class SparqlEndpoint:
             endpoint, sorted(self.state.graph.known_graphs), self.state.token is not None
         )
         body = graph.serialize(format=BY_NAME[fmt].rdflib, encoding="utf-8")
-        await _send(send, 200, body, [(b"content-type", _content_type(fmt)), (b"vary", b"Accept"), *CORS])
+        await _send(send, 200, body, [(b"content-type", _content_type(fmt)), (b"vary", b"Accept")])
 
 
 async def _parsed(size: int, parse: Callable[..., T], *args: object) -> T:

@@ -9,10 +9,14 @@ axe-core (npm, installed by ``make test``) checks each kind of page against WCAG
 
 from __future__ import annotations
 
+import functools
+import http.server
 import json
 import os
+import re
 import shutil
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -300,6 +304,45 @@ def test_the_sparql_editor_runs_a_query_and_a_result_opens_its_page(visits):
     assert visits.lang() == "en"
 
 
+@pytest.fixture(scope="module")
+def dashboard(site: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A page of another origin (another port on loopback, served by Python's http.server) whose
+    script reads rsikg: the OpenAPI document, and a dependency graph with If-None-Match, a header
+    beyond the CORS-safelisted ones, so the browser sends a preflight first."""
+    folder = tmp_path_factory.mktemp("dashboard")
+    (folder / "index.html").write_text(
+        f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>dashboard</title></head>
+<body><h1>A dashboard</h1><pre id="out">waiting</pre><script>
+const rsikg = {json.dumps(site.url)};
+Promise.all([
+  fetch(rsikg + "/openapi.json").then(r => r.json()),
+  fetch(rsikg + "/graph/dependencies?root=fmk&depth=1", {{headers: {{"If-None-Match": "\\"none\\""}}}})
+    .then(r => r.json().then(graph => [graph, r.headers.get("x-request-id")])),
+]).then(([api, [graph, id]]) => {{
+  document.getElementById("out").textContent =
+    `read ${{api.info.title}}; ${{graph.nodes.length}} nodes; request ${{id}}`;
+}}).catch(e => {{ document.getElementById("out").textContent = "refused: " + e; }});
+</script></body></html>""",
+        encoding="utf-8",
+    )
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/index.html"
+    server.shutdown()
+
+
+def test_a_page_of_another_origin_reads_the_graph_and_the_openapi_document(visits, dashboard):
+    assert urlsplit(dashboard).port != urlsplit(visits.base).port  # another origin
+    visits.browser.get(dashboard)
+    said = WebDriverWait(visits.browser, 30).until(
+        lambda browser: (text := browser.find_element(By.ID, "out").text) != "waiting" and text
+    )
+    assert re.fullmatch(r"read rsikg; [1-9][0-9]* nodes; request [0-9a-f]{32}", said), said
+    visits.shot("18-dashboard-in-another-origin")
+
+
 def test_the_api_documentation_renders_offline(visits):
     visits.open("/docs")
     title = WebDriverWait(visits.browser, 30).until(
@@ -350,7 +393,7 @@ def test_no_page_made_a_request_beyond_loopback(visits):
     """Last in the module: every request of every page the tests above opened (their assets,
     Swagger UI's among them) went to the rsikg under test."""
     visits.open("/ontology?lang=en")
-    visits.shot("15-ontology")
+    visits.shot("19-ontology")
     assert len(visits.requested) > 10  # the record is there: the pages and their assets
     beyond = sorted(
         {url for url in visits.requested if urlsplit(url).scheme in ("http", "https")}

@@ -51,7 +51,7 @@ def dependency_edges(graph: nx.MultiDiGraph) -> set[tuple[str, str]]:
 
 def test_dependencies_default_is_node_link_one_step_down(server):
     response = get(server, "/graph/dependencies", root="fmk")
-    assert response.headers["vary"] == "Accept"
+    assert response.headers["vary"] == "Accept, Origin"
     graph = node_link(response)
     assert dict(graph.nodes(data="distance")) == {
         f"{SYS}fmk": 0,
@@ -162,8 +162,10 @@ def test_bad_parameters_are_4xx(server):
     not_a_number = get(server, "/graph/dependencies", root="fmk", depth="deep")
     assert not_a_number.status_code == 400 and not_a_number.json()["location"] == {"field": "depth"}
     assert get(server, "/graph/dependencies", root="fmk", depth=10).status_code == 200
-    no_root = get(server, "/graph/dependencies")
-    assert no_root.status_code == 400 and no_root.json()["location"] == {"field": "root"}
+    whole = get(server, "/graph/dependencies")  # no root: the whole graph, within the bound
+    assert whole.status_code == 200 and len(whole.json()["nodes"]) > 30
+    too_large = get(server, "/graph/dependencies", max_nodes=3)
+    assert too_large.status_code == 400 and too_large.json()["location"] == {"field": "root"}
     unknown = get(server, "/graph/dependencies", root="fmk", relations="dependsOn,requires")
     assert unknown.status_code == 400
     assert unknown.json()["location"] == {"field": "relations"}

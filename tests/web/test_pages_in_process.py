@@ -21,7 +21,7 @@ def test_a_page_says_its_language_and_what_it_varies_by(base: str) -> None:
     page = httpx.get(f"{base}/id/system/fmk?lang=en", headers=BROWSER, timeout=60)
     assert page.status_code == 200
     assert page.headers["content-language"] == "en"
-    assert page.headers["vary"] == "Accept, Accept-Language"
+    assert page.headers["vary"] == "Accept, Accept-Language, Origin"
     alternates = page.headers["link"]
     for media in ("text/turtle", "application/n-triples", "application/ld+json", "application/rdf+xml"):
         assert f'rel="alternate"; type="{media}"' in alternates

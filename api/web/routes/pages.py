@@ -379,19 +379,6 @@ def _node(binding: dict[str, str] | None) -> rdflib.term.Node | None:
     return rdflib.Literal(value, lang=binding.get("xml:lang"), datatype=typed)
 
 
-# HEAD wherever GET is: the same answer without its body (Starlette leaves the body out)
-for _path, _read in (("/id/{path:path}", resource), ("/ontology", ontology)):
-    router.add_api_route(
-        _path,
-        _read,
-        methods=["HEAD"],
-        operation_id=f"head_{_read.__name__}",
-        response_class=HTMLResponse,
-        summary=f"The headers of GET {_path}",
-        responses={200: {"description": "The headers GET would send"}},
-    )
-
-
 # -- comply or explain: the decision × region matrix as a page --------------------------------------
 
 

@@ -69,7 +69,7 @@ def _runner(query: NamedQuery) -> Callable[[Request, ServiceDep], Awaitable[Resp
             bindings=bindings,
             if_none_match=request.headers.get("if-none-match"),
         )
-        headers = {"Vary": "Accept", "Access-Control-Allow-Origin": "*"}
+        headers = {"Vary": "Accept"}
         if answer.tag is not None:
             headers["ETag"] = answer.tag
         if answer.unchanged:
