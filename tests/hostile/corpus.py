@@ -773,11 +773,12 @@ def graph_cases(base: str) -> list[Case]:
     wrong = ["depth=11", "depth=-1", f"depth={'9' * 30}", "depth=x", "direction=sideways", "relations=foo"]
     wrong += ["max_nodes=0", "max_nodes=5001", "format=evil"]
     cases = [_graph_route(f"/graph/dependencies?root=fmk&{query}") for query in wrong]
-    cases += [_graph_route("/graph/dependencies?root="), _graph_route("/graph/dependencies")]
+    cases += [_graph_route("/graph/dependencies?root="), _graph_route("/graph/dependencies?max_nodes=2")]
     many = _qs(("relations", ",".join(["dependsOn"] * 20_000)))
     cases += [
         _graph_route("/graph/dependencies?root=fmk&depth=10&direction=both", ANSWERED),
         _graph_route(f"/graph/dependencies?root=fmk&{many}", ANSWERED),
+        _graph_route("/graph/dependencies", ANSWERED),  # no root: the whole graph
         _graph_route(f"/graph/cycles?{many}", ANSWERED),
         _graph_route("/graph/cycles?relations=foo,bar"),
         _graph_route("/graph/cycles?relations="),
