@@ -12,6 +12,10 @@ COVERAGE_FLOOR := 83
 AXE_VERSION := 4.14.1
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
+# Spectral, the OpenAPI linter of `make lint` (npm, pinned), over what `rsikg openapi` prints
+SPECTRAL_VERSION := 6.16.3
+SPECTRAL := $(VENV)/node/node_modules/.bin/spectral
+
 # The browser libraries the pages serve (YASGUI, Cytoscape.js): npm, pinned by api/web/assets/package-lock.json
 ASSETS := api/web/assets
 ASSETS_STAMP := $(ASSETS)/node_modules/.installed-stamp
@@ -60,10 +64,14 @@ browser: install ## Debian's Chromium and chromedriver, and axe-core (npm), for 
 		|| sudo apt-get install -y -q --no-install-recommends chromium chromium-driver; }
 	@test -f $(AXE) || npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_VERSION)
 
-lint: install ## ruff and mypy over the code
+lint: install ## ruff and mypy over the code, Spectral over the OpenAPI document
 	$(BIN)/ruff check api tests benchmarks
 	$(BIN)/ruff format --check api tests benchmarks
 	$(BIN)/mypy
+	@test -x $(SPECTRAL) || npm install --silent --no-audit --no-fund --prefix $(VENV)/node \
+		@stoplight/spectral-cli@$(SPECTRAL_VERSION)
+	$(BIN)/rsikg openapi > $(VENV)/openapi.json
+	$(SPECTRAL) lint --quiet --fail-severity warn --ruleset .spectral.yaml $(VENV)/openapi.json
 
 bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, the decision dry run, dependencies, as-of answers, writes, rsikg over a remote store, the pages, growth from 25k to 100k systems (about 60 minutes)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

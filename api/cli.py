@@ -406,6 +406,20 @@ def serve(
     _run_server(settings, access_log=access_log)
 
 
+@app.command()
+def openapi(
+    base_url: Annotated[
+        str | None, typer.Option(help="The server the document names (default http://127.0.0.1:8000).")
+    ] = None,
+) -> None:
+    """Print the OpenAPI document of rsikg serve (JSON), as /openapi.json gives it: for client
+    generators and linters, without a server."""
+    from api.web.app import openapi_document
+
+    settings = Settings(store=":memory:", base_url=base_url or "")  # "": http://127.0.0.1:8000
+    typer.echo(json.dumps(openapi_document(settings), ensure_ascii=False, indent=1))
+
+
 def _announce(settings: Settings) -> None:
     """The first line of the server's log: what it serves, where, and whether it takes writes."""
     import logging

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -208,13 +208,20 @@ def _sparql_openapi() -> dict[str, Any]:
     return {
         "get": {
             "tags": ["sparql"],
+            "operationId": "sparql_get",
             "summary": "SPARQL query (no query: the service description)",
+            "description": "A query in ?query=, its answer's format by Accept; with no query, the SPARQL "
+            "service description. /sparql/ is the same endpoint.",
             "parameters": parameters,
             "responses": responses,
         },
         "post": {
             "tags": ["sparql"],
+            "operationId": "sparql_post",
             "summary": "SPARQL query or update (update: bearer token)",
+            "description": "A query (application/sparql-query, or the form field query=) for anyone; an "
+            "update (application/sparql-update, or update=) with the bearer token, validated against "
+            "the shapes before it is committed.",
             "requestBody": {
                 "content": {
                     "application/sparql-query": {"schema": {"type": "string"}},
@@ -261,8 +268,14 @@ def create_app(settings: Settings | None = None, *, publication: Path | None = N
         head_wherever_get(router)
         api.include_router(router)
     api.mount("/static", StaticFiles(directory=STATIC), name="static")
-    api.openapi = _openapi(api)  # type: ignore[method-assign]
+    api.openapi = _openapi(api, settings.base_url)  # type: ignore[method-assign]
     return RsikgApp(api, SparqlEndpoint(state), state)
+
+
+def openapi_document(settings: Settings) -> dict[str, Any]:
+    """The OpenAPI document the app with ``settings`` serves at /openapi.json (no store opened)."""
+    api = cast(FastAPI, create_app(settings).api)  # the owner's app (a replica's passes requests on)
+    return api.openapi()
 
 
 def _lifespan(
@@ -334,7 +347,7 @@ def _add_health(api: FastAPI, state: AppState) -> None:
         }
 
 
-def _openapi(api: FastAPI) -> Callable[[], dict[str, Any]]:
+def _openapi(api: FastAPI, base_url: str) -> Callable[[], dict[str, Any]]:
     """FastAPI's OpenAPI document with /sparql added (the bare ASGI endpoint has no route),
     built on first use."""
 
@@ -346,7 +359,71 @@ def _openapi(api: FastAPI) -> Callable[[], dict[str, Any]]:
                 title=api.title, version=api.version, description=api.description, routes=api.routes
             )
             schema["paths"]["/sparql"] = _sparql_openapi()
-            api.openapi_schema = schema
+            api.openapi_schema = _as_served(schema, base_url)
         return api.openapi_schema
 
     return openapi
+
+
+TAGS = {
+    "sparql": "The SPARQL 1.1 Protocol: queries for everyone, updates with the token",
+    "graph store": "The SPARQL 1.1 Graph Store HTTP Protocol",
+    "named queries": "The queries of queries/, with typed parameters",
+    "decisions": "Architecture decisions: dry run, adoption, comply or explain",
+    "dependency graphs": "Neighbourhoods, impact, cycles, critical systems and paths, in graph formats",
+    "time": "What changed between two days",
+    "linked data": "Every data IRI and the ontology, as a page or as RDF",
+    "service": "Is it up, and what does it hold",
+}
+"""The operations' groups, described (a named query's own tags are listed after these)."""
+
+
+def _as_served(schema: dict[str, Any], base_url: str) -> dict[str, Any]:
+    """FastAPI's document made to say what the server does:
+
+    - a parameter missing or of the wrong type is answered 400 in rsikg's error shape (the
+      handler in :func:`_answer_errors`), not FastAPI's 422 list, so the 422 FastAPI adds to every
+      operation with parameters becomes that 400 (a 422 an operation documents itself stays: a
+      write the shapes refuse);
+    - the token is a bearer scheme, so /docs can send it: an operation that reads Authorization
+      requires it, and /sparql's POST (queries and updates) takes it optionally;
+    - every tag is declared, every operation has a description, and the server is named.
+    """
+    error = {"$ref": "#/components/schemas/Error"}
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            fastapi_422 = responses.get("422", {}).get("content", {}).get("application/json", {})
+            if fastapi_422.get("schema", {}).get("$ref", "").endswith("/HTTPValidationError"):
+                del responses["422"]
+            if operation.get("parameters") or operation.get("requestBody"):
+                responses.setdefault(
+                    "400",
+                    {
+                        "description": "A parameter missing or of the wrong type (named in location.field)",
+                        "content": {"application/json": {"schema": error}},
+                    },
+                )
+            parameters = operation.get("parameters", [])
+            if any(p["in"] == "header" and p["name"].lower() == "authorization" for p in parameters):
+                operation["parameters"] = [p for p in parameters if p["name"].lower() != "authorization"]
+                operation["security"] = [{"bearer": []}]
+            operation.setdefault("description", operation.get("summary", ""))
+    schema["paths"]["/sparql"]["post"]["security"] = [{}, {"bearer": []}]  # updates only
+    components = schema.setdefault("components", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.get("schemas", {}).pop(unused, None)
+    components["securitySchemes"] = {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The token of --token-file (RSIKG_TOKEN_FILE), for writes.",
+        }
+    }
+    named = sorted({t for ops in schema["paths"].values() for op in ops.values() for t in op.get("tags", [])})
+    schema["tags"] = [
+        *({"name": name, "description": text} for name, text in TAGS.items() if name in named),
+        *({"name": name} for name in named if name not in TAGS),
+    ]
+    schema["servers"] = [{"url": base_url, "description": "This rsikg (its base URL)"}]
+    return schema
