@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+import rdflib
 
 from tests.web.conftest import TOKEN, Server, Stores, start_server
 
@@ -123,3 +124,38 @@ def test_an_empty_document_to_a_new_graph_makes_an_empty_graph(plain: Server, me
         method, url, content=b"", headers={**AUTH, "Content-Type": "text/turtle"}, timeout=60
     )
     assert again.status_code in (200, 204), again.text  # it exists now: not created twice
+
+
+def test_a_json_ld_upload_is_its_default_graph_and_fetches_no_context(plain: Server, listener) -> None:
+    url = f"{plain.url}/store/jsonld"
+    document = '{"@id": "urn:x:s", "urn:x:p": "from JSON-LD", "urn:x:q": {"@id": "urn:x:o"}}'
+    headers = {**AUTH, "Content-Type": "application/ld+json"}
+    assert httpx.put(url, content=document, headers=headers, timeout=60).status_code == 201
+    read = httpx.get(url, headers={"Accept": "application/n-triples"}, timeout=60)
+    assert sorted(read.text.strip().splitlines()) == [
+        '<urn:x:s> <urn:x:p> "from JSON-LD" .',
+        "<urn:x:s> <urn:x:q> <urn:x:o> .",
+    ]
+    remote = f'{{"@context": "{listener.base}context.jsonld", "@id": "urn:x:t", "name": "x"}}'
+    refused = httpx.put(url, content=remote, headers=headers, timeout=60)
+    assert refused.status_code == 400 and "context" in refused.json()["detail"].lower()
+    assert listener.connections == 0  # nothing fetched, and the graph is as it was
+    again = httpx.get(url, headers={"Accept": "application/n-triples"}, timeout=60)
+    assert again.text == read.text
+
+
+@pytest.mark.parametrize("media", ["application/trig", "application/n-quads"])
+def test_the_whole_dataset_in_a_dataset_format_keeps_each_graph(plain: Server, media: str) -> None:
+    assert write("PUT", f"{plain.url}/store/dataset-a", "a").status_code in (201, 204)
+    assert write("PUT", f"{plain.url}/store/dataset-b", "b").status_code in (201, 204)
+    answer = httpx.get(f"{plain.url}/store", headers={"Accept": media}, timeout=60)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith(media)
+    dataset = rdflib.Dataset()
+    dataset.parse(data=answer.text, format="trig" if media.endswith("trig") else "nquads")
+    graphs = {str(g.identifier): {str(o) for o in g.objects()} for g in dataset.graphs() if len(g)}
+    assert graphs[f"{BASE}/store/dataset-a"] == {"a"} and graphs[f"{BASE}/store/dataset-b"] == {"b"}
+    head = httpx.head(f"{plain.url}/store", headers={"Accept": media}, timeout=60)
+    assert head.status_code == 200 and head.content == b""
+    # a graph format with neither ?graph nor ?default is still the protocol's 400, saying what to do
+    plain_turtle = httpx.get(f"{plain.url}/store", headers={"Accept": "text/turtle"}, timeout=60)
+    assert plain_turtle.status_code == 400 and "application/trig" in plain_turtle.json()["detail"]

@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import anyio.to_thread
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from api.core.formats import RDF_FORMATS, media_type, readable
+from api.core.formats import RDF_FORMATS, media_type, offers, readable
 from api.core.service import DEFAULT_GRAPH, Document, GraphService, angled
 from api.web.auth import require_token
 from api.web.conneg import GRAPH_OFFERS, choose
@@ -36,13 +36,20 @@ PathParam = Annotated[
 ]
 AcceptHeader = Annotated[str | None, Header()]
 AuthorizationHeader = Annotated[str | None, Header()]
-_BODY_FORMATS = readable(name for name, info in RDF_FORMATS.items() if not info.dataset)
-"""What a graph may be written in: the graph (not dataset) formats, by media type and alias."""
+_BODY_FORMATS = readable(name for name, info in RDF_FORMATS.items() if not info.dataset or name == "jsonld")
+"""What a graph may be written in: the graph formats, and JSON-LD (whose default graph is the
+graph written; a remote @context is never fetched), by media type and alias."""
+DATASET_OFFERS = offers(("trig", "nquads"))
+"""What ``GET /store`` with neither ``?graph`` nor ``?default`` gives: the whole dataset."""
 
 
 def _indirect(graph: str | None, default: str | None) -> str:
     if (graph is None) == (default is None):
-        raise HttpError(400, "give exactly one of ?graph=<IRI> and ?default")
+        raise HttpError(
+            400,
+            "give exactly one of ?graph=<IRI> and ?default (or, to read every graph, neither, with "
+            "Accept: application/trig or application/n-quads)",
+        )
     if graph is None:
         return DEFAULT_GRAPH
     return GraphService.graph_name(graph)
@@ -79,7 +86,19 @@ async def read_graph(
     default: DefaultParam = None,
     accept: AcceptHeader = None,
 ) -> Response:
+    if graph is None and default is None and (whole := choose(accept, DATASET_OFFERS)) is not None:
+        return await _dataset(request, service, whole)
     return await _read(request, service, _indirect(graph, default), accept)
+
+
+async def _dataset(request: Request, service: GraphService, fmt: str) -> Response:
+    """Every graph of the store, each in its own, as TriG or N-Quads (``rsikg export``)."""
+    if request.method == "HEAD":  # as _read: no serialising only to count the bytes
+        response = Response(media_type=media_type(fmt), headers={"Vary": "Accept"})
+        del response.headers["content-length"]
+        return response
+    body = await anyio.to_thread.run_sync(service.export, fmt)
+    return Response(body, media_type=media_type(fmt), headers={"Vary": "Accept"})
 
 
 async def read_direct(
@@ -172,7 +191,10 @@ async def _documents(content_type: str, body: bytes) -> list[Document]:
 
 _GRAPH_PATH = "/store/{path:path}"
 _READ_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"content": {media_type(fmt): {} for _, fmt in GRAPH_OFFERS}},
+    200: {
+        "description": "The graph; on /store with neither ?graph nor ?default, every graph (TriG, N-Quads)",
+        "content": {media_type(fmt): {} for _, fmt in (*GRAPH_OFFERS, *DATASET_OFFERS)},
+    },
     404: {"description": "No such graph"},
     406: {"description": "No acceptable format"},
 }
