@@ -12,6 +12,11 @@ COVERAGE_FLOOR := 83
 AXE_VERSION := 4.14.1
 AXE := $(VENV)/node/node_modules/axe-core/axe.min.js
 
+# The tools the graph exports are opened with in the tests: Graphviz (Debian) and mermaid-cli (npm,
+# pinned; it drives Debian's Chromium, so its own browser download is skipped)
+MERMAID_CLI_VERSION := 12.2.0
+MMDC := $(VENV)/node/node_modules/.bin/mmdc
+
 # Spectral, the OpenAPI linter of `make lint` (npm, pinned), over what `rsikg openapi` prints
 SPECTRAL_VERSION := 6.16.3
 SPECTRAL := $(VENV)/node/node_modules/.bin/spectral
@@ -21,7 +26,7 @@ ASSETS := api/web/assets
 ASSETS_STAMP := $(ASSETS)/node_modules/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets run test test-engines browser lint bench clean
+.PHONY: help install assets run test test-engines browser graph-tools lint bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -47,7 +52,7 @@ run: install assets ## Set up, load the graph, and serve it at http://127.0.0.1:
 	$(BIN)/rsikg stats
 	$(BIN)/rsikg serve
 
-test: install assets lint browser ## Set up and run the tests (shapes, data, store, CLI, reasoner, pages in Chromium)
+test: install assets lint browser graph-tools ## Set up and run the tests (shapes, data, store, CLI, reasoner, pages in Chromium)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not engines" \
 		--cov=api --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
@@ -63,6 +68,12 @@ browser: install ## Debian's Chromium and chromedriver, and axe-core (npm), for 
 		|| { apt-get update -q && apt-get install -y -q --no-install-recommends chromium chromium-driver; } \
 		|| sudo apt-get install -y -q --no-install-recommends chromium chromium-driver; }
 	@test -f $(AXE) || npm install --silent --no-audit --no-fund --prefix $(VENV)/node axe-core@$(AXE_VERSION)
+
+graph-tools: browser ## Graphviz (Debian) and mermaid-cli (npm), which the tests open the graph exports with
+	@command -v dot >/dev/null || apt-get install -y -q --no-install-recommends graphviz \
+		|| sudo apt-get install -y -q --no-install-recommends graphviz
+	@test -x $(MMDC) || PUPPETEER_SKIP_DOWNLOAD=1 npm install --silent --no-audit --no-fund --ignore-scripts \
+		--prefix $(VENV)/node @mermaid-js/mermaid-cli@$(MERMAID_CLI_VERSION)
 
 lint: install ## ruff and mypy over the code, Spectral over the OpenAPI document
 	$(BIN)/ruff check api tests benchmarks

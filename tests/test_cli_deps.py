@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import subprocess
@@ -13,6 +12,7 @@ import networkx as nx
 import pytest
 
 from tests.conftest import ROOT, _rsikg_command
+from tests.graphs import graphml_by_iri
 
 SYS = "https://w3id.org/rsikg/id/system/"
 Runner = Callable[..., subprocess.CompletedProcess[str]]
@@ -86,7 +86,7 @@ def test_impact_of_a_system_nothing_depends_on(loaded):
 def test_impact_as_a_graph_format(loaded):
     result = loaded("impact", "labdatabank", "--format", "graphml")
     assert result.returncode == 0, result.stderr
-    graph = nx.read_graphml(io.BytesIO(result.stdout.encode()))
+    graph = graphml_by_iri(result.stdout)
     assert set(graph) == {f"{SYS}labdatabank", f"{SYS}laboratoriedatabasen"}
     assert list(graph.edges(data="relation")) == [
         (f"{SYS}laboratoriedatabasen", f"{SYS}labdatabank", "dependsOn")
@@ -96,7 +96,7 @@ def test_impact_as_a_graph_format(loaded):
 def test_deps_of_sundhedsjournalen_as_graphml(loaded):
     result = loaded("deps", "sundhedsjournalen", "--depth", "2", "--format", "graphml")
     assert result.returncode == 0, result.stderr
-    graph = nx.read_graphml(io.BytesIO(result.stdout.encode()))
+    graph = graphml_by_iri(result.stdout)
     assert graph.is_directed()
     distance = dict(graph.nodes(data="distance"))
     assert distance[f"{SYS}sundhedsjournalen"] == 0

@@ -61,6 +61,7 @@ from api.core.dependencies import (
     local_id,
 )
 from api.core.graph_formats import FORMATS as GRAPH_FORMATS
+from api.core.graph_formats import PICTURE_RELATIONS, PICTURES, RELATION_STYLES
 from api.core.loading import (
     DEFAULT_DATA_GRAPH,
     GRAPH_BASE,
@@ -920,6 +921,16 @@ class GraphService(Answering):
         return graph_formats.serialize(graph, fmt)
 
     @staticmethod
+    def graph_style(node_type: str) -> tuple[str, str]:
+        """A node type's (colour, shape) in every picture of the graph: the map, DOT, Mermaid."""
+        return graph_formats.style_of(node_type)
+
+    @staticmethod
+    def ordered_edges(graph: nx.MultiDiGraph) -> list[tuple[str, str, str, dict[str, object]]]:
+        """A graph's edges (source, target, relation, data) in the order their ids e0, e1, … follow."""
+        return graph_formats.ordered_edges(graph)
+
+    @staticmethod
     def changes_window(start: str | None, end: str | None, names: tuple[str, str]) -> tuple[date, date]:
         """The window (start, end] of a changes request, its parameters named as the caller's."""
         return change_briefing.window(start, end, names)
@@ -1114,8 +1125,11 @@ __all__ = [
     "MAX_NODES",
     "MAX_SAMPLES",
     "MIN_SAMPLES",
+    "PICTURES",
+    "PICTURE_RELATIONS",
     "RECORD_MEDIA_TYPES",
     "RELATIONS",
+    "RELATION_STYLES",
     "TODAY",
     "AnsweredElsewhere",
     "Answering",

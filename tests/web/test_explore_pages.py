@@ -10,11 +10,11 @@ from html import unescape
 from pathlib import Path
 
 import httpx
-import networkx as nx
 import pytest
 
 from api.web import vendor
 from api.web.routes import explore
+from tests.graphs import graphml_by_iri
 from tests.web.conftest import BROWSER
 
 
@@ -42,7 +42,7 @@ def test_the_map_of_a_neighbourhood_is_the_graph_routes_neighbourhood(base: str)
         timeout=60,
     )
     assert graphml.status_code == 200
-    graph = nx.parse_graphml(graphml.text, force_multigraph=True)
+    graph = graphml_by_iri(graphml.text)
     assert drawn_nodes == set(graph.nodes)
     assert drawn_edges == {(u, relation, v) for u, v, relation in graph.edges(data="relation")}
     # every export format is one link away, with the map's own parameters

@@ -16,6 +16,7 @@ import uvicorn
 from fastapi import FastAPI, Request
 
 from api.web.routes.graph import _unless_disconnected
+from tests.graphs import graphml_by_iri
 from tests.web.conftest import TOKEN, free_port
 
 OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)
@@ -96,7 +97,7 @@ def test_dependencies_depth_direction_and_relations(server):
     [
         ("node-link", "application/json", lambda t: nx.node_link_graph(json.loads(t), edges="edges")),
         ("cytoscape", "application/vnd.cytoscape+json", lambda t: nx.cytoscape_graph(json.loads(t))),
-        ("graphml", "application/graphml+xml", lambda t: nx.read_graphml(io.BytesIO(t.encode()))),
+        ("graphml", "application/graphml+xml", graphml_by_iri),
         ("gexf", "application/gexf+xml", lambda t: nx.read_gexf(io.BytesIO(t.encode()))),
     ],
 )
@@ -223,7 +224,7 @@ def test_impact_of_fmk_and_e_journal(server):
 def test_impact_as_a_graph(server):
     response = get(server, "/graph/impact/nsp", format="graphml")
     assert response.headers["content-type"].startswith("application/graphml+xml")
-    graph = nx.read_graphml(io.BytesIO(response.content))
+    graph = graphml_by_iri(response.content)
     assert set(graph) == {f"{SYS}nsp", f"{SYS}fmk", f"{SYS}sundhedsjournalen"} | REGIONS
     assert dependency_edges(graph) == {(f"{SYS}fmk", f"{SYS}nsp"), (f"{SYS}sundhedsjournalen", f"{SYS}fmk")}
     assert graph.nodes[f"{SYS}sundhedsjournalen"]["distance"] == 2

@@ -17,7 +17,16 @@ import rdflib
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.core.service import DIRECTIONS, GRAPH_FORMATS, MAX_DEPTH, RELATIONS, GraphService, TooLargeError
+from api.core.service import (
+    DIRECTIONS,
+    GRAPH_FORMATS,
+    MAX_DEPTH,
+    PICTURE_RELATIONS,
+    RELATION_STYLES,
+    RELATIONS,
+    GraphService,
+    TooLargeError,
+)
 from api.errors import RsikgError
 from api.web import vendor
 from api.web.deps import ServiceDep
@@ -33,39 +42,6 @@ this the page asks for a narrower map (the graph routes give up to 5,000 for too
 TABLE_ROWS = 500
 """The most edges the map's table (its form without JavaScript) lists."""
 
-GROUPS = {"system": "#1f5fa8", "infrastructure": "#0f6f7c", "organisation": "#a8430a", "forum": "#2e7031"}
-TYPE_STYLES: dict[str, tuple[str, str]] = {
-    "rsi:SharedSystem": (GROUPS["system"], "round-rectangle"),
-    "rsi:ITSystem": ("#4a7fc1", "round-rectangle"),
-    "rsi:InfrastructureService": (GROUPS["infrastructure"], "barrel"),
-    "rsi:Region": (GROUPS["organisation"], "hexagon"),
-    "rsi:PublicOrganisation": ("#b03a2e", "rectangle"),
-    "rsi:Company": ("#6c3483", "rectangle"),
-    "rsi:ITOrganisation": ("#6d4c41", "rectangle"),
-    "rsi:Association": ("#935116", "octagon"),
-    "rsi:Forum": (GROUPS["forum"], "ellipse"),
-    "rsi:SteeringGroup": ("#4e7d23", "ellipse"),
-    "rsi:ArchitectureCouncil": ("#1b5e20", "diamond"),
-    "rsi:Collaboration": ("#5b8a2a", "ellipse"),
-    "rsi:Project": ("#5f5f5f", "tag"),
-    "rsi:ArchitectureDecision": ("#a3134f", "vee"),
-}
-"""Each node type's colour and Cytoscape.js shape: a hue per family (systems blue, infrastructure
-teal, organisations brown, fora green), a shape per type, so the map reads in greyscale too."""
-OTHER_TYPE = ("#616161", "ellipse")
-RELATION_STYLES: dict[str, tuple[str, str]] = {
-    "dependsOn": ("#0b3d5c", "solid"),
-    "operatedBy": ("#a8430a", "dashed"),
-    "systemManager": ("#6c3483", "dashed"),
-    "usedBy": ("#8a8a8a", "dotted"),
-    "governedBy": ("#2e7031", "solid"),
-    "affects": ("#a3134f", "solid"),
-}
-"""Each relation's colour and line style."""
-
-WHOLE_RELATIONS = tuple(r for r in RELATIONS if r != "usedBy")
-"""The whole graph's relations unless others are ticked: without ``usedBy``, whose edges from every
-region to every system it uses knot the picture into one ball (tick it to see them)."""
 RootParam = Annotated[str | None, Query(description="The map's centre; none for the whole graph.")]
 
 
@@ -92,7 +68,7 @@ async def dependency_map(
     chosen = page_language(lang, accept_language)
     root = (root or "").strip() or None
     as_of = (as_of or "").strip() or None  # the form's empty date field: today
-    wanted = [r for r in (relations or (RELATIONS if root else WHOLE_RELATIONS)) if r]
+    wanted = [r for r in (relations or (RELATIONS if root else PICTURE_RELATIONS)) if r]
     params = {
         key: value
         for key, value in (("root", root), ("depth", str(depth)), ("direction", direction), ("asOf", as_of))
@@ -168,8 +144,8 @@ def _map_context(service: GraphService, graph: Any, lang: str, root_path: str) -
     }
     types = {
         name: {
-            "colour": TYPE_STYLES.get(name, OTHER_TYPE)[0],
-            "shape": TYPE_STYLES.get(name, OTHER_TYPE)[1],
+            "colour": GraphService.graph_style(name)[0],
+            "shape": GraphService.graph_style(name)[1],
             "label": shown[_iri(name)].shown,
         }
         for name in type_names
@@ -185,7 +161,7 @@ def _map_context(service: GraphService, graph: Any, lang: str, root_path: str) -
         return str(data.get(f"label_{lang}") or data.get("label") or "")
 
     nodes = sorted(graph.nodes(data=True), key=lambda item: (label(item[1]).lower(), item[0]))
-    edges = sorted(graph.edges(keys=True), key=lambda e: (e[0], e[2], e[1]))
+    edges = [(u, v, relation) for u, v, relation, _ in GraphService.ordered_edges(graph)]
     elements: list[dict[str, Any]] = [
         {
             "data": {

@@ -23,6 +23,8 @@ from api.core.service import (
     MAX_NODES,
     MAX_SAMPLES,
     MIN_SAMPLES,
+    PICTURE_RELATIONS,
+    PICTURES,
     RELATIONS,
     GraphService,
 )
@@ -36,7 +38,11 @@ router = APIRouter(prefix="/graph", tags=["dependency graphs"])
 
 FormatParam = Annotated[str | None, Query(description=f"One of {', '.join(FORMATS)} (instead of Accept).")]
 RelationsParam = Annotated[
-    str | None, Query(description=f"Comma-separated, of {', '.join(RELATIONS)}; default all.")
+    str | None,
+    Query(
+        description=f"Comma-separated, of {', '.join(RELATIONS)}; default all (DOT and Mermaid, pictures: "
+        "all but usedBy, whose edges from every region to every system knot them)."
+    ),
 ]
 AsOfParam = Annotated[
     str | None,
@@ -92,8 +98,11 @@ def _graph_answer(graph: nx.MultiDiGraph, fmt: str) -> Response:
     )
 
 
-def _relations(value: str | None) -> list[str]:
-    return list(RELATIONS) if value is None else value.split(",")
+def _relations(value: str | None, fmt: str | None = None) -> list[str]:
+    """The relations asked for; by default all, but for a picture (DOT, Mermaid) all but usedBy."""
+    if value is None:
+        return list(PICTURE_RELATIONS if fmt in PICTURES else RELATIONS)
+    return value.split(",")
 
 
 @router.get(
@@ -123,9 +132,9 @@ async def dependencies(
     def run() -> nx.MultiDiGraph:
         graph = service.dependencies_as_of(as_of, "asOf")
         if root is None:
-            return graph.whole(relations=_relations(relations), max_nodes=max_nodes)
+            return graph.whole(relations=_relations(relations, fmt), max_nodes=max_nodes)
         return graph.neighbourhood(
-            root, depth=depth, direction=direction, relations=_relations(relations), max_nodes=max_nodes
+            root, depth=depth, direction=direction, relations=_relations(relations, fmt), max_nodes=max_nodes
         )
 
     return _graph_answer(await anyio.to_thread.run_sync(run), fmt)
