@@ -244,7 +244,8 @@ class EdgeAttributes(Answer):
 
     source: str
     target: str
-    key: str = Field(description="The relation, which is the edge's key")
+    key: str = Field(description="The edge's id (e0, e1, … in the order of source, relation, target)")
+    id: str = Field(description="The edge's id, unique in the answer and the same for the same request")
     relation: str = Field(description="dependsOn, usedBy, operatedBy, systemManager, ...")
     sources: str = Field(description="Space-separated IRIs of the documents saying so")
     derived: bool = absent("Handed over to a successor region (as of a day)")
