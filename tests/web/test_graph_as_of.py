@@ -61,7 +61,7 @@ def test_every_graph_route_takes_the_day(server):
     assert up.status_code == 200, up.text
     derived = [e for e in up.json()["edges"] if e.get("derived")]
     assert derived and all(e["target"] == ID + "region/region-oestdanmark" for e in derived)
-    assert {e["key"] for e in derived} <= {"usedBy", "operatedBy", "systemManager"}
+    assert {e["relation"] for e in derived} <= {"usedBy", "operatedBy", "systemManager"}
     path = httpx.get(
         f"{server.url}/graph/path",
         params={"from": "sundhedsplatformen", "to": "region-oestdanmark", **day},
