@@ -109,11 +109,17 @@ def _settings(store: str | None) -> Settings:
 
 
 @contextmanager
-def _opened(store_option: str | None) -> Iterator[GraphService]:
+def _opened(store_option: str | None, *, read: bool = False) -> Iterator[GraphService]:
     """The service over the store a command names; every RsikgError becomes a message and exit
-    code 2."""
+    code 2. A command that only reads (``read``) reads a store a running ``rsikg serve`` holds,
+    as it is when the command opens it, and says so."""
     try:
-        service = GraphService.for_command(_settings(store_option))
+        service = GraphService.for_command(_settings(store_option), read=read)
+        if service.read_only:
+            err.print(
+                "note: the store is in use (a running 'rsikg serve'?); reading it read-only, as it is now",
+                highlight=False,
+            )
         yield service
         service.flush()
     except RsikgError as error:
@@ -234,7 +240,7 @@ def query(
     store: StoreOption = None,
 ) -> None:
     """Run a SPARQL query over every graph merged (in an isolated worker, as the server does)."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         source = Path(query if query.endswith((".rq", ".sparql")) else "query")  # names errors
         text, bindings = service.bound_query(source, _read_query(query), param or [], as_of)
         if format is not QueryFormat["table"]:
@@ -278,7 +284,7 @@ def validate(
 ) -> None:
     """Validate the store (and --data files) against shapes/. Exit 0 conforms (Warnings
     allowed), 1 there are Violations, 2 error."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         report = service.validate(data or [])
         if format is ReportFormat.json:
             out.print_json(report.to_json())
@@ -294,7 +300,7 @@ def validate(
 def reason(store: StoreOption = None) -> None:
     """Check ontology + data for consistency with HermiT (owlready2). Exit 0 consistent, 1
     inconsistent or unsatisfiable classes, 2 error (e.g. no Java)."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         report = service.reason()
         out.print(report.to_text(), highlight=False)
     if not report.ok:
@@ -313,7 +319,7 @@ def export(
     store: StoreOption = None,
 ) -> None:
     """Write the whole store in an RDF format."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         data = service.export(format.value)
         if output:
             output.write_bytes(data)
@@ -325,7 +331,7 @@ def export(
 @app.command()
 def stats(store: StoreOption = None) -> None:
     """Count the resources by class and the triples by graph."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         s = service.stats()
         location = "memory" if service.settings.store == MEMORY else service.settings.store
         out.print(f"{s.quads} triples in {len(s.by_graph)} graphs ({location})")
@@ -582,7 +588,7 @@ def deps(
     store: StoreOption = None,
 ) -> None:
     """A node's neighbourhood in the dependency graph as of a day, as text or for a graph tool."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         if format != "text" and format not in GRAPH_FORMATS:
             raise InputError(f"unknown format {format!r}", Location(field="--format"))
         graph = service.dependencies_as_of(as_of, "--as-of")
@@ -602,7 +608,7 @@ def impact(
 ) -> None:
     """Everything that depends on a system, transitively (what an outage touches), and the
     regions and sectors that use it, as of a day."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         if format not in ("text", "json", *GRAPH_FORMATS):
             raise InputError(f"unknown format {format!r}", Location(field="--format"))
         graph = service.dependencies_as_of(as_of, "--as-of")
@@ -643,7 +649,7 @@ def changes(
 ) -> None:
     """What changes after --from up to and including --to: organisations founded and dissolved,
     mergers, memberships, systems that pass to a successor, open questions (derived lines marked)."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         first, last = service.changes_window(start, end, ("--from", "--to"))
         report = service.changes(first, last)
     if format is ChangesFormat.json:
@@ -694,7 +700,7 @@ def decision_validate(
 ) -> None:
     """Dry-run: validate proposed decisions against the shapes and the graph, and show their
     impact. Nothing is written. Exit 0 conforms (Warnings allowed), 1 Violations, 2 bad input."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         found = service.check_files(files, statements=False, full=full)
         _print_check(found, format, lang)
     if not found.conforms:
@@ -737,7 +743,7 @@ def decision_add(
 @decision_app.command("list")
 def decision_list(store: StoreOption = None) -> None:
     """The decisions in the graph, newest first."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         rows = service.decisions()
     table = Table("id", "status", "date", "kind", "decided by", "title")
     for row in rows:
@@ -760,7 +766,7 @@ def decision_history(
     store: StoreOption = None,
 ) -> None:
     """The adopted versions of a decision: when, by whom, from which file."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         record, description = service.decision(ident)
         versions = service.decision_history(record)
         if not versions and not len(description):
@@ -803,7 +809,7 @@ def compliance_matrix(
 ) -> None:
     """Decisions × regions as of a day: complies, deviates, missing (applies but no statement),
     not-applicable, or for a merged region's successor complies (derived) or needed."""
-    with _opened(store) as service:
+    with _opened(store, read=True) as service:
         day = service.as_of(as_of, "--as-of")
         chosen = None if all_decisions else DecisionStatus.ACCEPTED
         matrix = service.compliance(chosen, day)

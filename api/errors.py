@@ -64,6 +64,11 @@ class StoreUnavailableError(RsikgError):
     """The store cannot be opened (locked by another process, unreadable directory, ...)."""
 
 
+class StoreInUseError(StoreUnavailableError):
+    """The store is locked by another process (a running server): a reading command may open it
+    read-only instead."""
+
+
 class IsolationUnavailableError(RsikgError):
     """The worker processes cannot be cut off from the network, and the settings expose the
     service (writes, a public address) without the operator's leave."""

@@ -175,11 +175,15 @@ def test_reason_on_empty_store_is_an_error(rsikg):
     assert "rsikg load" in result.stderr
 
 
-def test_store_in_use_is_a_clear_error(rsikg):
+def test_a_store_in_use_is_read_read_only_and_refused_for_writing(rsikg):
+    """A reading command reads a store another process holds (tests/test_cli_while_serving.py
+    with a real server); a writing one is refused with a clear error."""
     from api.core.store import open_store
 
     holder = open_store(rsikg.store_dir)
-    result = rsikg("stats")
+    read = rsikg("stats")
+    assert read.returncode == 0 and "reading it read-only" in read.stderr
+    result = rsikg("load")
     assert result.returncode == 2
     assert "in use by another process" in result.stderr
     del holder

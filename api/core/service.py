@@ -253,13 +253,21 @@ class GraphService(Answering):
         return cls(open_store(path), settings)
 
     @classmethod
-    def for_command(cls, settings: Settings) -> GraphService:
+    def for_command(cls, settings: Settings, *, read: bool = False) -> GraphService:
         """The service over the store ``settings`` names (in memory for ``:memory:``), for one
         command of the CLI: no query workers are started; a query runs in a one-shot isolated
-        worker (:meth:`run_query`)."""
+        worker (:meth:`run_query`). A command that only reads (``read``) opens a store another
+        process holds (a running server) read-only, as it is at that moment."""
         if is_description(settings.store):
             return cls(RemoteStore.described(Path(settings.store)), settings)
-        return cls(open_store(None if settings.in_memory else Path(settings.store)), settings)
+        if settings.in_memory:
+            return cls(open_store(None), settings)
+        return cls(open_store(Path(settings.store), in_use_read_only=read), settings)
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the store was opened only to be read (another process holds it)."""
+        return self._local is not None and self._local.opened_read_only
 
     @property
     def _disk(self) -> OxigraphStore:

@@ -55,7 +55,7 @@ from api.core.store.formats import OX_RDF
 from api.core.store.journal import Journal
 from api.core.store.parsing import graph_node, located_query_error, parse_quads
 from api.core.store.terms import answer, csv_values, selected, substitutions, to_json, to_rdflib
-from api.errors import InputError, Location, StoreUnavailableError
+from api.errors import InputError, Location, StoreInUseError, StoreUnavailableError
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -107,6 +107,7 @@ class OxigraphStore:
         # Only the store's owner keeps the merged graph. Elsewhere (a write's scratch copy,
         # which raw pyoxigraph writes) it may be stale: queries read the union of all graphs.
         self._keeps_merged = not read_only and native is None
+        self.opened_read_only = read_only  # opened only to be read: another process owns the store
         if native is not None:  # a copy in memory, made by _copy()
             self._store, self._journal = native, None
             return
@@ -118,7 +119,7 @@ class OxigraphStore:
             self._store = ox.Store(str(path)) if path is not None else ox.Store()
         except OSError as err:
             if "lock" in str(err).lower():
-                raise StoreUnavailableError(
+                raise StoreInUseError(
                     f"the store {path} is in use by another process (a running 'rsikg serve'?); "
                     "stop that process, or point --store / RSIKG_STORE at another directory"
                 ) from err
@@ -709,7 +710,7 @@ class OxigraphStore:
         return int(count.value) if isinstance(count, ox.Literal) else 0
 
     def flush(self) -> None:
-        if self.path is not None:
+        if self.path is not None and not self.opened_read_only:  # nothing written: nothing to flush
             self._store.flush()
 
     @property
@@ -792,8 +793,15 @@ def _bytes(data: bytes | None) -> bytes:
     return data
 
 
-def open_store(path: Path | None) -> OxigraphStore:
-    """Open the embedded store at ``path`` (created if missing), or in memory when None."""
+def open_store(path: Path | None, *, in_use_read_only: bool = False) -> OxigraphStore:
+    """Open the embedded store at ``path`` (created if missing), or in memory when None. With
+    ``in_use_read_only``, a store another process holds (a running server) is opened read-only,
+    as it is at that moment, rather than refused."""
     if path is not None:
         path.mkdir(parents=True, exist_ok=True)
-    return OxigraphStore(path)
+    try:
+        return OxigraphStore(path)
+    except StoreInUseError:
+        if not in_use_read_only or path is None:
+            raise
+        return OxigraphStore.read_only(path)
