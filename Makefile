@@ -3,6 +3,10 @@ VENV    ?= .venv
 PYTHON  ?= python3
 BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed-stamp
+SERVE_STAMP := $(VENV)/.serve-stamp
+# Where `make run` serves: `make run PORT=8001 HOST=0.0.0.0`
+HOST    ?= 127.0.0.1
+PORT    ?= 8000
 # Line coverage of api/ by the tests' own process (84.10% on 2026-11-30 at 7b83501, 81.40% earlier that day, 78% on
 # 2026-11-29, 75% when first set; the servers and commands the tests start run in subprocesses, which it does not
 # count). Raise it as tests are added.
@@ -26,18 +30,29 @@ ASSETS := api/web/assets
 ASSETS_STAMP := $(ASSETS)/node_modules/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help install assets run test test-engines browser graph-tools lint bench clean
+.PHONY: help install port-free assets run test test-engines browser graph-tools lint bench clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(SERVE_STAMP): pyproject.toml
+	@echo "Installing rsikg and what it needs to serve into $(VENV) (a minute on a fresh machine)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(SERVE_STAMP)
+
+$(STAMP): $(SERVE_STAMP)
+	@echo "Installing the test and lint tools into $(VENV) (pytest, ruff, mypy, selenium, ...)"
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
 install: $(STAMP) ## Create .venv and install rsikg with its test tools
+
+port-free: ## Check, before anything is installed, that HOST:PORT is free for make run
+	@$(PYTHON) -c 'import socket as S; s = S.socket(); s.setsockopt(S.SOL_SOCKET, S.SO_REUSEADDR, 1); s.bind(("$(HOST)", $(PORT)))' \
+		2>/dev/null \
+		|| { echo "make run: $(HOST):$(PORT) is taken (another rsikg serve?); stop it, or run: make run PORT=8001" >&2; exit 2; }
 
 $(ASSETS_STAMP): $(ASSETS)/package-lock.json
 	@command -v npm >/dev/null || apt-get install -y -q --no-install-recommends npm \
@@ -47,10 +62,10 @@ $(ASSETS_STAMP): $(ASSETS)/package-lock.json
 
 assets: $(ASSETS_STAMP) ## Install the pages' browser libraries (npm ci, from the lock file; no install scripts run)
 
-run: install assets ## Set up, load the graph, and serve it at http://127.0.0.1:8000 (/sparql, /queries, /docs)
+run: port-free $(SERVE_STAMP) assets ## Set up, load the graph, and serve it at http://127.0.0.1:8000 (PORT=, HOST= to change)
 	$(BIN)/rsikg load
 	$(BIN)/rsikg stats
-	$(BIN)/rsikg serve
+	$(BIN)/rsikg serve --host $(HOST) --port $(PORT)
 
 test: install assets lint browser graph-tools ## Set up and run the tests (shapes, data, store, CLI, reasoner, pages in Chromium)
 	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not engines" \
