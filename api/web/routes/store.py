@@ -86,9 +86,17 @@ async def read_graph(
     default: DefaultParam = None,
     accept: AcceptHeader = None,
 ) -> Response:
-    if graph is None and default is None and (whole := choose(accept, DATASET_OFFERS)) is not None:
+    whole = choose(accept, DATASET_OFFERS) if _names_a_dataset_format(accept) else None
+    if graph is None and default is None and whole is not None:
         return await _dataset(request, service, whole)
     return await _read(request, service, _indirect(graph, default), accept)
+
+
+def _names_a_dataset_format(accept: str | None) -> bool:
+    """Whether Accept names TriG or N-Quads itself: a request for every graph must say so (``*/*``
+    alone, as curl and most clients send, still gets the protocol's 400 for a missing target)."""
+    named = (accept or "").lower()
+    return any(media in named for media, _ in DATASET_OFFERS)
 
 
 async def _dataset(request: Request, service: GraphService, fmt: str) -> Response:
