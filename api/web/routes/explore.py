@@ -30,8 +30,7 @@ from api.core.service import (
 from api.errors import RsikgError
 from api.web import vendor
 from api.web.deps import ServiceDep
-from api.web.routes.pages import LangParam, page_language
-from api.web.routes.pages import _render as render
+from api.web.routes.pages import LangParam, page_language, render
 
 router = APIRouter(include_in_schema=False)
 

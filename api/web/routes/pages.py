@@ -133,9 +133,12 @@ def _chosen(fmt: str | None, accept: str | None) -> str:
     return chosen
 
 
-def _render(
+def render(
     request: Request, name: str, lang: str, explicit: bool, status: int = 200, **context: Any
 ) -> Response:
+    """The page of template ``name`` in ``lang`` (``explicit``: asked for by ``?lang=``, which its
+    links then keep), with the pages' words, links and language switch, and the headers a page
+    varies by. Every page of the web layer is made here."""
     root = request.scope.get("root_path", "")
     links = Links(root, lang, explicit)
     response = TEMPLATES.TemplateResponse(
@@ -202,7 +205,7 @@ async def home(
     """The front page: what the graph holds, by class, with links to every listed resource."""
     chosen = page_language(lang, accept_language)
     kinds = await anyio.to_thread.run_sync(service.overview, chosen)
-    return _render(request, "home.html", chosen, lang is not None, kinds=kinds, triples=service.triples)
+    return render(request, "home.html", chosen, lang is not None, kinds=kinds, triples=service.triples)
 
 
 @router.api_route(
@@ -238,7 +241,7 @@ async def resource(
             return await _not_found(request, service, path, language, lang is not None)
         row = await _compliance_row(service, found, language)
         sections = await _sections(service, found, language)
-        response = _render(
+        response = render(
             request,
             "resource.html",
             language,
@@ -288,7 +291,7 @@ async def _sections(service: GraphService, found: Any, lang: str) -> Any:
 
 async def _not_found(request: Request, service: ServiceDep, path: str, lang: str, explicit: bool) -> Response:
     suggested = await anyio.to_thread.run_sync(service.suggestions, path)
-    return _render(
+    return render(
         request, "not_found.html", lang, explicit, status=404, wanted=ID + path, suggestions=suggested
     )
 
@@ -316,7 +319,7 @@ async def ontology(
     if chosen == HTML:
         language = page_language(lang, accept_language)
         found = await anyio.to_thread.run_sync(service.ontology, language)
-        response = _render(request, "ontology.html", language, lang is not None, ontology=found)
+        response = render(request, "ontology.html", language, lang is not None, ontology=found)
         response.headers["Link"] = _alternates(here)
         return response
     graph = await anyio.to_thread.run_sync(service.ontology_description)
@@ -331,7 +334,7 @@ def render_gallery(request: Request, queries: Sequence[Any]) -> Response:
     lang = request.query_params.get("lang")
     chosen = page_language(lang, request.headers.get("accept-language"))
     ordered = sorted(queries, key=lambda q: q.name)
-    return _render(request, "queries.html", chosen, lang is not None, queries=ordered)
+    return render(request, "queries.html", chosen, lang is not None, queries=ordered)
 
 
 async def render_query(request: Request, service: GraphService, query: Any) -> Response:
@@ -352,7 +355,7 @@ async def render_query(request: Request, service: GraphService, query: Any) -> R
         except InputError as error:  # a parameter missing or wrong: said on the page
             context["error"] = str(error)
     status = 400 if context["error"] else 200
-    return _render(request, "query.html", chosen, lang is not None, status=status, **context)
+    return render(request, "query.html", chosen, lang is not None, status=status, **context)
 
 
 async def _table(service: GraphService, body: bytes, lang: str) -> dict[str, Any]:
@@ -406,7 +409,7 @@ async def render_compliance(
         (fmt, media, f"{request.scope.get('root_path', '')}/compliance?{urlencode({**given, 'format': fmt})}")
         for fmt, media in (("csv", "text/csv"), ("json", "application/json"))
     ]
-    return _render(
+    return render(
         request,
         "compliance.html",
         chosen,
@@ -442,7 +445,7 @@ def render_decision_form(request: Request) -> Response:
     """The decision page, empty: paste or upload a MADR record (or Turtle, JSON-LD)."""
     lang = request.query_params.get("lang")
     chosen = page_language(lang, request.headers.get("accept-language"))
-    return _render(request, "decision.html", chosen, lang is not None, **_decision_context())
+    return render(request, "decision.html", chosen, lang is not None, **_decision_context())
 
 
 def _decision_context(**given: Any) -> dict[str, Any]:
@@ -494,7 +497,7 @@ async def render_decision(request: Request, service: GraphService, token: str | 
     except (InputError, HttpError) as refused:
         context["error"] = refused.detail if isinstance(refused, HttpError) else str(refused)
         status = refused.status if isinstance(refused, HttpError) else 400
-    return _render(request, "decision.html", chosen, lang is not None, status=status, **context)
+    return render(request, "decision.html", chosen, lang is not None, status=status, **context)
 
 
 def _form_fields(content_type: str | None, body: bytes) -> dict[str, Any]:
