@@ -26,8 +26,10 @@ SPECTRAL_VERSION := 6.16.3
 SPECTRAL := $(VENV)/node/node_modules/.bin/spectral
 
 # The browser libraries the pages serve (YASGUI, Cytoscape.js): npm, pinned by api/web/assets/package-lock.json
+# (installed into the venv, beside the other npm tools, not into the api/ package: 66 MB of others' code)
 ASSETS := api/web/assets
-ASSETS_STAMP := $(ASSETS)/node_modules/.installed-stamp
+ASSETS_INSTALLED := $(VENV)/web-assets
+ASSETS_STAMP := $(ASSETS_INSTALLED)/node_modules/.installed-stamp
 
 .DEFAULT_GOAL := help
 .PHONY: help install port-free assets run test test-engines browser graph-tools lint bench clean
@@ -57,7 +59,8 @@ port-free: ## Check, before anything is installed, that HOST:PORT is free for ma
 $(ASSETS_STAMP): $(ASSETS)/package-lock.json
 	@command -v npm >/dev/null || apt-get install -y -q --no-install-recommends npm \
 		|| sudo apt-get install -y -q --no-install-recommends npm
-	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --prefix $(ASSETS)
+	mkdir -p $(ASSETS_INSTALLED) && cp $(ASSETS)/package.json $(ASSETS)/package-lock.json $(ASSETS_INSTALLED)/
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error --prefix $(ASSETS_INSTALLED)
 	touch $(ASSETS_STAMP)
 
 assets: $(ASSETS_STAMP) ## Install the pages' browser libraries (npm ci, from the lock file; no install scripts run)
@@ -112,4 +115,4 @@ bench: install ## Benchmark SPARQL against Oxigraph and rdflib-endpoint, the dec
 	$(BIN)/python benchmarks/scale.py
 
 clean: ## Remove the virtual environment and the local store
-	rm -rf $(VENV) .rsikg $(ASSETS)/node_modules
+	rm -rf $(VENV) .rsikg

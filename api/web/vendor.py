@@ -1,7 +1,8 @@
 """The browser libraries the pages use (YASGUI, Cytoscape.js with its fCoSE layout), served by
 rsikg from the npm packages that ``api/web/assets/package.json`` pins and ``make run`` / ``make
-test`` install there (``npm ci``, the lock file's integrity hashes checked). Only the files named
-here are served, so nothing else in ``node_modules`` is reachable; and no page asks a CDN.
+test`` install into the environment (``npm ci``, the lock file's integrity hashes checked). Only
+the files named here are served, so nothing else in ``node_modules`` is reachable; and no page
+asks a CDN.
 
 Without them (``npm`` never ran), every page still works without its script: the map falls back to
 its table, the editor to the query form. The pages say how to install them.
@@ -10,6 +11,7 @@ its table, the editor to the query form. The pages say how to install them.
 from __future__ import annotations
 
 import json
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -19,7 +21,9 @@ from fastapi.responses import FileResponse
 from api.web.errors import HttpError
 
 ASSETS = Path(__file__).resolve().parent / "assets"
-MODULES = ASSETS / "node_modules"
+"""The pinned manifest and lock file (package.json, package-lock.json)."""
+MODULES = Path(sys.prefix) / "web-assets" / "node_modules"
+"""Where ``make assets`` installs them: in the environment rsikg runs in, not in the package."""
 
 FILES: dict[str, tuple[str, str]] = {
     "cytoscape.min.js": ("cytoscape", "dist/cytoscape.min.js"),
@@ -69,9 +73,7 @@ async def asset(name: str) -> FileResponse:
     found = path_of(name)
     if found is None:
         if name in FILES:
-            raise HttpError(
-                404, f"{name} is not installed: run `make run` (or `npm ci --prefix {ASSETS}`) to install it"
-            )
+            raise HttpError(404, f"{name} is not installed: run `make assets` (make run does) to install it")
         raise HttpError(404, f"no asset {name!r}; the assets are {', '.join(FILES)}")
     return FileResponse(
         found, media_type=MEDIA[found.suffix], headers={"Cache-Control": "public, max-age=86400"}
