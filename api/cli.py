@@ -25,8 +25,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 from rich.table import Table
 
-from api.core.formats import ANSWER_GRAPH_FORMATS, EXPORT_FORMATS, RESULT_FORMATS
-from api.core.service import (
+from .core.formats import ANSWER_GRAPH_FORMATS, EXPORT_FORMATS, RESULT_FORMATS
+from .core.service import (
     GRAPH_BASE,
     GRAPH_FORMATS,
     INFERRED_GRAPH,
@@ -41,8 +41,8 @@ from api.core.service import (
     display,
     local_id,
 )
-from api.errors import InputError, Location, NotAcceptableError, RsikgError, display_path
-from api.settings import MEMORY, Settings
+from .errors import InputError, Location, NotAcceptableError, RsikgError, display_path
+from .settings import MEMORY, Settings
 
 app = typer.Typer(
     name="rsikg",
@@ -354,7 +354,7 @@ def synth(
 ) -> None:
     """Write a synthetic national-scale graph in rsikg's ontology (for benchmarks); it conforms
     to the shapes. 25,000 systems give about 700,000 triples."""
-    from api.core.synth import synthesise
+    from .core.synth import synthesise
 
     stats = synthesise(systems, out, seed=seed, chain=chain)
     err.print(
@@ -420,7 +420,7 @@ def openapi(
 ) -> None:
     """Print the OpenAPI document of rsikg serve (JSON), as /openapi.json gives it: for client
     generators and linters, without a server."""
-    from api.web.app import openapi_document
+    from .web.app import openapi_document
 
     settings = Settings(store=":memory:", base_url=base_url or "")  # "": http://127.0.0.1:8000
     typer.echo(json.dumps(openapi_document(settings), ensure_ascii=False, indent=1))
@@ -451,9 +451,9 @@ def _run_server(settings: Settings, *, access_log: bool) -> None:
     """Serve until stopped: one process, or several on the one address (``settings.processes``)."""
     import uvicorn
 
-    from api import logs
-    from api.web.app import create_app
-    from api.web.replica import Replicas
+    from . import logs
+    from .web.app import create_app
+    from .web.replica import Replicas
 
     # uvicorn's own logging, plus rsikg's loggers (refused requests and writes, deadline kills,
     # worker respawns, internal errors with their traceback) on the same stream and format;

@@ -13,15 +13,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 MEMORY = ":memory:"
 
 
+def _holds_project(folder: Path) -> bool:
+    return (folder / "ontology").is_dir() and (folder / "graph_data").is_dir()
+
+
 def _default_project_dir() -> Path:
-    """The folder holding ontology/, shapes/ and graph_data/.
+    """The folder holding ontology/, shapes/, graph_data/ and queries/.
 
     The checkout the package runs from when it has those folders (an editable install, the
-    usual case), else the current directory.
+    usual case); else the copy an installed distribution carries (``rsikg/data/``, which the
+    build maps the checkout's folders into); else the current directory.
     """
-    checkout = Path(__file__).resolve().parents[1]
-    if (checkout / "ontology").is_dir() and (checkout / "graph_data").is_dir():
-        return checkout
+    package = Path(__file__).resolve().parent
+    for folder in (package.parent, package / "data"):
+        if _holds_project(folder):
+            return folder
     return Path.cwd()
 
 

@@ -24,12 +24,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from decisions import open_bench_store, synth_file
-
-from api.core import periods, sparql_terms
-from api.core.decisions import compliance as adoption
-from api.core.namespaces import SPARQL_PREFIXES
-from api.core.store import GraphStore, SelectResult
-from api.settings import Settings
+from rsikg.core import periods, sparql_terms
+from rsikg.core.decisions import compliance as adoption
+from rsikg.core.namespaces import SPARQL_PREFIXES
+from rsikg.core.store import GraphStore, SelectResult
+from rsikg.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SYNTH = "https://w3id.org/rsikg/id/synth/"

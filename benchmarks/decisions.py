@@ -33,15 +33,14 @@ import rdflib
 from rdflib.term import URIRef
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from rsikg.core import dependencies, derive
+from rsikg.core.decisions import dry_run as checking
+from rsikg.core.decisions.records import Candidate, read_record
+from rsikg.core.loading import data_extract, data_graphs, load_files, project_files, shapes_files
+from rsikg.core.store import GraphStore, SelectResult, open_store
+from rsikg.core.validation import prepared, read_shapes
+from rsikg.settings import Settings
 from run import DATA, ROOT, synth_file
-
-from api.core import dependencies, derive
-from api.core.decisions import dry_run as checking
-from api.core.decisions.records import Candidate, read_record
-from api.core.loading import data_extract, data_graphs, load_files, project_files, shapes_files
-from api.core.store import GraphStore, SelectResult, open_store
-from api.core.validation import prepared, read_shapes
-from api.settings import Settings
 
 SYNTH = "https://w3id.org/rsikg/id/synth/"
 RSI = "https://w3id.org/rsikg/ontology#"

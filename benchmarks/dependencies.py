@@ -28,10 +28,9 @@ import networkx as nx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from decisions import open_bench_store, synth_file
-
-from api.core import dependencies
-from api.core.graph_formats import serialize
-from api.settings import Settings
+from rsikg.core import dependencies
+from rsikg.core.graph_formats import serialize
+from rsikg.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from rsikg.core.loading import load_project
+from rsikg.core.store import OxigraphStore, open_store
+from rsikg.settings import MEMORY, Settings
 
-from api.core.loading import load_project
-from api.core.store import OxigraphStore, open_store
-from api.settings import MEMORY, Settings
 from tests.listener import Listener
 
 # The W3C suites' pass counts, printed by the xdist controller, which loads no conftest below this one.
@@ -59,7 +59,7 @@ def project_store() -> OxigraphStore:
 
 def _rsikg_command() -> list[str]:
     script = Path(sys.executable).with_name("rsikg")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rsikg.cli"]
 
 
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]

@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import anyio
-
-from api.core.service import GraphService
-from api.core.store import OxigraphStore
-from api.settings import Settings
+from rsikg.core.service import GraphService
+from rsikg.core.store import OxigraphStore
+from rsikg.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import httpx
-
-from api.core.store.remote import Endpoint
+from rsikg.core.store.remote import Endpoint
 
 OXIGRAPH = Path(sys.executable).parent / "oxigraph"
 

@@ -1,9 +1,9 @@
 """The import boundaries the architecture states, checked on the source (ast), not by convention:
 
-1. ``api/core`` imports nothing of the web: not ``api.web``, FastAPI, Starlette or uvicorn.
+1. ``api/core`` imports nothing of the web: not ``rsikg.web``, FastAPI, Starlette or uvicorn.
 2. Only ``api/core/store/`` imports pyoxigraph: everything else sees rdflib terms and bytes
-   through :class:`~api.core.store.base.GraphStore`, so another store can take Oxigraph's place.
-3. ``api/web`` and ``api/cli.py`` reach ``api.core`` only through ``api.core.service`` (issue
+   through :class:`~rsikg.core.store.base.GraphStore`, so another store can take Oxigraph's place.
+3. ``api/web`` and ``api/cli.py`` reach ``rsikg.core`` only through ``rsikg.core.service`` (issue
    11, step 2), so a command and a route that do the same thing do it the same way.
 
 Every import counts: at module level or inside a function, under ``TYPE_CHECKING`` or not,
@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.source_imports import by_path, imported_from
+
 ROOT = Path(__file__).resolve().parents[1]
 
 WEB = ("api.web", "fastapi", "starlette", "uvicorn")
@@ -29,12 +31,12 @@ WEB_MAY_IMPORT_FROM_CORE = {
     "api.core.service": "GraphService: the one way the web layer calls the domain",
     "api.core.formats": "the format registry: names and media types for content negotiation, data only",
 }
-"""The parts of ``api.core`` that ``api/web`` may import (rule 3), and why."""
+"""The parts of ``rsikg.core`` that ``api/web`` may import (rule 3), and why."""
 CLI_MAY_IMPORT_FROM_CORE = {
     **WEB_MAY_IMPORT_FROM_CORE,
     "api.core.synth": "the benchmark graph generator: writes a file, reads and writes no store",
 }
-"""The parts of ``api.core`` that ``api/cli.py`` may import (rule 3), and why."""
+"""The parts of ``rsikg.core`` that ``api/cli.py`` may import (rule 3), and why."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -42,26 +44,9 @@ CLI_MAY_IMPORT_FROM_CORE = {
 # --------------------------------------------------------------------------------------------
 
 
-def module_name(relative: str) -> str:
-    """``api/core/store/base.py`` → ``api.core.store.base`` (a package's ``__init__``: itself)."""
-    parts = relative.removesuffix(".py").split("/")
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
 def _is_local_module(name: str) -> bool:
     path = ROOT / name.replace(".", "/")
     return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
-
-
-def _base(node: ast.ImportFrom, relative: str) -> str:
-    """The absolute module a ``from ... import`` reads from (relative imports resolved)."""
-    if not node.level:
-        return node.module or ""
-    package = module_name(relative).split(".")
-    if not relative.endswith("__init__.py"):
-        package = package[:-1]  # a module's own package is level 1
-    package = package[: len(package) - (node.level - 1)]
-    return ".".join([*package, *([node.module] if node.module else [])])
 
 
 def _dynamic(node: ast.Call) -> str | None:
@@ -84,14 +69,14 @@ def imports(source: str, relative: str) -> list[tuple[int, str]]:
 def _imports(source: str, relative: str) -> Iterator[tuple[int, str]]:
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
-            yield from ((node.lineno, alias.name) for alias in node.names)
+            yield from ((node.lineno, by_path(alias.name)) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = _base(node, relative)
+            base = imported_from(node, relative)
             for alias in node.names:
                 candidate = f"{base}.{alias.name}"
                 yield node.lineno, candidate if _is_local_module(candidate) else base
         elif isinstance(node, ast.Call) and (name := _dynamic(node)) is not None:
-            yield node.lineno, name
+            yield node.lineno, by_path(name)
 
 
 def _within(module: str, prefixes: tuple[str, ...] | list[str]) -> bool:
@@ -208,6 +193,7 @@ WEB_IMPORTS = [
     ("import uvicorn\n", "uvicorn"),
     ("from api.web import conneg\n", "api.web.conneg"),
     ("from ...web import state\n", "api.web.state"),  # relative, from api/core/store/
+    ("from rsikg.web.errors import HttpError\n", "api.web.errors"),  # the installed name
 ]
 
 
@@ -226,6 +212,7 @@ CORE_IMPORTS = [
     ("from api.core import periods\n", "api.core.periods"),
     ("import api.core.dependencies\n", "api.core.dependencies"),
     ("from ..core.sparql_terms import checked_iri\n", "api.core.sparql_terms"),  # relative
+    ("import rsikg.core.periods\n", "api.core.periods"),  # the installed name
 ]
 
 

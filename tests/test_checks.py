@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from rsikg.core.loading import GRAPH_BASE, load_project
+from rsikg.core.namespaces import compact
+from rsikg.core.store import SelectResult, Source, open_store, rdf_format
+from rsikg.settings import MEMORY, Settings
 
-from api.core.loading import GRAPH_BASE, load_project
-from api.core.namespaces import compact
-from api.core.store import SelectResult, Source, open_store, rdf_format
-from api.settings import MEMORY, Settings
 from tests.conftest import FIXTURES, ROOT
 
 CHECKS = sorted((ROOT / "queries" / "checks").glob("*.violation.rq"))

@@ -43,9 +43,9 @@ def test_a_bad_setting_is_named_with_its_variable_not_a_traceback(rsikg):
 def test_a_load_is_parsed_under_the_operators_memory_cap(tmp_path, monkeypatch):
     """The setting worker_memory_mb caps the worker a load is parsed in, as it caps the query
     workers (a 2.77M-triple file needs more than the default 2048 MiB)."""
-    from api.core.service import GraphService
-    from api.core.store import open_store, sandbox
-    from api.settings import Settings
+    from rsikg.core.service import GraphService
+    from rsikg.core.store import open_store, sandbox
+    from rsikg.settings import Settings
 
     used = []
     real = sandbox.run
@@ -178,7 +178,7 @@ def test_reason_on_empty_store_is_an_error(rsikg):
 def test_a_store_in_use_is_read_read_only_and_refused_for_writing(rsikg):
     """A reading command reads a store another process holds (tests/test_cli_while_serving.py
     with a real server); a writing one is refused with a clear error."""
-    from api.core.store import open_store
+    from rsikg.core.store import open_store
 
     holder = open_store(rsikg.store_dir)
     read = rsikg("stats")

@@ -1,7 +1,7 @@
 """The project's own architecture decisions (docs/adr/) are MADR records that rsikg reads.
 
 Each record goes through the project's MADR reader, the one ``rsikg decision validate`` uses
-(:func:`api.core.decisions.records.read_record`): it refuses unknown front-matter keys, a status
+(:func:`rsikg.core.decisions.records.read_record`): it refuses unknown front-matter keys, a status
 outside the decision-status vocabulary, a missing or empty section, and YAML that does not parse.
 The RSI governance rules (a deciding forum with a mandate, a decision kind, a Danish title) do not
 apply to the project's own decisions (docs/adr/0011), so the real command is expected to report
@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.namespace import DCTERMS
+from rsikg.core.decisions.records import read_record
+from rsikg.core.namespaces import ID, RSI
+from rsikg.errors import InputError
 
-from api.core.decisions.records import read_record
-from api.core.namespaces import ID, RSI
-from api.errors import InputError
 from tests.conftest import ROOT, CliRunner
 
 ADR_DIR = ROOT / "docs" / "adr"

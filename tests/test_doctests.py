@@ -13,9 +13,9 @@ import importlib
 import pytest
 
 MODULES = {
-    "api.core.namespaces": 1,
-    "api.core.sparql_terms": 21,
-    "api.core.periods": 9,
+    "rsikg.core.namespaces": 1,
+    "rsikg.core.sparql_terms": 21,
+    "rsikg.core.periods": 9,
 }
 """Module → the fewest examples it must attempt (today's count)."""
 

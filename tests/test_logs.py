@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from rsikg.logs import QUERY_EXCERPT, JsonFormatter, excerpt
 
-from api.logs import QUERY_EXCERPT, JsonFormatter, excerpt
 from tests.web.conftest import TOKEN, Server, start_server
 from tests.web.test_writes import BAD_UPDATE, GOOD_UPDATE
 

@@ -22,8 +22,8 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Hashable
 
-from api.core.sparql_lexer import Token
-from api.core.store.engine import QueryAnswer
+from .sparql_lexer import Token
+from .store.engine import QueryAnswer
 
 UNSTABLE = {"NOW", "RAND", "UUID", "STRUUID", "BNODE"}
 """SPARQL functions whose value differs between two evaluations over the same data."""

@@ -3,7 +3,7 @@
 :class:`Answering` is what ``/sparql`` needs of the core: the query checked and planned
 (:meth:`~Answering.prepared`), then answered from the answer cache or in the process itself
 when it is anchored (:meth:`~Answering.answer_now`), else by a query worker
-(:meth:`~Answering.answer`). :class:`~api.core.service.GraphService` is the one over the store
+(:meth:`~Answering.answer`). :class:`~rsikg.core.service.GraphService` is the one over the store
 (the process that owns it); :class:`ReplicaService` the one in the other serving processes of
 ``rsikg serve --processes N``, over the owner's newest checkpoint, which passes what it cannot
 answer to the owner (:class:`AnsweredElsewhere`).
@@ -18,12 +18,12 @@ from typing import cast
 
 from rdflib.term import Node
 
-from api.core import sparql_guard, sparql_plan
-from api.core.answer_cache import AnswerCache, is_kept
-from api.core.store.engine import INLINE_ROWS, InlineAnswers, QueryAnswer, QueryRequest
-from api.core.store.published import Reader
-from api.errors import InputError, Location
-from api.settings import Settings
+from ..errors import InputError, Location
+from ..settings import Settings
+from . import sparql_guard, sparql_plan
+from .answer_cache import AnswerCache, is_kept
+from .store.engine import INLINE_ROWS, InlineAnswers, QueryAnswer, QueryRequest
+from .store.published import Reader
 
 Inline = Callable[[QueryRequest], QueryAnswer | None]
 
@@ -94,7 +94,7 @@ class Answering:
 
     def answer_now(self, request: QueryRequest, if_none_match: str | None = None) -> QueryAnswer | None:
         """The answer without waiting: from the cache, or computed here for an anchored query
-        (:class:`~api.core.store.engine.InlineAnswers`); None when a worker must compute it
+        (:class:`~rsikg.core.store.engine.InlineAnswers`); None when a worker must compute it
         (:meth:`answer`). Spares the request path a task and a wait."""
         generation, inline = self._view()
         at = At(generation, generation)

@@ -8,7 +8,7 @@ forms compared at the stored value's precision, so an xsd:gYear "2007" holds on 
 the date its line gives.
 
 Lines come from the sourced graphs and the derived graph (api/core/derive.py); a line is marked
-derived when its statement lives in :data:`~api.core.derive.DERIVED_GRAPH`, or, for systems whose
+derived when its statement lives in :data:`~rsikg.core.derive.DERIVED_GRAPH`, or, for systems whose
 users or operators pass to a successor, when it is computed here by Overgangsloven § 126
 (rule:overgangsloven-126-forpligtelser, S57). Those system lines are not stored: plain triples such
 as ``?system rsi:usedBy ?region`` carry no period in this slice (no qualified usage nodes yet),
@@ -31,12 +31,12 @@ import rdflib
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from api.core.derive import DERIVED_GRAPH, RULE_MEMBERSHIP_ENDS, RULE_SECTION_126_OBLIGATIONS
-from api.core.namespaces import SPARQL_PREFIXES
-from api.core.periods import parse_day
-from api.core.sparql_terms import begins_within, ends_within, values
-from api.core.store import GraphStore
-from api.errors import InputError, Location
+from ..errors import InputError, Location
+from .derive import DERIVED_GRAPH, RULE_MEMBERSHIP_ENDS, RULE_SECTION_126_OBLIGATIONS
+from .namespaces import SPARQL_PREFIXES
+from .periods import parse_day
+from .sparql_terms import begins_within, ends_within, values
+from .store import GraphStore
 
 KINDS = {
     "founded": ("Founded", "Oprettes"),

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import rdflib
 
-from api.core.write_scope import WriteCheck, check_write
-from api.settings import Settings
+from ..settings import Settings
+from .write_scope import WriteCheck, check_write
 
 log = logging.getLogger("rsikg.checks")
 
@@ -40,7 +40,7 @@ class CheckProcess:
         self.pid: int | None = None  # the process the last check ran in
 
     def check(self, before: Path, after: Path, removed: list[str], added: list[str]) -> WriteCheck | None:
-        """:func:`~api.core.write_scope.check_write` of the write that took the store at
+        """:func:`~rsikg.core.write_scope.check_write` of the write that took the store at
         ``before`` to the one at ``after`` (checkpoints, opened read-only there), with its
         quads ``removed`` and ``added``; None when the process died (killed, out of memory):
         the caller checks in its own process, and the next long check starts a new one."""
@@ -48,7 +48,7 @@ class CheckProcess:
             if self._pool is None:
                 log.info("starting the process long write checks run in", extra={"event": "checks.start"})
                 context = multiprocessing.get_context("forkserver")
-                context.set_forkserver_preload(["api.core.check_process"])
+                context.set_forkserver_preload([__name__])
                 self._pool = ProcessPoolExecutor(
                     max_workers=1,
                     mp_context=context,
@@ -83,9 +83,9 @@ _loaded: list[tuple[rdflib.Graph, Settings]] = []
 
 
 def _start(settings_json: str) -> None:
-    from api.core.loading import shapes_files
-    from api.core.shape_reach import ShapesReach
-    from api.core.validation import read_shapes
+    from .loading import shapes_files
+    from .shape_reach import ShapesReach
+    from .validation import read_shapes
 
     settings = Settings.model_validate_json(settings_json)
     shapes = read_shapes(shapes_files(settings))
@@ -94,7 +94,7 @@ def _start(settings_json: str) -> None:
 
 
 def _check(before: str, after: str, removed: list[str], added: list[str]) -> tuple[int, WriteCheck]:
-    from api.core.store import OxigraphStore
+    from .store import OxigraphStore
 
     shapes, settings = _loaded[0]
     stores = OxigraphStore.read_only(Path(before)), OxigraphStore.read_only(Path(after))

@@ -28,12 +28,12 @@ from typing import cast
 import networkx as nx
 from rdflib import URIRef
 
-from api.core import mergers, periods
-from api.core.derive import RULE_SECTION_126_OBLIGATIONS
-from api.core.namespaces import RSI, SPARQL_PREFIXES
-from api.core.sparql_terms import values, values_or_all
-from api.core.store import GraphStore
-from api.errors import InputError, Location, QueryDeadlineError, RsikgError
+from ..errors import InputError, Location, QueryDeadlineError, RsikgError
+from . import mergers, periods
+from .derive import RULE_SECTION_126_OBLIGATIONS
+from .namespaces import RSI, SPARQL_PREFIXES
+from .sparql_terms import values, values_or_all
+from .store import GraphStore
 
 RELATIONS = ("dependsOn", "operatedBy", "systemManager", "usedBy", "governedBy", "affects")
 DEPENDS_ON = "dependsOn"
@@ -406,7 +406,7 @@ class DependencyGraph:
         cancel: threading.Event | None = None,
     ) -> dict[str, object]:
         """As :meth:`_critical`, remembered for this graph (betweenness is the slow part).
-        The work stops with :class:`~api.errors.QueryDeadlineError` after ``deadline`` seconds,
+        The work stops with :class:`~rsikg.errors.QueryDeadlineError` after ``deadline`` seconds,
         or with :class:`Cancelled` once ``cancel`` is set (the client went away)."""
         if samples is not None and not MIN_SAMPLES <= samples <= MAX_SAMPLES:
             raise InputError(

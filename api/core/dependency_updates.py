@@ -1,6 +1,6 @@
 """A dependency graph brought up to date by what writes changed, instead of read again whole.
 
-:func:`~api.core.dependencies.build` reads the whole store (about 11 s at 700k triples). A
+:func:`~rsikg.core.dependencies.build` reads the whole store (about 11 s at 700k triples). A
 write changes a few statements, and the dependency graph of a node depends on statements of
 which it is the subject alone (its edges, types, labels, sources, sectors, period), so
 :func:`patched` reads again only the subjects the write changed, each query anchored at them,
@@ -30,8 +30,8 @@ from collections.abc import Sequence
 import networkx as nx
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
-from api.core import periods
-from api.core.dependencies import (
+from . import periods
+from .dependencies import (
     REGION,
     RELATIONS,
     DependencyGraph,
@@ -44,8 +44,8 @@ from api.core.dependencies import (
     read_edges,
     read_members,
 )
-from api.core.namespaces import ORG, RSI
-from api.core.store import Changed, GraphStore
+from .namespaces import ORG, RSI
+from .store import Changed, GraphStore
 
 READ = frozenset(
     [

@@ -33,10 +33,10 @@ import rdflib
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS
 from rdflib.term import Node
 
-from api.core.mergers import successors
-from api.core.namespaces import ID, ORG, RSI, SPARQL_PREFIXES
-from api.core.sparql_terms import iri, not_ended_before, triples_block, values
-from api.core.store import GraphStore, SelectResult
+from .mergers import successors
+from .namespaces import ID, ORG, RSI, SPARQL_PREFIXES
+from .sparql_terms import iri, not_ended_before, triples_block, values
+from .store import GraphStore, SelectResult
 
 DERIVED_GRAPH = "https://w3id.org/rsikg/graph/derived/reform-2027"
 RULE_MEMBERSHIP_ENDS = ID["rule/medlemskab-slutter-med-medlemmet"]

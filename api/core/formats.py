@@ -3,7 +3,7 @@ extensions and kind (RDF graph, RDF dataset, SPARQL results, dependency graph).
 
 The store, the web layer and the CLI all take their lists from here, so a format is added or
 renamed in one place. Nothing here knows a parser: the store maps these names to pyoxigraph's
-formats (:mod:`api.core.store.formats`), :mod:`api.core.graph_formats` writes the dependency-graph
+formats (:mod:`rsikg.core.store.formats`), :mod:`rsikg.core.graph_formats` writes the dependency-graph
 formats. No pyoxigraph and no rdflib here, so that a worker process can import it cheaply.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from api.errors import Location, UnknownFormatError, display_path
+from ..errors import Location, UnknownFormatError, display_path
 
 
 class Kind(StrEnum):

@@ -16,12 +16,12 @@ import json
 
 import networkx as nx
 
-from api.core.formats import DEPENDENCY_GRAPH_FORMATS
-from api.errors import InputError, Location
+from ..errors import InputError, Location
+from .formats import DEPENDENCY_GRAPH_FORMATS
 
 FORMATS: dict[str, str] = {name: f.media_type for name, f in DEPENDENCY_GRAPH_FORMATS.items()}
 """Format name → the media type it is served as (also accepted in Accept); the registry's
-(:mod:`api.core.formats`) dependency-graph formats."""
+(:mod:`rsikg.core.formats`) dependency-graph formats."""
 PICTURES = ("dot", "mermaid")
 """The formats that are pictures: their default relations leave ``usedBy`` out (see
 :data:`PICTURE_RELATIONS`)."""

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import rdflib
 
-from api.core import derive
-from api.core.store import GraphStore, ProgressCallback, Source, rdf_format_for_path
-from api.errors import InputError, Location, display_path
-from api.settings import Settings
+from ..errors import InputError, Location, display_path
+from ..settings import Settings
+from . import derive
+from .store import GraphStore, ProgressCallback, Source, rdf_format_for_path
 
 GRAPH_BASE = "https://w3id.org/rsikg/graph/"
 INFERRED_GRAPH = GRAPH_BASE + "inferred"
@@ -103,7 +103,7 @@ def load_project(
     empty_ok: bool = False,
 ) -> int:
     """Load the project's own files (see :func:`project_files`), then write what rsikg derives
-    from them (:mod:`api.core.derive`) into its own graph, replacing an earlier derivation.
+    from them (:mod:`rsikg.core.derive`) into its own graph, replacing an earlier derivation.
     Returns the number of quads written, derived ones included. With ``empty_ok`` a project
     without files loads nothing: a plain store, without shapes (a Graph Store's own data)."""
     files = project_files(settings, examples=examples, empty_ok=empty_ok)

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 from rdflib import URIRef
 
-from api.core.namespaces import SPARQL_PREFIXES
-from api.core.store import GraphStore
+from .namespaces import SPARQL_PREFIXES
+from .store import GraphStore
 
 _SUCCESSORS = (
     SPARQL_PREFIXES

@@ -31,10 +31,10 @@ import yaml
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from api.core.namespaces import ID
-from api.core.periods import Clock, danish_today
-from api.core.sparql_terms import is_iri
-from api.errors import InputError, Location, display_path
+from ..errors import InputError, Location, display_path
+from .namespaces import ID
+from .periods import Clock, danish_today
+from .sparql_terms import is_iri
 
 PARAM_TYPES = ("iri", "string", "integer", "decimal", "boolean", "date", "language")
 RESERVED = ("page",)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import rdflib
 from rdflib.term import Node
 
-from api.core.sparql_terms import prologue
+from .sparql_terms import prologue
 
 RSI = rdflib.Namespace("https://w3id.org/rsikg/ontology#")
 ID = rdflib.Namespace("https://w3id.org/rsikg/id/")
@@ -40,7 +40,7 @@ _PLAIN_XSD = {"integer", "decimal", "double", "boolean"}
 
 def angled(iri: str) -> str:
     """An IRI as messages and displays name it, whole, in angle brackets: ``<urn:x>``. For people
-    only, never query text: SPARQL gets its IRIs from :func:`api.core.sparql_terms.iri`, which
+    only, never query text: SPARQL gets its IRIs from :func:`rsikg.core.sparql_terms.iri`, which
     refuses what cannot be written.
 
     >>> angled("https://w3id.org/rsikg/graph/reform-2027")

@@ -10,7 +10,7 @@ A statement that is *dated* (``dct:date`` on a decision or a comply-or-explain s
 known on a day when its date is not after it, at the same precision.
 
 The SPARQL patterns live with the other SPARQL text rsikg writes, in the one builder
-(:mod:`api.core.sparql_terms`): two ways to ask "holds on D", measured in benchmarks/as_of.py,
+(:mod:`rsikg.core.sparql_terms`): two ways to ask "holds on D", measured in benchmarks/as_of.py,
 row by row (``holds_on``, two OPTIONAL lookups per solution, cheapest for an answer about a few
 subjects) and set-wise (``held_set_wise`` with :func:`starting_after` here, hash anti-joins over
 the ended and the not yet started, cheapest for an answer over thousands); ``not_ended_before``
@@ -30,10 +30,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rdflib.term import Node
 
-from api.core.namespaces import SPARQL_PREFIXES
-from api.core.sparql_terms import literal
-from api.core.store import GraphStore
-from api.errors import InputError, Location
+from ..errors import InputError, Location
+from .namespaces import SPARQL_PREFIXES
+from .sparql_terms import literal
+from .store import GraphStore
 
 # xsd:date's lexical form, no time zone: a day is compared with stored dates by prefix, so
 # "20270101" or "2027-W01-1" (which date.fromisoformat accepts) must not reach the queries.
@@ -50,20 +50,20 @@ def parse_day(value: str | None, name: str, where: Location, *, blank_is_missing
 
     >>> parse_day("2027-02-30", "date", Location(field="date"))
     Traceback (most recent call last):
-    api.errors.InputError: field 'date': date must be a date (YYYY-MM-DD), not '2027-02-30'
+    rsikg.errors.InputError: field 'date': date must be a date (YYYY-MM-DD), not '2027-02-30'
     >>> parse_day("20270101", "asOf", Location(field="asOf"))
     Traceback (most recent call last):
-    api.errors.InputError: field 'asOf': asOf must be a date (YYYY-MM-DD), not '20270101'
+    rsikg.errors.InputError: field 'asOf': asOf must be a date (YYYY-MM-DD), not '20270101'
 
     A blank value is a missing one, unless ``blank_is_missing`` is False (an option whose absence
     means something else, such as today): then it is a bad date, shown as ''.
 
     >>> parse_day(" ", "from", Location(field="from"))
     Traceback (most recent call last):
-    api.errors.InputError: field 'from': from is required: a date (YYYY-MM-DD)
+    rsikg.errors.InputError: field 'from': from is required: a date (YYYY-MM-DD)
     >>> parse_day(" ", "asOf", Location(field="asOf"), blank_is_missing=False)
     Traceback (most recent call last):
-    api.errors.InputError: field 'asOf': asOf must be a date (YYYY-MM-DD), not ''
+    rsikg.errors.InputError: field 'asOf': asOf must be a date (YYYY-MM-DD), not ''
     """
     if value is None or (blank_is_missing and not value.strip()):
         raise InputError(f"{name} is required: a date (YYYY-MM-DD)", where)

@@ -19,10 +19,10 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from api.core.loading import INFERRED_GRAPH
-from api.core.namespaces import compact
-from api.core.store import GraphStore, Source, rdf_format
-from api.errors import ReasonerUnavailableError
+from ..errors import ReasonerUnavailableError
+from .loading import INFERRED_GRAPH
+from .namespaces import compact
+from .store import GraphStore, Source, rdf_format
 
 JAVA_PACKAGE_HINT = (
     "HermiT needs Java 11 or later and no 'java' was found on PATH; "

@@ -7,7 +7,7 @@ JSON-LD, RDF/XML or N-Triples. :func:`resource` is what its HTML page shows: its
 types, statements with their values' labels in the page's language, what points to it and its
 sources. :func:`suggestions` names the data IRIs closest to one that is not in the graph.
 
-Every query goes through the store's interface (:class:`~api.core.store.base.GraphStore`), so
+Every query goes through the store's interface (:class:`~rsikg.core.store.base.GraphStore`), so
 the pages work over a remote store as over the embedded one; every term comes from the builder.
 """
 
@@ -22,13 +22,13 @@ from typing import TypeVar, cast
 import rdflib
 from rdflib.term import Node
 
-from api.core import periods
-from api.core.decisions.compliance import ComplianceMatrix
-from api.core.decisions.vocabulary import DECISION_STATUS, DecisionStatus
-from api.core.dependencies import DEPENDS_ON, DependencyGraph, Impact, edges_in
-from api.core.namespaces import ID, PREFIXES, RSI, SPARQL_PREFIXES, compact
-from api.core.sparql_terms import integer, iri, is_iri, literal, values
-from api.core.store.base import GraphStore
+from . import periods
+from .decisions.compliance import ComplianceMatrix
+from .decisions.vocabulary import DECISION_STATUS, DecisionStatus
+from .dependencies import DEPENDS_ON, DependencyGraph, Impact, edges_in
+from .namespaces import ID, PREFIXES, RSI, SPARQL_PREFIXES, compact
+from .sparql_terms import integer, iri, is_iri, literal, values
+from .store.base import GraphStore
 
 RDFS_LABEL = rdflib.RDFS.label
 SKOS_PREF = rdflib.SKOS.prefLabel

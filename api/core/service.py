@@ -2,8 +2,8 @@
 that are checked against the shapes before they are committed.
 
 :class:`GraphService` is the one way the web layer (and the CLI's commands on a served graph)
-call the domain: routes import this module and :mod:`api.core.formats`, nothing else of
-``api.core``. The types, limits and pure helpers a route needs to state its parameters and shape
+call the domain: routes import this module and :mod:`rsikg.core.formats`, nothing else of
+``rsikg.core``. The types, limits and pure helpers a route needs to state its parameters and shape
 its answers are named here too (see ``__all__``), so that a route never learns which module of
 the core owns them."""
 
@@ -27,8 +27,17 @@ import networkx as nx
 import rdflib
 from rdflib.term import Node, URIRef
 
-from api.core import changes as change_briefing
-from api.core import (
+from ..errors import (
+    InputError,
+    IsolationUnavailableError,
+    Location,
+    NotOnThisStoreError,
+    ShapeViolationError,
+    WriteConflictError,
+)
+from ..settings import Settings
+from . import changes as change_briefing
+from . import (
     dependencies,
     dependency_updates,
     graph_formats,
@@ -39,15 +48,15 @@ from api.core import (
     sparql_guard,
     sparql_journal,
 )
-from api.core.answer_cache import AnswerCache
-from api.core.answering import AnsweredElsewhere, Answering, At, Inline, ReplicaService
-from api.core.check_process import CheckProcess
-from api.core.decisions import adoption, catalogue, compliance, records
-from api.core.decisions import dry_run as checking
-from api.core.decisions.dry_run import Check
-from api.core.decisions.records import MEDIA_TYPES as RECORD_MEDIA_TYPES
-from api.core.decisions.vocabulary import DECISION_KIND, DecisionKind, DecisionStatus
-from api.core.dependencies import (
+from .answer_cache import AnswerCache
+from .answering import AnsweredElsewhere, Answering, At, Inline, ReplicaService
+from .check_process import CheckProcess
+from .decisions import adoption, catalogue, compliance, records
+from .decisions import dry_run as checking
+from .decisions.dry_run import Check
+from .decisions.records import MEDIA_TYPES as RECORD_MEDIA_TYPES
+from .decisions.vocabulary import DECISION_KIND, DecisionKind, DecisionStatus
+from .dependencies import (
     DIRECTIONS,
     MAX_DEPTH,
     MAX_NODES,
@@ -60,9 +69,9 @@ from api.core.dependencies import (
     TooLargeError,
     local_id,
 )
-from api.core.graph_formats import FORMATS as GRAPH_FORMATS
-from api.core.graph_formats import PICTURE_RELATIONS, PICTURES, RELATION_STYLES
-from api.core.loading import (
+from .graph_formats import FORMATS as GRAPH_FORMATS
+from .graph_formats import PICTURE_RELATIONS, PICTURES, RELATION_STYLES
+from .loading import (
     DEFAULT_DATA_GRAPH,
     GRAPH_BASE,
     INFERRED_GRAPH,
@@ -73,7 +82,7 @@ from api.core.loading import (
     project_files,
     shapes_files,
 )
-from api.core.named_queries import (
+from .named_queries import (
     TODAY,
     NamedQuery,
     bound_text,
@@ -81,12 +90,12 @@ from api.core.named_queries import (
     paged,
     parse_assignments,
 )
-from api.core.named_queries import bind as bind_named
-from api.core.namespaces import PREFIXES, angled, compact, display
-from api.core.shape_reach import ShapesReach
-from api.core.sparql_terms import checked_iri
-from api.core.stats import Stats, store_stats
-from api.core.store import (
+from .named_queries import bind as bind_named
+from .namespaces import PREFIXES, angled, compact, display
+from .shape_reach import ShapesReach
+from .sparql_terms import checked_iri
+from .stats import Stats, store_stats
+from .store import (
     DEFAULT_GRAPH,
     MERGED_GRAPH,
     MERGED_GRAPH_IS_KEPT,
@@ -103,22 +112,13 @@ from api.core.store import (
     rdf_format,
     sandbox,
 )
-from api.core.store.engine import QueryAnswer, QueryEngine, QueryRequest
-from api.core.store.oxigraph import Touched, let_go, write_diff
-from api.core.store.published import Publisher
-from api.core.store.remote import RemoteEngine
-from api.core.store.sandbox import Limits
-from api.core.validation import ValidationReport, read_shapes, validate_store
-from api.core.write_scope import WriteCheck, check_write
-from api.errors import (
-    InputError,
-    IsolationUnavailableError,
-    Location,
-    NotOnThisStoreError,
-    ShapeViolationError,
-    WriteConflictError,
-)
-from api.settings import Settings
+from .store.engine import QueryAnswer, QueryEngine, QueryRequest
+from .store.oxigraph import Touched, let_go, write_diff
+from .store.published import Publisher
+from .store.remote import RemoteEngine
+from .store.sandbox import Limits
+from .validation import ValidationReport, read_shapes, validate_store
+from .write_scope import WriteCheck, check_write
 
 log = logging.getLogger("rsikg.service")
 
@@ -138,7 +138,7 @@ class WriteOutcome:
 @dataclass(frozen=True)
 class Document:
     """One RDF document of a Graph Store write. ``name`` is where its errors are ("request
-    body", or a part of a multipart body); ``format`` a name of :mod:`api.core.formats`."""
+    body", or a part of a multipart body); ``format`` a name of :mod:`rsikg.core.formats`."""
 
     name: str
     data: bytes
@@ -231,7 +231,7 @@ class GraphService(Answering):
     @staticmethod
     def isolate_server() -> list[str]:
         """Cut this serving process off the network, once it listens (see
-        :func:`api.core.store.sandbox.isolate_server`): then it answers anchored queries itself."""
+        :func:`rsikg.core.store.sandbox.isolate_server`): then it answers anchored queries itself."""
         return sandbox.isolate_server()
 
     @staticmethod
@@ -437,12 +437,12 @@ class GraphService(Answering):
     @staticmethod
     def create_publication(path: Path) -> None:
         """An empty published record at ``path`` for :meth:`share`, made before the other
-        serving processes start (:mod:`api.core.store.published`)."""
+        serving processes start (:mod:`rsikg.core.store.published`)."""
         published.create(path)
 
     def share(self, publication: Path) -> None:
         """Publish every checkpoint to the other serving processes too, in the record at
-        ``publication`` (:mod:`api.core.store.published`); before :meth:`start`."""
+        ``publication`` (:mod:`rsikg.core.store.published`); before :meth:`start`."""
         epoch = self.answers.epoch if self.answers is not None else uuid.uuid4().hex[:12]
         engine = self.engine
         if not isinstance(engine, QueryEngine):
@@ -962,7 +962,7 @@ class GraphService(Answering):
         difference. ``operation`` returns what it can have changed (None: anything), so the
         difference is read from that alone.
 
-        Validated on what the write can change (:func:`api.core.write_scope.check_write`: the
+        Validated on what the write can change (:func:`rsikg.core.write_scope.check_write`: the
         focus nodes its changed triples reach, as the shapes read them), not the whole graph,
         which took 0.5-0.8 s a write on the project's graph and minutes at 700k triples. On the
         Oxigraph store itself, not the interface: the scratch copy is a checkpoint of the on-disk

@@ -40,8 +40,8 @@ from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import BNode, Literal, Node, URIRef, Variable
 
-from api.core.sparql_terms import iri, prologue
-from api.core.validation import PerShapesGraph
+from .sparql_terms import iri, prologue
+from .validation import PerShapesGraph
 
 ANY = URIRef("urn:x-rsikg:any-predicate")
 """The predicate of a step that reads every predicate (a variable predicate, ``sh:closed``)."""

@@ -11,9 +11,9 @@ matches twice; the merged graph is not written by updates but kept from their di
   its default graph is the union and ``GRAPH ?g`` still sees every graph.
 - Its DELETE template's triples outside ``GRAPH`` are deleted from every graph that holds them:
   each becomes ``GRAPH ?_rsikg_gN { t }``, the WHERE gaining an ``OPTIONAL`` that binds the
-  variable to each graph holding ``t`` (:func:`~api.core.sparql_terms.found_in_any_graph`).
+  variable to each graph holding ``t`` (:func:`~rsikg.core.sparql_terms.found_in_any_graph`).
   ``DELETE DATA`` and ``DELETE WHERE`` are written out as the ``DELETE … WHERE`` they stand for.
-- What is written to the default graph goes to :data:`~api.core.loading.DEFAULT_DATA_GRAPH`:
+- What is written to the default graph goes to :data:`~rsikg.core.loading.DEFAULT_DATA_GRAPH`:
   the store's own default graph (which no ``USING`` can name) is moved there before an operation
   reads it and at the end, so it holds nothing between writes; ``DEFAULT`` in CLEAR, DROP, ADD,
   MOVE and COPY names that graph.
@@ -23,8 +23,8 @@ matches twice; the merged graph is not written by updates but kept from their di
   ``USING`` and ``USING NAMED`` on every operation that matches a pattern, and an update that
   gives them while it has ``USING``, ``USING NAMED`` or ``WITH`` of its own is an error.
 
-The request is read with :mod:`api.core.sparql_lexer`, so a keyword in a string, an IRI or a
-comment is not taken for one; what is added comes from the builder (:mod:`api.core.sparql_terms`)
+The request is read with :mod:`rsikg.core.sparql_lexer`, so a keyword in a string, an IRI or a
+comment is not taken for one; what is added comes from the builder (:mod:`rsikg.core.sparql_terms`)
 and the client's own text is only moved. A DELETE template construct that cannot be split into
 triples safely (a blank node, a collection, a quoted triple) is refused, not run differently.
 """
@@ -35,10 +35,11 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urljoin
 
-from api.core.loading import DEFAULT_DATA_GRAPH
-from api.core.namespaces import angled
-from api.core.sparql_lexer import QUERY_FORMS, Span, spans
-from api.core.sparql_terms import (
+from ..errors import InputError, Location
+from .loading import DEFAULT_DATA_GRAPH
+from .namespaces import angled
+from .sparql_lexer import QUERY_FORMS, Span, spans
+from .sparql_terms import (
     RESERVED_VARIABLES,
     default_graph_moved,
     delete_where_written_out,
@@ -49,7 +50,6 @@ from api.core.sparql_terms import (
     is_iri,
     using,
 )
-from api.errors import InputError, Location
 
 Edit = tuple[int, int, str]
 """(start, end, text): the update's characters start:end replaced by text."""

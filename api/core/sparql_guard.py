@@ -1,12 +1,12 @@
 """What a SPARQL request would make the server do, found before it runs.
 
 Oxigraph follows ``SERVICE`` and ``LOAD`` over HTTP (measured: a listener on loopback receives
-the connection). What stops that is the worker every request runs in (:mod:`api.core.store.worker`:
+the connection). What stops that is the worker every request runs in (:mod:`rsikg.core.store.worker`:
 no network, by a namespace or a seccomp filter); this module is only the first refusal, with a
 clear message, before a worker is asked. It reads the request with the lexer of
-:mod:`api.core.sparql_lexer` and reports the query form, the ``SERVICE`` and ``LOAD`` targets, the
+:mod:`rsikg.core.sparql_lexer` and reports the query form, the ``SERVICE`` and ``LOAD`` targets, the
 ``FROM``/``FROM NAMED`` graphs and how deep the request nests. How a row cap can be left to
-Oxigraph is planned from the same tokens, in :mod:`api.core.sparql_plan`.
+Oxigraph is planned from the same tokens, in :mod:`rsikg.core.sparql_plan`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-from api.core.namespaces import angled
-from api.core.sparql_lexer import Token, declares_prefix, form_of, tokens, walk
-from api.core.sparql_terms import checked_iri
-from api.errors import InputError, Location, QueryRefusedError
+from ..errors import InputError, Location, QueryRefusedError
+from .namespaces import angled
+from .sparql_lexer import Token, declares_prefix, form_of, tokens, walk
+from .sparql_terms import checked_iri
 
 MAX_NESTING = 256
 """Deepest nesting of a request. Oxigraph's SPARQL parser recurses: 10,000 levels overflow its

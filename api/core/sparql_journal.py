@@ -5,7 +5,7 @@ A write is validated and committed as the quads it removed and added. Comparing 
 before and after an update took 12.5 s at 700k triples for one inserted triple. Every quad an
 update changes is an instance of one of its templates (INSERT, DELETE, the data of INSERT DATA
 and DELETE DATA, the pattern of DELETE WHERE) or lies in a graph a graph operation names (CLEAR,
-DROP, ADD, MOVE, COPY). So :func:`journaled` splits the update (as :mod:`api.core.sparql_dataset`
+DROP, ADD, MOVE, COPY). So :func:`journaled` splits the update (as :mod:`rsikg.core.sparql_dataset`
 wrote it) into :class:`Step` s, each one operation with the prologue before it, and gives each
 template operation an INSERT of its templates' triples into a journal graph, instantiated by
 Oxigraph from the same solutions as the templates themselves. The worker runs the steps in
@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.core.sparql_dataset import Names, closing_brace, is_word, opens, operation_ranges, top_level
-from api.core.sparql_lexer import Span, spans
-from api.core.sparql_terms import delete_where_written_out, insert_template, journal_copy
-from api.core.store.base import DEFAULT_GRAPH
+from .sparql_dataset import Names, closing_brace, is_word, opens, operation_ranges, top_level
+from .sparql_lexer import Span, spans
+from .sparql_terms import delete_where_written_out, insert_template, journal_copy
+from .store.base import DEFAULT_GRAPH
 
 DEFAULT = DEFAULT_GRAPH
 """In :attr:`Step.graphs`: the store's own default graph (the store interface's name for it)."""

@@ -1,5 +1,5 @@
-"""The SPARQL request lexer that the guard (:mod:`api.core.sparql_guard`: what a request would
-reach for) and the planner (:mod:`api.core.sparql_plan`: how a row cap can be left to Oxigraph)
+"""The SPARQL request lexer that the guard (:mod:`rsikg.core.sparql_guard`: what a request would
+reach for) and the planner (:mod:`rsikg.core.sparql_plan`: how a row cap can be left to Oxigraph)
 both read a request with.
 
 It reads strings, IRIs, comments, variables and prefixed names as the SPARQL 1.1 grammar defines

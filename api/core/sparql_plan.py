@@ -2,14 +2,14 @@
 
 The server answers at most ``max_rows`` rows. Where Oxigraph itself can be kept within the cap,
 by the query's own LIMIT or by a LIMIT appended to it, the answer can be serialised natively
-instead of counted row by row. The tokens are those :func:`api.core.sparql_guard.inspect` lexed
-(with :mod:`api.core.sparql_lexer`), so a request is lexed once for both.
+instead of counted row by row. The tokens are those :func:`rsikg.core.sparql_guard.inspect` lexed
+(with :mod:`rsikg.core.sparql_lexer`), so a request is lexed once for both.
 """
 
 from __future__ import annotations
 
-from api.core.sparql_guard import SparqlFeatures
-from api.core.sparql_lexer import Token, form_of, walk
+from .sparql_guard import SparqlFeatures
+from .sparql_lexer import Token, form_of, walk
 
 
 def row_cap_plan(features: SparqlFeatures, cap: int) -> str | None:

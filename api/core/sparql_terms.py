@@ -3,7 +3,7 @@
 Every query and update rsikg writes itself gets its IRIs, literals, variables and VALUES blocks
 from here, and nowhere else (tests/core/test_sparql_terms.py fails the build if ``api/`` formats
 a term into query text by hand). Each function checks its value and raises
-:class:`~api.errors.InputError` for one that cannot be written safely, so a value a client chose
+:class:`~rsikg.errors.InputError` for one that cannot be written safely, so a value a client chose
 (a MADR front-matter word, a record id given as an IRI, a query parameter) can never end a term
 early and add SPARQL of its own. Where a store API takes bound terms instead of text
 (``GraphStore.query(bindings=...)``), that is better still: nothing is written at all.
@@ -24,7 +24,7 @@ from typing import TypeAlias
 import rdflib
 from rdflib.term import Node
 
-from api.errors import InputError, Location
+from ..errors import InputError, Location
 
 # SPARQL 1.1 IRIREF: '<' ([^<>"{}|^`\]-[#x00-#x20])* '>'. DEL and the C1 controls are allowed by
 # that grammar but by no IRI (RFC 3987), and lone surrogates are not Unicode: refused as well.
@@ -85,10 +85,10 @@ def iri(value: str, where: Location | None = None) -> str:
 
     >>> iri("https://example.org/a> } DROP ALL #")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    api.errors.InputError: 'https://example.org/a> } DROP ALL #' is not an IRI: it holds '>' ...
+    rsikg.errors.InputError: 'https://example.org/a> } DROP ALL #' is not an IRI: it holds '>' ...
     >>> iri("system/fmk")
     Traceback (most recent call last):
-    api.errors.InputError: 'system/fmk' is not an absolute IRI: it needs a scheme such as https: at the start
+    rsikg.errors.InputError: 'system/fmk' is not an absolute IRI: it needs a scheme such as https: at the start
     """
     if isinstance(value, str) and _PLAIN_IRI.fullmatch(value):  # fast path: one call, no copy
         return f"<{value}>"
@@ -119,7 +119,7 @@ def literal(
     "a \"quoted\" word\nand a second line"
     >>> literal("tekst", lang="da dk")
     Traceback (most recent call last):
-    api.errors.InputError: 'da dk' is not a language tag (such as da or en-GB)
+    rsikg.errors.InputError: 'da dk' is not a language tag (such as da or en-GB)
     """
     if lang and datatype:
         raise ValueError("a literal has a language or a datatype, not both")

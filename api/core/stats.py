@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from api.core.store import GraphStore, SelectResult
+from .store import GraphStore, SelectResult
 
 CLASS_COUNTS = """
 SELECT ?class (COUNT(DISTINCT ?s) AS ?resources)

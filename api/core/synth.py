@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from api.core import sparql_terms
+from . import sparql_terms
 
 BASE = "https://w3id.org/rsikg/id/synth/"
 RSI = "https://w3id.org/rsikg/ontology#"

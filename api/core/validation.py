@@ -29,11 +29,11 @@ from rdflib.plugins.sparql.processor import SPARQLProcessor
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import Identifier, Node
 
-from api.core.loading import data_extract, data_graphs, load_files, project_files, shapes_files
-from api.core.namespaces import compact
-from api.core.store import GraphStore, open_store
-from api.errors import InputError, Location, display_path
-from api.settings import Settings
+from ..errors import InputError, Location, display_path
+from ..settings import Settings
+from .loading import data_extract, data_graphs, load_files, project_files, shapes_files
+from .namespaces import compact
+from .store import GraphStore, open_store
 
 SEVERITIES = ("Violation", "Warning", "Info")
 

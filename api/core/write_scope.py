@@ -3,7 +3,7 @@
 A write (SPARQL Update, Graph Store PUT/POST/DELETE, an adoption, a load) adds and removes
 triples. A shape's result on a focus node can change only if the shape reads one of those
 triples from that node, and what each shape reads is derived from the shapes themselves
-(:mod:`api.core.shape_reach`). So:
+(:mod:`rsikg.core.shape_reach`). So:
 
 1. the *focus nodes*, each with its shapes: for each changed triple and each read it can be
    part of, the nodes from which the read's chains reach the triple's ends, in the store before
@@ -12,10 +12,10 @@ triples from that node, and what each shape reads is derived from the shapes the
    targets a focus node of it.
 2. the *extract*: the triples those shapes read from the focus nodes and from their constants
    (CONSTRUCT queries built from the reads, over the data graphs only, as
-   :func:`api.core.validation.validation_data` takes them).
+   :func:`rsikg.core.validation.validation_data` takes them).
 3. the extract after the write validated on the focus nodes, each against the shapes whose
    reads the write touched from it (sh:targetNode on an untargeted copy of the shapes, as
-   :class:`~api.core.decisions.dry_run.FocusedShapes` does for every shape of a node), and, only
+   :class:`~rsikg.core.decisions.dry_run.FocusedShapes` does for every shape of a node), and, only
    if that finds a Violation, the extract before it too. The results on a focus node equal the
    whole graph's (the extract holds every triple any solution on it uses), and no other
    (node, shape) result changed; so the Violations the write adds are those after it that were
@@ -38,11 +38,12 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.term import BNode, Literal, Node, URIRef
 
-from api.core.loading import is_data_graph
-from api.core.shape_reach import ANY, TARGETS, Chain, Read, ShapesReach, Step
-from api.core.sparql_terms import group, integer, iri, one_of, term, values, variable
-from api.core.store import DEFAULT_GRAPH, GraphStore, nquads_terms
-from api.core.validation import (
+from ..settings import Settings
+from .loading import is_data_graph
+from .shape_reach import ANY, TARGETS, Chain, Read, ShapesReach, Step
+from .sparql_terms import group, integer, iri, one_of, term, values, variable
+from .store import DEFAULT_GRAPH, GraphStore, nquads_terms
+from .validation import (
     PerShapesGraph,
     ShapesPool,
     ValidationReport,
@@ -50,7 +51,6 @@ from api.core.validation import (
     validate_graph,
     validation_data,
 )
-from api.settings import Settings
 
 Triple = tuple[Node, Node, Node]
 ViolationKey = tuple[Node | None, Node | None, Node | None, Node | None]
@@ -550,7 +550,7 @@ class _Targeted:
     """The shapes without their targets, given for each run ``sh:targetNode`` for the (shape,
     focus node) pairs to validate, and nothing else.
 
-    Not :class:`~api.core.decisions.dry_run.FocusedShapes`, which validates a focus node against
+    Not :class:`~rsikg.core.decisions.dry_run.FocusedShapes`, which validates a focus node against
     every shape that targets it: a new region changes what rsish:SameSystemForAllShape reads for
     every decision, and validating each of the 1,000 decisions of the 700k-triple graph against
     every decision shape took 549 s, where SameSystemForAllShape alone is all that can change.

@@ -21,17 +21,17 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
-from api import __version__
-from api.core.formats import ANSWER_GRAPH_FORMATS, RESULT_FORMATS, media_type
-from api.core.service import GraphService
-from api.errors import RsikgError
-from api.settings import Settings
-from api.web import vendor
-from api.web.errors import answer_for, log, log_refused, request_id_of
-from api.web.models import Health
-from api.web.routes import changes, decisions, explore, graph, pages, queries, store
-from api.web.sparql import Receive, Scope, Send, SparqlEndpoint
-from api.web.state import AppState
+from .. import __version__
+from ..core.formats import ANSWER_GRAPH_FORMATS, RESULT_FORMATS, media_type
+from ..core.service import GraphService
+from ..errors import RsikgError
+from ..settings import Settings
+from . import vendor
+from .errors import answer_for, log, log_refused, request_id_of
+from .models import Health
+from .routes import changes, decisions, explore, graph, pages, queries, store
+from .sparql import Receive, Scope, Send, SparqlEndpoint
+from .state import AppState
 
 Asgi = Callable[[Scope, Receive, Send], Awaitable[None]]
 
@@ -245,7 +245,7 @@ def _sparql_openapi() -> dict[str, Any]:
 def create_app(settings: Settings | None = None, *, publication: Path | None = None) -> RsikgApp:
     """The rsikg web app. The store opens, and is loaded if empty, when the app starts. With
     ``publication``, the app owns the store for other serving processes too: it publishes every
-    checkpoint in that record (:class:`api.web.replica.Replicas`)."""
+    checkpoint in that record (:class:`rsikg.web.replica.Replicas`)."""
     settings = settings or Settings()
     process = "0" if publication is not None else None
     state = AppState(settings, token=settings.read_token(), process=process)

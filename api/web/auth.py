@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 
-from api.web.errors import HttpError
+from .errors import HttpError
 
 
 def require_token(authorization: str | None, token: str | None) -> None:

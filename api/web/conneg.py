@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 
-from api.core import formats
-from api.web.errors import HttpError
+from ..core import formats
+from .errors import HttpError
 
 RESULT_OFFERS = formats.offers(formats.RESULT_FORMATS)
 """What a SELECT or ASK answer is offered as: application/sparql-results+json, ..., then the

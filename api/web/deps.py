@@ -6,8 +6,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from api.core.service import GraphService
-from api.web.state import AppState
+from ..core.service import GraphService
+from .state import AppState
 
 
 def get_state(request: Request) -> AppState:
@@ -25,7 +25,7 @@ ServiceDep = Annotated[GraphService, Depends(get_service)]
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The request body, or 413 past the limit (checked before and while reading)."""
-    from api.web.errors import HttpError
+    from .errors import HttpError
 
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:

@@ -8,8 +8,8 @@ import uuid
 from collections.abc import MutableMapping
 from typing import Any
 
-from api.core.service import NoPathError, NotInGraphError, ValidationReport
-from api.errors import (
+from ..core.service import NoPathError, NotInGraphError, ValidationReport
+from ..errors import (
     InputError,
     NotAcceptableError,
     NotOnThisStoreError,

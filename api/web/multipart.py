@@ -13,7 +13,7 @@ from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser
 
-from api.errors import InputError, Location
+from ..errors import InputError, Location
 
 MAX_PARTS = 32
 """Parts one body may have: each is parsed by a worker process of its own (about 0.1 s to start),

@@ -3,7 +3,7 @@
 Every serving process listens on the same address (a socket of its own, bound with
 SO_REUSEPORT by the owner before anything else runs, so the kernel spreads the connections).
 This one answers what it can without the store: anchored SPARQL queries on the owner's newest
-checkpoint, and answers kept since the last write (:class:`~api.core.answering.ReplicaService`).
+checkpoint, and answers kept since the last write (:class:`~rsikg.core.answering.ReplicaService`).
 Every other request (updates, queries that need a worker's deadline, the Graph Store, the
 named queries, the pages) goes to the owner over a Unix socket, unchanged, and its answer comes
 back unchanged, streamed both ways. So writes stay serialised and validated in one process,
@@ -33,12 +33,12 @@ from typing import Any
 
 import httpx
 
-from api.core.service import AnsweredElsewhere, GraphService, ReplicaService
-from api.errors import ResourceLimitError
-from api.settings import Settings
-from api.web.app import RsikgApp
-from api.web.sparql import Receive, Scope, Send, SparqlEndpoint, send_error
-from api.web.state import AppState
+from ..core.service import AnsweredElsewhere, GraphService, ReplicaService
+from ..errors import ResourceLimitError
+from ..settings import Settings
+from .app import RsikgApp
+from .sparql import Receive, Scope, Send, SparqlEndpoint, send_error
+from .state import AppState
 
 log = logging.getLogger("rsikg.web")
 
@@ -248,7 +248,7 @@ class Replicas:
 
     def _spawn(self, number: int) -> subprocess.Popen[bytes]:
         fd = self.listening[number].fileno()
-        command = [sys.executable, "-m", "api.web.replica", "--fd", str(fd), "--owner", str(self.owner)]
+        command = [sys.executable, "-m", __name__, "--fd", str(fd), "--owner", str(self.owner)]
         command += ["--publication", str(self.publication), "--process", str(number)]
         env = {**os.environ, SETTINGS_ENV: self.settings.model_dump_json()}
         # this interpreter, this package's module
@@ -308,7 +308,7 @@ def main() -> None:
     """A replica process: its listening socket, cut off the network, then served."""
     import uvicorn
 
-    from api import logs
+    from .. import logs
 
     parser = argparse.ArgumentParser(prog="python -m api.web.replica")
     parser.add_argument("--fd", type=int, required=True, help="its listening socket")

@@ -24,13 +24,13 @@ from urllib.parse import parse_qs
 import anyio
 import rdflib
 
-from api.core.formats import ANSWER_GRAPH_FORMATS, BY_NAME, RESULT_FORMATS
-from api.core.service import Answering
-from api.errors import NotAcceptableError
-from api.web.auth import require_token
-from api.web.conneg import GRAPH_OFFERS, answer_formats, choose
-from api.web.errors import HttpError, answer_for
-from api.web.state import AppState
+from ..core.formats import ANSWER_GRAPH_FORMATS, BY_NAME, RESULT_FORMATS
+from ..core.service import Answering
+from ..errors import NotAcceptableError
+from .auth import require_token
+from .conneg import GRAPH_OFFERS, answer_formats, choose
+from .errors import HttpError, answer_for
+from .state import AppState
 
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]

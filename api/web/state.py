@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from api.core.service import GraphService
-from api.settings import Settings
+from ..core.service import GraphService
+from ..settings import Settings
 
 
 @dataclass

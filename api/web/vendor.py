@@ -18,7 +18,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from api.web.errors import HttpError
+from .errors import HttpError
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 """The pinned manifest and lock file (package.json, package-lock.json)."""

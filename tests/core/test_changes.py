@@ -8,15 +8,14 @@ import io
 from datetime import date
 
 import pytest
-
-from api.core.changes import Change, Report, changes, parse_day, to_csv, to_text, window
-from api.core.derive import (
+from rsikg.core.changes import Change, Report, changes, parse_day, to_csv, to_text, window
+from rsikg.core.derive import (
     DERIVED_GRAPH,
     RULE_MEMBERSHIP_ENDS,
     RULE_SECTION_126,
     RULE_SECTION_126_OBLIGATIONS,
 )
-from api.errors import InputError, Location
+from rsikg.errors import InputError, Location
 
 ID = "https://w3id.org/rsikg/id/"
 REGION = f"{ID}region/"

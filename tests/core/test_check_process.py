@@ -8,13 +8,13 @@ import os
 import signal
 
 import pytest
+from rsikg.core.check_process import CheckProcess
+from rsikg.core.loading import load_project, shapes_files
+from rsikg.core.store import OxigraphStore
+from rsikg.core.validation import read_shapes
+from rsikg.core.write_scope import check_write
+from rsikg.settings import Settings
 
-from api.core.check_process import CheckProcess
-from api.core.loading import load_project, shapes_files
-from api.core.store import OxigraphStore
-from api.core.validation import read_shapes
-from api.core.write_scope import check_write
-from api.settings import Settings
 from tests.conftest import ROOT
 
 # a region with neither label nor source: new Violations

@@ -7,13 +7,13 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from rsikg.core.decisions import compliance as adoption
+from rsikg.core.derive import RULE_SECTION_126_OBLIGATIONS
+from rsikg.core.loading import load_project
+from rsikg.core.named_queries import bind, load_named_query, paged
+from rsikg.core.store import open_store
+from rsikg.settings import MEMORY, Settings
 
-from api.core.decisions import compliance as adoption
-from api.core.derive import RULE_SECTION_126_OBLIGATIONS
-from api.core.loading import load_project
-from api.core.named_queries import bind, load_named_query, paged
-from api.core.store import open_store
-from api.settings import MEMORY, Settings
 from tests.conftest import ROOT
 
 REGION = "https://w3id.org/rsikg/id/region/"

@@ -11,9 +11,8 @@ from collections.abc import Iterable
 
 import networkx as nx
 import pytest
-
-from api.core import dependencies
-from api.core.dependencies import (
+from rsikg.core import dependencies
+from rsikg.core.dependencies import (
     MAX_DEPTH,
     MAX_SAMPLES,
     MIN_SAMPLES,
@@ -21,8 +20,8 @@ from api.core.dependencies import (
     NoPathError,
     NotInGraphError,
 )
-from api.core.store import OxigraphStore
-from api.errors import InputError, QueryDeadlineError
+from rsikg.core.store import OxigraphStore
+from rsikg.errors import InputError, QueryDeadlineError
 
 ID = "https://w3id.org/rsikg/id/"
 SYS = f"{ID}system/"

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from api.core import dependencies
-from api.core.dependencies import NotInGraphError, NotOnDayError
-from api.core.derive import RULE_SECTION_126_OBLIGATIONS
-from api.core.graph_formats import FORMATS, serialize
+from rsikg.core import dependencies
+from rsikg.core.dependencies import NotInGraphError, NotOnDayError
+from rsikg.core.derive import RULE_SECTION_126_OBLIGATIONS
+from rsikg.core.graph_formats import FORMATS, serialize
 
 ID = "https://w3id.org/rsikg/id/"
 BEFORE, AFTER = date(2026, 12, 31), date(2027, 1, 2)

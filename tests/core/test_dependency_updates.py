@@ -10,13 +10,12 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from api.core import dependencies, dependency_updates
-from api.core.dependencies import DependencyGraph
-from api.core.loading import load_project
-from api.core.store import open_store
-from api.core.store.oxigraph import OxigraphStore
-from api.settings import MEMORY, Settings
+from rsikg.core import dependencies, dependency_updates
+from rsikg.core.dependencies import DependencyGraph
+from rsikg.core.loading import load_project
+from rsikg.core.store import open_store
+from rsikg.core.store.oxigraph import OxigraphStore
+from rsikg.settings import MEMORY, Settings
 
 RSI = "https://w3id.org/rsikg/ontology#"
 ID = "https://w3id.org/rsikg/id/"

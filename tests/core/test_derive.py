@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import rdflib
 from rdflib.namespace import DCTERMS, PROV, RDF
-
-from api.core.derive import (
+from rsikg.core.derive import (
     DERIVED_GRAPH,
     RULE_MEMBERSHIP_ENDS,
     RULE_OPEN_QUESTIONS,
     RULE_SECTION_126,
     write_derived,
 )
-from api.core.loading import GRAPH_BASE, data_graphs, load_project
-from api.core.namespaces import ID, ORG, RSI
-from api.core.store import Source, rdf_format
+from rsikg.core.loading import GRAPH_BASE, data_graphs, load_project
+from rsikg.core.namespaces import ID, ORG, RSI
+from rsikg.core.store import Source, rdf_format
 
 S57 = rdflib.URIRef(
     "https://www.elov.dk/lov-om-overgangen-til-en-ny-sundhedsstruktur-overgangsloven/paragraf/126"

@@ -26,16 +26,16 @@ from pathlib import Path
 
 import anyio
 import pytest
+from rsikg.core.loading import load_project
+from rsikg.core.service import GraphService
+from rsikg.core.store import OxigraphStore
+from rsikg.core.store.diffs import MAX_TERM_BYTES
+from rsikg.core.store.journal import Journal
+from rsikg.core.store.oxigraph import BULK_THRESHOLD
+from rsikg.core.validation import validate_store
+from rsikg.errors import InputError
+from rsikg.settings import Settings
 
-from api.core.loading import load_project
-from api.core.service import GraphService
-from api.core.store import OxigraphStore
-from api.core.store.diffs import MAX_TERM_BYTES
-from api.core.store.journal import Journal
-from api.core.store.oxigraph import BULK_THRESHOLD
-from api.core.validation import validate_store
-from api.errors import InputError
-from api.settings import Settings
 from tests.conftest import ROOT
 from tests.core.test_merged_graph import assert_kept
 
@@ -52,7 +52,7 @@ _STAMP = re.compile(r"\"[^\"]*\"\^\^<http://www\.w3\.org/2001/XMLSchema#dateTime
 
 def _rsikg() -> list[str]:
     script = Path(sys.executable).with_name("rsikg")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "rsikg.cli"]
 
 
 def _env() -> dict[str, str]:

@@ -10,10 +10,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from api.core.store.engine import QueryEngine, QueryRequest
-from api.core.store.oxigraph import OxigraphStore
-from api.errors import QueryDeadlineError
+from rsikg.core.store.engine import QueryEngine, QueryRequest
+from rsikg.core.store.oxigraph import OxigraphStore
+from rsikg.errors import QueryDeadlineError
 
 ENDLESS = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 

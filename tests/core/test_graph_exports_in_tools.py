@@ -18,10 +18,10 @@ from pathlib import Path
 import igraph
 import networkx as nx
 import pytest
+from rsikg.core import dependencies
+from rsikg.core.graph_formats import MERMAID_MAX_EDGES, PICTURE_RELATIONS, serialize, style_of
+from rsikg.errors import InputError
 
-from api.core import dependencies
-from api.core.graph_formats import MERMAID_MAX_EDGES, PICTURE_RELATIONS, serialize, style_of
-from api.errors import InputError
 from tests.graphs import graphml_by_iri
 
 MMDC = Path(sys.prefix) / "node" / "node_modules" / ".bin" / "mmdc"

@@ -12,10 +12,10 @@ from collections.abc import Callable
 import networkx as nx
 import pydot
 import pytest
+from rsikg.core import dependencies
+from rsikg.core.graph_formats import FORMATS, serialize
+from rsikg.core.store import OxigraphStore, open_store
 
-from api.core import dependencies
-from api.core.graph_formats import FORMATS, serialize
-from api.core.store import OxigraphStore, open_store
 from tests.graphs import graphml_by_iri
 
 ID = "https://w3id.org/rsikg/id/"

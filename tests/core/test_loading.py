@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from api.core.derive import DERIVED_GRAPH
-from api.core.loading import (
+from rsikg.core.derive import DERIVED_GRAPH
+from rsikg.core.loading import (
     GRAPH_BASE,
     data_graphs,
     is_shapes_graph,
     load_project,
     project_files,
 )
+
 from tests.conftest import ROOT
 
 

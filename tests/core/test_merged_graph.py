@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from rsikg.core.formats import rdf_format
+from rsikg.core.store import MERGED_GRAPH, OxigraphStore, Source
+from rsikg.errors import InputError, QuerySyntaxError
 
-from api.core.formats import rdf_format
-from api.core.store import MERGED_GRAPH, OxigraphStore, Source
-from api.errors import InputError, QuerySyntaxError
 from tests.core.test_sparql_journal import BASE, _update
 
 M = ox.NamedNode(MERGED_GRAPH)

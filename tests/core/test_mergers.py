@@ -3,8 +3,8 @@ derivation, the compliance matrix and the dependency graph share."""
 
 from __future__ import annotations
 
-from api.core.mergers import successors
-from api.core.store import open_store
+from rsikg.core.mergers import successors
+from rsikg.core.store import open_store
 
 EVENTS = """PREFIX org: <http://www.w3.org/ns/org#>
 INSERT DATA {

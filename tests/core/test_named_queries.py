@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 import rdflib
+from rsikg.core.named_queries import bind, bound_text, load_named_queries, load_named_query, paged
+from rsikg.core.store import SelectResult, open_store
+from rsikg.errors import InputError
 
-from api.core.named_queries import bind, bound_text, load_named_queries, load_named_query, paged
-from api.core.store import SelectResult, open_store
-from api.errors import InputError
 from tests.conftest import FIXTURES, ROOT
 
 QUERIES = load_named_queries(ROOT / "queries")

@@ -6,11 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from api.core import periods, sparql_terms
-from api.core.namespaces import SPARQL_PREFIXES
-from api.core.store import open_store
-from api.errors import InputError, Location
+from rsikg.core import periods, sparql_terms
+from rsikg.core.namespaces import SPARQL_PREFIXES
+from rsikg.core.store import open_store
+from rsikg.errors import InputError, Location
 
 DAYS = [date(2006, 12, 31), date(2007, 1, 1), date(2010, 6, 1), date(2026, 12, 31), date(2027, 1, 1)]
 QUESTIONS = {

@@ -8,8 +8,8 @@ import multiprocessing
 import struct
 from pathlib import Path
 
-from api.core.store import published
-from api.core.store.published import HEADER, Publication, Publisher, Reader
+from rsikg.core.store import published
+from rsikg.core.store.published import HEADER, Publication, Publisher, Reader
 
 
 def test_nothing_is_published_until_the_owner_publishes(tmp_path: Path) -> None:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF
+from rsikg.core import reasoning
+from rsikg.core.loading import INFERRED_GRAPH, load_files
+from rsikg.core.namespaces import ID, ORG
+from rsikg.errors import ReasonerUnavailableError
 
-from api.core import reasoning
-from api.core.loading import INFERRED_GRAPH, load_files
-from api.core.namespaces import ID, ORG
-from api.errors import ReasonerUnavailableError
 from tests.conftest import FIXTURES, ROOT
 
 T = rdflib.Namespace("https://w3id.org/rsikg/id/test/")

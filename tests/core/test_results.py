@@ -7,8 +7,7 @@ import io
 
 import pyoxigraph as ox
 import pytest
-
-from api.core.store.results import WRITERS, take, trim, write_boolean
+from rsikg.core.store.results import WRITERS, take, trim, write_boolean
 
 VARIABLES = ["s", "o", "missing"]
 TRICKY = [

@@ -9,11 +9,10 @@ import signal
 from pathlib import Path
 
 import pytest
-
-from api.core.formats import rdf_format
-from api.core.store import sandbox
-from api.core.store.base import Source
-from api.errors import QueryDeadlineError
+from rsikg.core.formats import rdf_format
+from rsikg.core.store import sandbox
+from rsikg.core.store.base import Source
+from rsikg.errors import QueryDeadlineError
 
 DOC = b"<urn:a> <urn:b> <urn:c> .\n"
 

@@ -11,12 +11,12 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from rsikg.core.service import GraphService
+from rsikg.core.store.engine import QueryAnswer
+from rsikg.core.store.remote import RemoteStore
+from rsikg.errors import ShapeViolationError
+from rsikg.settings import Settings
 
-from api.core.service import GraphService
-from api.core.store.engine import QueryAnswer
-from api.core.store.remote import RemoteStore
-from api.errors import ShapeViolationError
-from api.settings import Settings
 from tests import engines
 from tests.conftest import ROOT
 from tests.engines import Engine
@@ -39,7 +39,7 @@ def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 
 async def _load(service: GraphService) -> None:
-    from api.core.loading import load_project
+    from rsikg.core.loading import load_project
 
     load_project(service.store, service.settings)
 

@@ -4,12 +4,11 @@ clauses: checked by running the rewritten update on a real store."""
 from __future__ import annotations
 
 import pytest
-
-from api.core.loading import DEFAULT_DATA_GRAPH
-from api.core.sparql_dataset import own_dataset, rewritten, with_using
-from api.core.sparql_terms import iri
-from api.core.store import DEFAULT_GRAPH, open_store
-from api.errors import InputError
+from rsikg.core.loading import DEFAULT_DATA_GRAPH
+from rsikg.core.sparql_dataset import own_dataset, rewritten, with_using
+from rsikg.core.sparql_terms import iri
+from rsikg.core.store import DEFAULT_GRAPH, open_store
+from rsikg.errors import InputError
 
 DATA = """
 INSERT DATA {

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from api.core.sparql_guard import check, check_dataset, inspect
-from api.core.sparql_plan import row_cap_plan
-from api.errors import InputError, QueryRefusedError
+from rsikg.core.sparql_guard import check, check_dataset, inspect
+from rsikg.core.sparql_plan import row_cap_plan
+from rsikg.errors import InputError, QueryRefusedError
 
 URL = "http://127.0.0.1:9/sparql"
 

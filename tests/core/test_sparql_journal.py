@@ -14,14 +14,13 @@ import re
 from pathlib import Path
 
 import pytest
-
-from api.core import sparql_journal
-from api.core.loading import DEFAULT_DATA_GRAPH
-from api.core.sparql_dataset import rewritten
-from api.core.store import OxigraphStore
-from api.core.store.oxigraph import Touched, write_diff
-from api.core.store.worker import write
-from api.errors import InputError, QuerySyntaxError
+from rsikg.core import sparql_journal
+from rsikg.core.loading import DEFAULT_DATA_GRAPH
+from rsikg.core.sparql_dataset import rewritten
+from rsikg.core.store import OxigraphStore
+from rsikg.core.store.oxigraph import Touched, write_diff
+from rsikg.core.store.worker import write
+from rsikg.errors import InputError, QuerySyntaxError
 
 CASES = int(os.environ.get("RSIKG_JOURNAL_CASES", "150"))
 GRAPHS = ["urn:g1", "urn:g2", "urn:g3", DEFAULT_DATA_GRAPH]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from api.core.sparql_guard import inspect
-from api.core.sparql_plan import anchored, row_cap_plan
+from rsikg.core.sparql_guard import inspect
+from rsikg.core.sparql_plan import anchored, row_cap_plan
 
 
 @pytest.mark.parametrize("limit", ["1.5", "1e3", "2.0E1"])

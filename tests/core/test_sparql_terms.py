@@ -11,16 +11,17 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.plugins.sparql import prepareQuery
+from rsikg.core import sparql_terms
+from rsikg.core.decisions import vocabulary
+from rsikg.core.decisions.records import record_iri
+from rsikg.core.periods import holds
+from rsikg.core.sparql_terms import integer, iri, literal, term, triples_block, values, variable
+from rsikg.core.store import SelectResult, open_store
+from rsikg.errors import InputError, Location
+from rsikg.web.routes.decisions import StatusParam
 
-from api.core import sparql_terms
-from api.core.decisions import vocabulary
-from api.core.decisions.records import record_iri
-from api.core.periods import holds
-from api.core.sparql_terms import integer, iri, literal, term, triples_block, values, variable
-from api.core.store import SelectResult, open_store
-from api.errors import InputError, Location
-from api.web.routes.decisions import StatusParam
 from tests.conftest import ROOT
+from tests.source_imports import by_path, imported_from
 
 # --------------------------------------------------------------------------------------------
 # The builder
@@ -319,17 +320,18 @@ EXEMPT_FILES = {"api/core/sparql_terms.py": "the builder itself: the one place t
 _MESSAGE_CALLS = {"print", "echo", "secho", "debug", "info", "warning", "error", "exception", "critical"}
 
 
-def _builder_names(tree: ast.Module) -> tuple[set[str], set[str]]:
-    """The names bound to the builder's functions, and to the builder module, by the imports."""
+def _builder_names(tree: ast.Module, path: str) -> tuple[set[str], set[str]]:
+    """The names bound to the builder's functions, and to the builder module, by the imports
+    of the file at ``path`` (relative imports resolved against its package)."""
     functions: set[str] = set()
     modules: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == BUILDER:
+        if isinstance(node, ast.ImportFrom) and imported_from(node, path) == BUILDER:
             functions |= {a.asname or a.name for a in node.names if a.name in BUILDERS}
-        elif isinstance(node, ast.ImportFrom) and node.module == "api.core":
+        elif isinstance(node, ast.ImportFrom) and imported_from(node, path) == "api.core":
             modules |= {a.asname or a.name for a in node.names if a.name == "sparql_terms"}
         elif isinstance(node, ast.Import):
-            modules |= {a.asname for a in node.names if a.name == BUILDER and a.asname}
+            modules |= {a.asname for a in node.names if by_path(a.name) == BUILDER and a.asname}
     return functions, modules
 
 
@@ -339,7 +341,7 @@ class _Checker(ast.NodeVisitor):
 
     def __init__(self, path: str, tree: ast.Module) -> None:
         self.path = path
-        self.functions, self.modules = _builder_names(tree)
+        self.functions, self.modules = _builder_names(tree, path)
         self.helpers = {name for (file, name) in ALLOWED_HELPERS if file == path}
         self.problems: list[str] = []
         self._scope: list[str] = []

@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from rsikg.core.loading import GRAPH_BASE, graph_iri_for, load_files, source_for
+from rsikg.core.store import OxigraphStore, SelectResult, open_store
+from rsikg.errors import (
+    InputError,
+    NotAcceptableError,
+    QuerySyntaxError,
+    RdfSyntaxError,
+    StoreUnavailableError,
+)
+from rsikg.settings import Settings
 
-from api.core.loading import GRAPH_BASE, graph_iri_for, load_files, source_for
-from api.core.store import OxigraphStore, SelectResult, open_store
-from api.errors import InputError, NotAcceptableError, QuerySyntaxError, RdfSyntaxError, StoreUnavailableError
-from api.settings import Settings
 from tests.conftest import FIXTURES, ROOT
 
 EX = rdflib.Namespace("http://example.org/")
@@ -209,7 +215,7 @@ def test_path_exists():
 
 
 def test_nquads_lines_read_as_rdflib_quads_keep_blank_labels_and_long_literals():
-    from api.core.store import nquads_terms
+    from rsikg.core.store import nquads_terms
 
     long = "x" * 2_000_000  # rdflib's own N-Quads parser took 15 s on 1.6 MB (quadratic)
     quads = nquads_terms(['_:b1 <urn:p> "a"@da .', f'<urn:s> <urn:p> "{long}" <urn:g> .'])

@@ -1,5 +1,5 @@
-"""What every backend of :class:`~api.core.store.base.GraphStore` must do, run over each: the
-embedded Oxigraph store, and :class:`~api.core.store.remote.RemoteStore` over Oxigraph's own
+"""What every backend of :class:`~rsikg.core.store.base.GraphStore` must do, run over each: the
+embedded Oxigraph store, and :class:`~rsikg.core.store.remote.RemoteStore` over Oxigraph's own
 server (``oxigraph serve``, from PyPI's ``oxigraph``, started here on loopback with a plain
 default graph, as its users run it) through the SPARQL 1.1 Protocol and Update alone."""
 
@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib import Literal, URIRef
+from rsikg.core.formats import rdf_format
+from rsikg.core.store import OxigraphStore
+from rsikg.core.store.base import MERGED_GRAPH, GraphStore, SelectResult, Source
+from rsikg.core.store.remote import Endpoint, RemoteStore, is_description
+from rsikg.errors import InputError, NotOnThisStoreError, RsikgError
 
-from api.core.formats import rdf_format
-from api.core.store import OxigraphStore
-from api.core.store.base import MERGED_GRAPH, GraphStore, SelectResult, Source
-from api.core.store.remote import Endpoint, RemoteStore, is_description
-from api.errors import InputError, NotOnThisStoreError, RsikgError
 from tests import engines
 from tests.engines import Engine
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from rsikg.core import reasoning
+from rsikg.core.loading import load_files
+from rsikg.core.store import open_store
+from rsikg.core.synth import synthesise
+from rsikg.core.validation import validate_store
 
-from api.core import reasoning
-from api.core.loading import load_files
-from api.core.store import open_store
-from api.core.synth import synthesise
-from api.core.validation import validate_store
 from tests.conftest import ROOT
 
 

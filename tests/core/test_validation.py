@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 import rdflib
+from rsikg.core.loading import load_project
+from rsikg.core.validation import validate_store
+from rsikg.errors import RdfSyntaxError
 
-from api.core.loading import load_project
-from api.core.validation import validate_store
-from api.errors import RdfSyntaxError
 from tests.conftest import FIXTURES
 
 T = rdflib.Namespace("https://w3id.org/rsikg/id/test/")
@@ -70,7 +70,7 @@ def test_a_message_template_that_names_a_value_twice_is_left_as_reported_not_a_c
     """pySHACL's filled-in message is matched against each language's template to read its
     values back; a template naming one value twice cannot be read so (its regular expression
     once defined the group twice and raised), and the message stays as pySHACL gave it."""
-    from api.core.validation import _fill_languages
+    from rsikg.core.validation import _fill_languages
 
     templates = {"da": "{?x} og {?x}", "en": "{?x} and {?x}"}
     assert _fill_languages({"und": "a and a"}, templates) == {"und": "a and a"}

@@ -10,8 +10,8 @@ import rdflib
 import rdflib.plugin
 import rdflib.query
 from rdflib.plugins.sparql.processor import SPARQLProcessor
+from rsikg.core.validation import PreparedQueryProcessor, validate_graph
 
-from api.core.validation import PreparedQueryProcessor, validate_graph
 from tests.conftest import ROOT
 
 SHAPES = """
@@ -35,7 +35,7 @@ ex:c a ex:Thing .
 def test_importing_validation_leaves_rdflibs_default_processor_alone():
     # a fresh interpreter, since this one may have imported everything already
     code = (
-        "import rdflib.plugin, rdflib.query, api.core.validation; "
+        "import rdflib.plugin, rdflib.query, rsikg.core.validation; "
         "print(rdflib.plugin.get('sparql', rdflib.query.Processor).__name__)"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)

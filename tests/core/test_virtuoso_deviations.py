@@ -13,9 +13,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 import rdflib
+from rsikg.core import dependencies, sparql_dataset
+from rsikg.core.store.remote import CONTROL, RemoteStore
 
-from api.core import dependencies, sparql_dataset
-from api.core.store.remote import CONTROL, RemoteStore
 from tests import engines
 from tests.engines import Engine
 
@@ -183,7 +183,7 @@ def test_a_test_bound_to_a_variable_is_the_integer_1_so_rsikg_reads_1_as_true(en
     """SPARQL 1.1 (17.4.1.4, 17.3) makes ``EXISTS`` and ``=`` xsd:boolean; Virtuoso binds them as
     xsd:integer 1 or 0, and the changes across 1 January 2027 missed every founded and dissolved
     organisation (api/core/changes.py reads both)."""
-    from api.core.changes import _yes
+    from rsikg.core.changes import _yes
 
     row = _rows(engine, "SELECT ?b WHERE { BIND (EXISTS { ?s ?p ?o } AS ?b) }")[0]["b"]
     assert row["datatype"].endswith("#integer") and row["value"] == "1"
@@ -197,7 +197,7 @@ def test_a_group_of_a_values_block_alone_in_a_union_gives_nothing_so_rsikg_write
     """``{ VALUES ?x { <a> } } UNION { … }`` has the solution ?x = <a> in SPARQL 1.1; Virtuoso
     gives none, and the decision check's extract missed the accepted decisions a candidate
     conflicts with. The extract (api/core/decisions/dry_run.py) puts a pattern beside each VALUES."""
-    from api.core.decisions import dry_run
+    from rsikg.core.decisions import dry_run
 
     lonely = f"SELECT ?x WHERE {{ {{ VALUES ?x {{ <{EX}a> }} }} UNION {{ <{EX}n> <{EX}p> ?x }} }}"
     assert _rows(engine, lonely) == []

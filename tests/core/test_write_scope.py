@@ -23,21 +23,21 @@ import pytest
 import rdflib
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
-
-from api.core.loading import is_data_graph, load_files, load_project, shapes_files
-from api.core.shape_reach import ShapesReach, Step
-from api.core.sparql_terms import term
-from api.core.store import OxigraphStore, open_store
-from api.core.synth import synthesise
-from api.core.validation import (
+from rsikg.core.loading import is_data_graph, load_files, load_project, shapes_files
+from rsikg.core.shape_reach import ShapesReach, Step
+from rsikg.core.sparql_terms import term
+from rsikg.core.store import OxigraphStore, open_store
+from rsikg.core.synth import synthesise
+from rsikg.core.validation import (
     ValidationReport,
     ValidationResult,
     read_shapes,
     validate_graph,
     validation_data,
 )
-from api.core.write_scope import WriteCheck, check_write, validate_focus, violation_key
-from api.settings import MEMORY, Settings
+from rsikg.core.write_scope import WriteCheck, check_write, validate_focus, violation_key
+from rsikg.settings import MEMORY, Settings
+
 from tests.conftest import ROOT
 
 RSI = rdflib.Namespace("https://w3id.org/rsikg/ontology#")

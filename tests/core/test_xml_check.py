@@ -7,10 +7,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from api.core.store import Source, open_store, rdf_format
-from api.core.store.xml_check import EXPANSION_FACTOR, check_rdfxml, expansion_limit
-from api.errors import RdfSyntaxError
+from rsikg.core.store import Source, open_store, rdf_format
+from rsikg.core.store.xml_check import EXPANSION_FACTOR, check_rdfxml, expansion_limit
+from rsikg.errors import RdfSyntaxError
 
 GRAPH = "https://example.org/graph/g"
 

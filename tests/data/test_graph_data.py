@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import rdflib
 from rdflib.namespace import DCTERMS, RDF
+from rsikg.core.named_queries import bind, load_named_query
+from rsikg.core.namespaces import RSI
+from rsikg.core.sparql_terms import values
 
-from api.core.named_queries import bind, load_named_query
-from api.core.namespaces import RSI
-from api.core.sparql_terms import values
 from tests.conftest import ROOT
 
 DATA_FILES = sorted((ROOT / "graph_data").glob("*.ttl"))
@@ -498,7 +498,7 @@ def test_every_rsikg_translation_repeats_a_name_or_wording_of_its_resource(proje
 def test_four_municipal_health_tasks_move_to_the_regions(project_store, day, sector):
     """S61: akutsygepleje, sundheds- og omsorgspladser, avanceret genoptræning og specialiseret
     rehabilitering, patientrettet forebyggelse move from the municipalities on 1 January 2027."""
-    from api.core.named_queries import bind, load_named_query, paged
+    from rsikg.core.named_queries import bind, load_named_query, paged
 
     query = load_named_query(ROOT / "queries" / "list_task_responsibilities.rq")
     bindings, page = bind(query, {"date": day})

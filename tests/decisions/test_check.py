@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from rsikg.core.decisions import dry_run
+from rsikg.core.decisions.records import RecordError, read_files, read_record
+from rsikg.core.loading import INFERRED_GRAPH, SHAPES_GRAPH_PREFIX, data_graphs, load_project, shapes_files
+from rsikg.core.store import OxigraphStore, open_store
+from rsikg.core.validation import read_shapes
+from rsikg.errors import InputError
+from rsikg.settings import MEMORY, Settings
 
-from api.core.decisions import dry_run
-from api.core.decisions.records import RecordError, read_files, read_record
-from api.core.loading import INFERRED_GRAPH, SHAPES_GRAPH_PREFIX, data_graphs, load_project, shapes_files
-from api.core.store import OxigraphStore, open_store
-from api.core.validation import read_shapes
-from api.errors import InputError
-from api.settings import MEMORY, Settings
 from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "graph_data" / "examples" / "decisions"

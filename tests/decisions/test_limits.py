@@ -6,10 +6,9 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from api.core.decisions.madr import MAX_FRONT_MATTER_DEPTH, MAX_LIST_ITEMS, RecordError
-from api.core.decisions.records import MAX_RECORD_BYTES, read_record
-from api.errors import InputError
+from rsikg.core.decisions.madr import MAX_FRONT_MATTER_DEPTH, MAX_LIST_ITEMS, RecordError
+from rsikg.core.decisions.records import MAX_RECORD_BYTES, read_record
+from rsikg.errors import InputError
 
 GOOD = (
     "---\nid: adr-1\ntitle: T\nstatus: proposed\ndate: 2025-01-01\n"

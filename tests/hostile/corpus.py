@@ -18,8 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import rdflib
-
-from api.core.named_queries import load_named_queries
+from rsikg.core.named_queries import load_named_queries
 
 ROOT = Path(__file__).resolve().parents[2]
 

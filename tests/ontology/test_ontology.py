@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rsikg.core.namespaces import RSI
 
-from api.core.namespaces import RSI
 from tests.conftest import ROOT
 
 ONTOLOGY = rdflib.Graph().parse(ROOT / "ontology" / "rsi.ttl")

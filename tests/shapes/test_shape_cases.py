@@ -31,8 +31,7 @@ from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS, OWL, SH
 from rdflib.term import Node
-
-from api.core.validation import validate_graph
+from rsikg.core.validation import validate_graph
 
 ROOT = Path(__file__).resolve().parents[2]
 SHAPES_DIR = ROOT / "shapes"

@@ -15,9 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
+from rsikg.settings import Settings
+from rsikg.web.app import create_app
 
-from api.settings import Settings
-from api.web.app import create_app
 from tests import engines
 from tests.conftest import ROOT, _rsikg_command
 
@@ -78,12 +78,15 @@ def start_server(
     token: bool = True,
     command_prefix: Sequence[str] = (),
     store: Path | None = None,
+    command: Sequence[str] | None = None,
+    project_dir: Path | None = ROOT,
     **settings: object,
 ) -> Server:
     """``command_prefix`` runs the server under another command (e.g. setpriv dropping a
-    capability); ``store``: another store than a directory of its own (a remote store's description)."""
+    capability); ``store``: another store than a directory of its own (a remote store's description);
+    ``command``: another ``rsikg`` than this environment's; ``project_dir`` None: rsikg's default."""
     port = free_port()
-    env = {**os.environ, "RSIKG_PROJECT_DIR": str(ROOT)}
+    env = {**os.environ, "RSIKG_PROJECT_DIR": str(project_dir)} if project_dir else dict(os.environ)
     env.update({f"RSIKG_{k.upper()}": str(v) for k, v in settings.items()})
     args = ["serve", "--port", str(port), "--store", str(store or tmp / "store")]
     if token:
@@ -91,7 +94,7 @@ def start_server(
         args += ["--token-file", str(tmp / "token")]
     log = tmp / "server.log"
     process = subprocess.Popen(
-        [*command_prefix, *_rsikg_command(), *args],
+        [*command_prefix, *(command or _rsikg_command()), *args],
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         env=env,

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from rsikg.core.answer_cache import MAX_QUERY_CHARS, AnswerCache, is_kept, is_stable
+from rsikg.core.sparql_lexer import tokens
+from rsikg.core.store.engine import QueryAnswer
 from SPARQLWrapper import JSON, SPARQLWrapper
 
-from api.core.answer_cache import MAX_QUERY_CHARS, AnswerCache, is_kept, is_stable
-from api.core.sparql_lexer import tokens
-from api.core.store.engine import QueryAnswer
 from tests.web.conftest import TOKEN, Server, Stores, start_server
 
 OVER_ENGINES = True  # the embedded store, and each engine as a remote store (tests/web/conftest.py)

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rsikg.core.dependencies import MAX_SAMPLES
+from rsikg.settings import Settings
+from rsikg.web.app import create_app
 
-from api.core.dependencies import MAX_SAMPLES
-from api.settings import Settings
-from api.web.app import create_app
 from tests.web.conftest import TOKEN, Server, start_server
 
 BASE_URL = "https://kg.example/rsikg"
@@ -219,7 +219,7 @@ def test_a_thread_that_cannot_be_cancelled_does_not_keep_the_process_alive() -> 
     the process anyway (run with a 1 s deadline here instead of the server's)."""
     program = """
 import threading, time
-from api import cli
+from rsikg import cli
 cli.STOP_DEADLINE_SECONDS = 1
 threading.Thread(target=time.sleep, args=(60,)).start()  # not a daemon, as anyio's
 cli._end_when_stuck(lambda: True)

@@ -396,8 +396,8 @@ def test_the_page_form_sends_an_empty_date_and_gets_today(reader):
 
 
 def test_the_kind_filter_takes_exactly_the_vocabulary_and_all(reader):
-    from api.core.service import DecisionKind
-    from api.web.routes.decisions import KindParam
+    from rsikg.core.service import DecisionKind
+    from rsikg.web.routes.decisions import KindParam
 
     assert {k.value for k in KindParam} == {k.value for k in DecisionKind} | {"all"}
     refused = httpx.get(f"{reader.url}/compliance", params={"kind": "nope"}, timeout=30)

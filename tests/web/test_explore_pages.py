@@ -11,9 +11,9 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rsikg.web import vendor
+from rsikg.web.routes import explore
 
-from api.web import vendor
-from api.web.routes import explore
 from tests.graphs import graphml_by_iri
 from tests.web.conftest import BROWSER
 

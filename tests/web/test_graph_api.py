@@ -14,8 +14,8 @@ import networkx as nx
 import pytest
 import uvicorn
 from fastapi import FastAPI, Request
+from rsikg.web.routes.graph import _unless_disconnected
 
-from api.web.routes.graph import _unless_disconnected
 from tests.graphs import graphml_by_iri
 from tests.web.conftest import TOKEN, free_port
 

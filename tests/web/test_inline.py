@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from rsikg.core.store.engine import INLINE_ROWS
 
-from api.core.store.engine import INLINE_ROWS
 from tests.web.conftest import TOKEN, Server
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -37,7 +37,7 @@ def _descendants(pid: int) -> list[int]:
 
 
 def _pool_workers(server: Server) -> list[int]:
-    """The query workers of the server: ``python -m api.core.store.worker FD`` (not the fork
+    """The query workers of the server: ``python -m rsikg.core.store.worker FD`` (not the fork
     server, ``--forks``, nor a one-shot ``--once``)."""
     workers = []
     for pid in _descendants(server.process.pid):
@@ -45,7 +45,7 @@ def _pool_workers(server: Server) -> list[int]:
             argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except OSError:
             continue
-        if b"api.core.store.worker" in argv and not {b"--forks", b"--once"} & set(argv):
+        if b"rsikg.core.store.worker" in argv and not {b"--forks", b"--once"} & set(argv):
             workers.append(pid)
     return workers
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from rsikg.core.store.worker import MEMORY_ENV, read_frame, request_frames
 
-from api.core.store.worker import MEMORY_ENV, read_frame, request_frames
 from tests.conftest import ROOT
 from tests.web.conftest import TOKEN
 
@@ -60,7 +60,7 @@ def test_a_worker_reaches_no_address_with_or_without_cap_sys_admin(tmp_path: Pat
     ]
     for job, data in jobs:
         done = subprocess.run(
-            [*prefix, sys.executable, "-m", "api.core.store.worker", "--once"],
+            [*prefix, sys.executable, "-m", "rsikg.core.store.worker", "--once"],
             input=request_frames(job, data),
             capture_output=True,
             env={**os.environ, MEMORY_ENV: "2048"},

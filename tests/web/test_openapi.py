@@ -16,8 +16,8 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import BaseModel, TypeAdapter
+from rsikg.web import models
 
-from api.web import models
 from tests.conftest import ROOT, _rsikg_command
 from tests.web.conftest import TOKEN, Server, Stores, start_server
 

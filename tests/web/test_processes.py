@@ -172,7 +172,7 @@ def test_what_a_replica_cannot_answer_reaches_the_owner_unchanged(served: Server
 
 
 def _replica_pids(server: Server) -> dict[str, int]:
-    """The replicas, by their number: ``python -m api.web.replica ... --process N`` (children of
+    """The replicas, by their number: ``python -m rsikg.web.replica ... --process N`` (children of
     any of the server's threads: the one that starts a replica again is not the main one)."""
     found = {}
     tasks = Path(f"/proc/{server.process.pid}/task").glob("*/children")
@@ -181,7 +181,7 @@ def _replica_pids(server: Server) -> dict[str, int]:
             argv = Path(f"/proc/{child}/cmdline").read_bytes().decode().split("\0")
         except OSError:
             continue
-        if "api.web.replica" in argv:
+        if "rsikg.web.replica" in argv:
             found[argv[argv.index("--process") + 1]] = int(child)
     return found
 

@@ -16,10 +16,10 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
+from rsikg.core.service import GraphService
+from rsikg.settings import Settings
+from rsikg.web.replica import create_replica_app
 
-from api.core.service import GraphService
-from api.settings import Settings
-from api.web.replica import create_replica_app
 from tests.conftest import ROOT
 
 

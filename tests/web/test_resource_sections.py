@@ -16,10 +16,10 @@ import networkx as nx
 import pytest
 import rdflib
 from bs4 import BeautifulSoup, Tag
+from rsikg.core import resources
+from rsikg.core.dependencies import DependencyGraph
+from rsikg.core.store import open_store
 
-from api.core import resources
-from api.core.dependencies import DependencyGraph
-from api.core.store import open_store
 from tests.web.conftest import serve_in_process
 from tests.web.html_pages import hrefs, one, parse, paths
 

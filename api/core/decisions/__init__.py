@@ -13,10 +13,10 @@ The names below are what the CLI and the web routes call, gathered here so that 
 through one import; new code imports the module that owns the name.
 """
 
-from api.core.decisions.adoption import adopt
-from api.core.decisions.catalogue import describe_record, history, list_decisions
-from api.core.decisions.compliance import compliance_matrix
-from api.core.decisions.records import record_graph, record_iri
+from .adoption import adopt
+from .catalogue import describe_record, history, list_decisions
+from .compliance import compliance_matrix
+from .records import record_graph, record_iri
 
 __all__ = [
     "adopt",

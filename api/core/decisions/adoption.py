@@ -20,10 +20,12 @@ import rdflib
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 from rdflib.term import Node, URIRef
 
-from api.core import dependencies
-from api.core import sparql_terms as sparql
-from api.core.decisions.dry_run import Check, FocusedShapes, StatusChange, check
-from api.core.decisions.records import (
+from .. import dependencies
+from .. import sparql_terms as sparql
+from ..namespaces import ID, RSI, SPARQL_PREFIXES
+from ..store import GraphStore
+from .dry_run import Check, FocusedShapes, StatusChange, check
+from .records import (
     PROVENANCE_BASE,
     Candidate,
     RecordInput,
@@ -31,8 +33,6 @@ from api.core.decisions.records import (
     record_graph,
     slug,
 )
-from api.core.namespaces import ID, RSI, SPARQL_PREFIXES
-from api.core.store import GraphStore
 
 Triple = tuple[Node, Node, Node]
 

@@ -9,10 +9,10 @@ from typing import cast
 import rdflib
 from rdflib.term import Node, URIRef
 
-from api.core import sparql_terms as sparql
-from api.core.decisions.records import PROVENANCE_BASE, provenance_graph, slug
-from api.core.namespaces import SPARQL_PREFIXES
-from api.core.store import GraphStore
+from .. import sparql_terms as sparql
+from ..namespaces import SPARQL_PREFIXES
+from ..store import GraphStore
+from .records import PROVENANCE_BASE, provenance_graph, slug
 
 
 def select(store: GraphStore, query: str, graphs: Sequence[str] | None = None) -> list[dict[str, Node]]:

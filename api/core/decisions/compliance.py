@@ -11,15 +11,15 @@ from typing import cast
 
 from rdflib.term import Node, URIRef
 
-from api.core import mergers
-from api.core import sparql_terms as sparql
-from api.core.decisions import vocabulary
-from api.core.decisions.catalogue import optional_text as _text
-from api.core.decisions.catalogue import select as _rows
-from api.core.decisions.records import slug as _slug
-from api.core.decisions.vocabulary import COMPLIANCE_STATUS, DECISION_STATUS, DecisionStatus
-from api.core.derive import RULE_SECTION_126_OBLIGATIONS
-from api.core.store import GraphStore
+from .. import mergers
+from .. import sparql_terms as sparql
+from ..derive import RULE_SECTION_126_OBLIGATIONS
+from ..store import GraphStore
+from . import vocabulary
+from .catalogue import optional_text as _text
+from .catalogue import select as _rows
+from .records import slug as _slug
+from .vocabulary import COMPLIANCE_STATUS, DECISION_STATUS, DecisionStatus
 
 COMPLIES, DEVIATES = COMPLIANCE_STATUS + "complies", COMPLIANCE_STATUS + "deviates"
 

@@ -25,15 +25,15 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node, URIRef
 
-from api.core import dependencies
-from api.core.decisions.impact import DecisionImpact, assess_impact
-from api.core.decisions.records import Candidate
-from api.core.decisions.vocabulary import DECISION_STATUS
-from api.core.loading import data_extract, data_graphs
-from api.core.namespaces import RSI, SPARQL_PREFIXES, compact
-from api.core.sparql_terms import one_of, term, values
-from api.core.store import GraphStore
-from api.core.validation import PerShapesGraph, ShapesPool, ValidationReport, validate_graph
+from .. import dependencies
+from ..loading import data_extract, data_graphs
+from ..namespaces import RSI, SPARQL_PREFIXES, compact
+from ..sparql_terms import one_of, term, values
+from ..store import GraphStore
+from ..validation import PerShapesGraph, ShapesPool, ValidationReport, validate_graph
+from .impact import DecisionImpact, assess_impact
+from .records import Candidate
+from .vocabulary import DECISION_STATUS
 
 ACCEPTED = URIRef(DECISION_STATUS + "accepted")
 SUPERSEDED = URIRef(DECISION_STATUS + "superseded")

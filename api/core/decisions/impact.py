@@ -1,5 +1,5 @@
 """The impact of a proposed decision: what depends on the systems it affects (the dependency
-graph's :class:`~api.core.dependencies.Impact` of them), and the regions that must comply or
+graph's :class:`~rsikg.core.dependencies.Impact` of them), and the regions that must comply or
 explain, with the statements they have made."""
 
 from __future__ import annotations
@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 import rdflib
 from rdflib.term import URIRef
 
-from api.core import dependencies
-from api.core.decisions.catalogue import select
-from api.core.decisions.records import Candidate
-from api.core.namespaces import RSI, compact
-from api.core.sparql_terms import values
-from api.core.store import GraphStore
+from .. import dependencies
+from ..namespaces import RSI, compact
+from ..sparql_terms import values
+from ..store import GraphStore
+from .catalogue import select
+from .records import Candidate
 
 SHOWN_DEPENDENTS = 20
 """Dependents listed in the text for a terminal; the JSON lists all."""

@@ -3,7 +3,7 @@ into plain values. What the keys and sections mean in RDF is :mod:`records`' bus
 
 The front matter is read by a YAML loader that refuses what a record never needs and what
 would make reading it costly (anchors and aliases, duplicate keys, long lists, deep nesting; see
-the limits below); a refusal or a parse error is an :class:`~api.errors.InputError` located at
+the limits below); a refusal or a parse error is an :class:`~rsikg.errors.InputError` located at
 the file's line, counting the opening ``---``.
 """
 
@@ -18,7 +18,7 @@ import yaml
 from markdown_it import MarkdownIt
 from mdit_py_plugins.front_matter import front_matter_plugin
 
-from api.errors import InputError, Location
+from ...errors import InputError, Location
 
 
 class RecordError(InputError):

@@ -5,7 +5,7 @@ A MADR record's front matter keys map to properties (:data:`DECISION_KEYS`,
 :data:`STATEMENT_KEYS`); its sections "Context and Problem Statement", "Decision Outcome" and
 "Consequences" (or their Danish names, :data:`DECISION_SECTIONS`) become rsi:context,
 rsi:decisionOutcome and rsi:consequences. A key rsikg does not know, a section that is missing or
-empty, or a value that cannot be read is an :class:`~api.errors.InputError` naming the key or
+empty, or a value that cannot be read is an :class:`~rsikg.errors.InputError` naming the key or
 section and its line; everything found wrong is reported at once. :mod:`madr` reads the
 Markdown; what differs between a decision and a statement is in its :class:`RecordKind`.
 
@@ -28,14 +28,14 @@ import rdflib
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node, URIRef
 
-from api.core import sparql_terms
-from api.core.decisions import madr, vocabulary
-from api.core.decisions.madr import RecordError
-from api.core.decisions.vocabulary import COMPLIANCE_STATUS, DECISION_KIND, DECISION_STATUS
-from api.core.loading import GRAPH_BASE
-from api.core.namespaces import ID, RSI
-from api.core.store import Source, open_store, rdf_format, rdf_format_for_path
-from api.errors import InputError, Location, display_path
+from ...errors import InputError, Location, display_path
+from .. import sparql_terms
+from ..loading import GRAPH_BASE
+from ..namespaces import ID, RSI
+from ..store import Source, open_store, rdf_format, rdf_format_for_path
+from . import madr, vocabulary
+from .madr import RecordError
+from .vocabulary import COMPLIANCE_STATUS, DECISION_KIND, DECISION_STATUS
 
 CANDIDATE_GRAPH = "https://w3id.org/rsikg/graph/candidate"
 PROVENANCE_BASE = GRAPH_BASE + "provenance/"

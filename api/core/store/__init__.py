@@ -1,7 +1,7 @@
 """The graph store: the one package that imports pyoxigraph.
 
 Everything else talks to :class:`GraphStore` (and, for the SPARQL service, the
-:class:`~api.core.store.engine.QueryEngine`) and sees rdflib terms, bytes and plain Python
+:class:`~rsikg.core.store.engine.QueryEngine`) and sees rdflib terms, bytes and plain Python
 values, so that a remote SPARQL 1.1 store can be put behind the same interface later
 (tests/test_architecture.py holds every other module to it). The modules:
 
@@ -10,13 +10,13 @@ values, so that a remote SPARQL 1.1 store can be put behind the same interface l
 - :mod:`.oxigraph`: the embedded Oxigraph store; :mod:`.journal` and :mod:`.diffs` make its
   writes all or nothing, :mod:`.merged` keeps its default graph the set union of the others.
 - :mod:`.terms`: the one term codec (pyoxigraph ↔ rdflib ↔ the SPARQL JSON form).
-- :mod:`.formats`: the format registry's (:mod:`api.core.formats`) formats as pyoxigraph's.
+- :mod:`.formats`: the format registry's (:mod:`rsikg.core.formats`) formats as pyoxigraph's.
 - :mod:`.parsing`, :mod:`.xml_check`: reading RDF, in a worker.
 - :mod:`.worker`, :mod:`.sandbox`, :mod:`.engine`, :mod:`.results`: the isolated processes
   that parse and query client text, and the answers they write.
 
 The names below are imported on first use, so that a worker process importing
-:mod:`api.core.store.worker` does not pay for rdflib (100 ms of a one-shot worker's start).
+:mod:`rsikg.core.store.worker` does not pay for rdflib (100 ms of a one-shot worker's start).
 The format names are the registry's, kept here so that callers need not change.
 """
 
@@ -26,14 +26,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from api.core.formats import (
+    from ..formats import (
         RDF_FORMATS,
         RESULT_FORMATS,
         rdf_format,
         rdf_format_for_path,
     )
-    from api.core.formats import Format as RdfFormatInfo
-    from api.core.store.base import (
+    from ..formats import Format as RdfFormatInfo
+    from .base import (
         DEFAULT_GRAPH,
         MERGED_GRAPH,
         MERGED_GRAPH_IS_KEPT,
@@ -44,12 +44,12 @@ if TYPE_CHECKING:
         SelectResult,
         Source,
     )
-    from api.core.store.oxigraph import OxigraphStore, open_store
-    from api.core.store.parsing import iri_problem
-    from api.core.store.remote import RemoteStore, is_description
-    from api.core.store.terms import nquads_terms
+    from .oxigraph import OxigraphStore, open_store
+    from .parsing import iri_problem
+    from .remote import RemoteStore, is_description
+    from .terms import nquads_terms
 
-_REGISTRY = "api.core.formats"
+_REGISTRY = f"{__name__.rpartition('.')[0]}.formats"
 _HOMES: dict[str, tuple[str, str]] = {
     "RDF_FORMATS": (_REGISTRY, "RDF_FORMATS"),
     "RESULT_FORMATS": (_REGISTRY, "RESULT_FORMATS"),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeAlias
 
-from api.core.formats import Format
+from ..formats import Format
 
 if TYPE_CHECKING:
     import rdflib

@@ -10,10 +10,10 @@ from collections.abc import Iterable, Sequence
 import pyoxigraph as ox
 import rdflib
 
-from api.core.sparql_terms import iri, triples_block
-from api.core.store.base import MAX_NOTED_QUADS, Changed
-from api.core.store.terms import to_rdflib
-from api.errors import InputError, Location
+from ...errors import InputError, Location
+from ..sparql_terms import iri, triples_block
+from .base import MAX_NOTED_QUADS, Changed
+from .terms import to_rdflib
 
 MAX_TERM_BYTES = 16 * 2**20
 """The longest RDF term Oxigraph's N-Quads (and Turtle) reader accepts: its buffer
@@ -30,7 +30,7 @@ def _too_long(where: Location) -> InputError:
 
 
 def changed(*quads: Sequence[ox.Quad]) -> Changed | None:
-    """What a write of these quads changed (see :class:`~api.core.store.base.Changed`); None
+    """What a write of these quads changed (see :class:`~rsikg.core.store.base.Changed`); None
     beyond MAX_NOTED_QUADS."""
     if sum(len(q) for q in quads) > MAX_NOTED_QUADS:
         return None

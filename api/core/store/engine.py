@@ -28,20 +28,20 @@ from typing import Any
 
 from rdflib.term import Node
 
-from api.core.store import sandbox
-from api.core.store.oxigraph import OxigraphStore
-from api.core.store.published import Publisher
-from api.core.store.sandbox import Limits, answer_error, crash_error
-from api.core.store.terms import to_json
-from api.core.store.worker import MEMORY_ENV, execute, request_frames, respond
-from api.errors import (
+from ...errors import (
     Location,
     QueryDeadlineError,
     QueryEngineError,
     QuerySyntaxError,
     ResourceLimitError,
 )
-from api.logs import excerpt
+from ...logs import excerpt
+from . import sandbox
+from .oxigraph import OxigraphStore
+from .published import Publisher
+from .sandbox import Limits, answer_error, crash_error
+from .terms import to_json
+from .worker import MEMORY_ENV, execute, request_frames, respond
 
 log = logging.getLogger("rsikg.engine")
 
@@ -214,7 +214,7 @@ class QueryEngine:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "api.core.store.worker",
+            sandbox.WORKER,
             str(child.fileno()),
             pass_fds=(child.fileno(),),
             stdin=asyncio.subprocess.DEVNULL,
@@ -427,7 +427,7 @@ def result(answer: dict[str, object], body: bytes) -> QueryAnswer:
 
 class InlineAnswers:
     """Anchored queries of at most :data:`INLINE_ROWS` rows, answered in a serving process that
-    is cut off the network as a worker is (:func:`api.core.store.sandbox.isolate_server`).
+    is cut off the network as a worker is (:func:`rsikg.core.store.sandbox.isolate_server`).
 
     The worker's own code, run here on a checkpoint opened read-only once per write, on the
     event loop: no deadline can stop it, so it takes only anchored queries, whose work the

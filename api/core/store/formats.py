@@ -1,4 +1,4 @@
-"""The registry's formats (:mod:`api.core.formats`) as pyoxigraph knows them.
+"""The registry's formats (:mod:`rsikg.core.formats`) as pyoxigraph knows them.
 
 Keyed by the registry's names and found by each format's media type, so that the registry
 stays the one list: a format added there that Oxigraph cannot read or write fails the import
@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import pyoxigraph as ox
 
-from api.core.formats import RDF_FORMATS, RESULT_FORMATS
+from ..formats import RDF_FORMATS, RESULT_FORMATS
 
 _F = TypeVar("_F")
 

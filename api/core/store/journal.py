@@ -20,7 +20,7 @@ import json
 import os
 from pathlib import Path
 
-from api.errors import StoreUnavailableError
+from ...errors import StoreUnavailableError
 
 Entry = tuple[dict[str, object], bytes]
 

@@ -2,7 +2,7 @@
 
 Every file and record is a named graph of its own, so that ``GRAPH ?g`` tells where a fact came
 from. The default graph a query reads is every graph merged, each triple once: a named graph of
-the store (:data:`~api.core.store.base.MERGED_GRAPH`) that every write keeps equal to the set
+the store (:data:`~rsikg.core.store.base.MERGED_GRAPH`) that every write keeps equal to the set
 union of all the others, in the same transaction or journal entry as the write itself.
 
 Why a graph of its own rather than Oxigraph's union of all graphs: the union is a multiset (a
@@ -24,8 +24,8 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 
-from api.core.sparql_terms import iri
-from api.core.store.base import MERGED_GRAPH
+from ..sparql_terms import iri
+from .base import MERGED_GRAPH
 
 MERGED = ox.NamedNode(MERGED_GRAPH)
 NQUADS_GRAPH = " " + str(MERGED) + " ."  # str(): the IRI as N-Quads writes it

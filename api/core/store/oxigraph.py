@@ -1,6 +1,6 @@
-"""The embedded Oxigraph store: the :class:`~api.core.store.base.GraphStore` rsikg runs on.
+"""The embedded Oxigraph store: the :class:`~rsikg.core.store.base.GraphStore` rsikg runs on.
 
-Everything outside :mod:`api.core.store` talks to the interface in :mod:`.base` and sees rdflib
+Everything outside :mod:`rsikg.core.store` talks to the interface in :mod:`.base` and sees rdflib
 terms, bytes and plain Python values, so that a remote SPARQL 1.1 store (Fuseki, GraphDB,
 Virtuoso, ...) can be put behind the same interface later; terms are converted by :mod:`.terms`.
 
@@ -29,10 +29,11 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
-from api.core.formats import rdf_format
-from api.core.namespaces import PREFIXES, angled
-from api.core.store import merged
-from api.core.store.base import (
+from ...errors import InputError, Location, StoreInUseError, StoreUnavailableError
+from ..formats import rdf_format
+from ..namespaces import PREFIXES, angled
+from . import merged
+from .base import (
     DEFAULT_GRAPH,
     MERGED_GRAPH,
     MERGED_GRAPH_IS_KEPT,
@@ -43,7 +44,7 @@ from api.core.store.base import (
     SelectResult,
     Source,
 )
-from api.core.store.diffs import (
+from .diffs import (
     MAX_TERM_BYTES,
     changed,
     diff_update,
@@ -51,11 +52,10 @@ from api.core.store.diffs import (
     read_nquads,
     to_nquads,
 )
-from api.core.store.formats import OX_RDF
-from api.core.store.journal import Journal
-from api.core.store.parsing import graph_node, located_query_error, parse_quads
-from api.core.store.terms import answer, csv_values, selected, substitutions, to_json, to_rdflib
-from api.errors import InputError, Location, StoreInUseError, StoreUnavailableError
+from .formats import OX_RDF
+from .journal import Journal
+from .parsing import graph_node, located_query_error, parse_quads
+from .terms import answer, csv_values, selected, substitutions, to_json, to_rdflib
 
 _Method = TypeVar("_Method", bound=Callable[..., Any])
 
@@ -175,7 +175,7 @@ class OxigraphStore:
 
     def _parse(self, sources: Sequence[Source]) -> list[list[ox.Quad]]:
         """Each source's quads, parsed in one isolated worker (or here, inside a worker)."""
-        from api.core.store import sandbox
+        from . import sandbox
 
         if sandbox.inside_worker:
             return [parse_quads(source) for source in sources]
@@ -307,7 +307,7 @@ class OxigraphStore:
         api/core/sparql_journal.py finds them, and their difference applied here
         (:meth:`apply_diff`: the merged graph kept, one transaction or one journal entry).
         The update's default graph is the store's own, which holds nothing."""
-        from api.core import sparql_dataset, sparql_journal
+        from .. import sparql_dataset, sparql_journal
 
         sparql_dataset.refuse_naming(sparql, MERGED_GRAPH, None, MERGED_GRAPH_IS_KEPT)
         journal = f"urn:rsikg:journal:{uuid.uuid4()}"
@@ -323,7 +323,7 @@ class OxigraphStore:
         """:meth:`update`'s steps run on a copy of the store (in ``target``, or in memory):
         what they removed and added, the graphs they dropped and created. The copies live in
         this frame only, so that an error's traceback lets go of them (:meth:`_scratch`)."""
-        from api.core.store import worker
+        from . import worker
 
         if target is None:
             native = ox.Store()
@@ -588,7 +588,7 @@ class OxigraphStore:
         ``results_format`` serves SELECT and ASK, ``graph_format`` CONSTRUCT and DESCRIBE; the
         answer is (the format used, its bytes). A store in memory, which no other process can
         open, answers here."""
-        from api.core.store import sandbox, worker
+        from . import sandbox, worker
 
         request: dict[str, object] = {
             "job": "query",

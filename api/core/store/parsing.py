@@ -12,10 +12,10 @@ import re
 
 import pyoxigraph as ox
 
-from api.core.store.base import DEFAULT_GRAPH, Source
-from api.core.store.formats import OX_RDF
-from api.core.store.xml_check import check_rdfxml
-from api.errors import InputError, Location, QuerySyntaxError, RdfSyntaxError
+from ...errors import InputError, Location, QuerySyntaxError, RdfSyntaxError
+from .base import DEFAULT_GRAPH, Source
+from .formats import OX_RDF
+from .xml_check import check_rdfxml
 
 
 def graph_node(graph: str) -> ox.NamedNode | ox.DefaultGraph:

@@ -2,18 +2,18 @@
 
 Any SPARQL 1.1 store that regions and national bodies already run (Oxigraph's server, Apache Jena
 Fuseki, GraphDB, Virtuoso) can hold rsikg's graph: :class:`RemoteStore` implements
-:class:`~api.core.store.base.GraphStore` with two URLs, one for queries and one for updates,
+:class:`~rsikg.core.store.base.GraphStore` with two URLs, one for queries and one for updates,
 described in a small TOML file that ``--store`` names (:class:`Endpoint`).
 
 The layout is the embedded store's (ADR 0012): each file a named graph, and the graph
-:data:`~api.core.store.base.MERGED_GRAPH` the set union of every other, so that a query without a
+:data:`~rsikg.core.store.base.MERGED_GRAPH` the set union of every other, so that a query without a
 dataset of its own reads a default graph with each triple once, whatever the engine makes of its
 own default graph. That graph is kept by every write rsikg sends, in the same update request as
 the write: one request is one transaction on Oxigraph's server, Fuseki (TDB2) and GraphDB, so a
 load or an update is all or nothing there. A query is sent with the protocol's dataset
 (``default-graph-uri`` the merged graph, ``named-graph-uri`` every other graph), never relying on
 an engine's setting. The engine runs the queries, so its own limits and isolation apply to them;
-rsikg still refuses ``SERVICE`` and ``LOAD`` before a query leaves it (:mod:`api.core.sparql_guard`).
+rsikg still refuses ``SERVICE`` and ``LOAD`` before a query leaves it (:mod:`rsikg.core.sparql_guard`).
 
 What the embedded store does natively and this one does not yet: checkpoints for query workers,
 the quad-level diff a validated write needs, and the journal (issue 14 goes on).
@@ -36,11 +36,20 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node, URIRef
 
-from api.core import sparql_dataset, sparql_guard
-from api.core.formats import rdf_format
-from api.core.namespaces import PREFIXES
-from api.core.sparql_terms import insert_template, integer, iri, literal, one_of, quad_blocks, values
-from api.core.store.base import (
+from ...errors import (
+    InputError,
+    Location,
+    NotOnThisStoreError,
+    QueryDeadlineError,
+    QuerySyntaxError,
+    RsikgError,
+    StoreUnavailableError,
+)
+from .. import sparql_dataset, sparql_guard
+from ..formats import rdf_format
+from ..namespaces import PREFIXES
+from ..sparql_terms import insert_template, integer, iri, literal, one_of, quad_blocks, values
+from .base import (
     DEFAULT_GRAPH,
     MERGED_GRAPH,
     MERGED_GRAPH_IS_KEPT,
@@ -51,23 +60,14 @@ from api.core.store.base import (
     SelectResult,
     Source,
 )
-from api.core.store.diffs import changed, read_nquads
-from api.core.store.engine import QueryAnswer, QueryRequest
-from api.core.store.formats import OX_RDF, OX_RESULTS
-from api.core.store.merged import MERGED
-from api.core.store.parsing import located_query_error
-from api.core.store.results import MIN_ROW_BYTES, WRITERS, trim, write_boolean
-from api.core.store.sandbox import Limits
-from api.core.store.terms import answer, csv_values, selected, to_rdflib
-from api.errors import (
-    InputError,
-    Location,
-    NotOnThisStoreError,
-    QueryDeadlineError,
-    QuerySyntaxError,
-    RsikgError,
-    StoreUnavailableError,
-)
+from .diffs import changed, read_nquads
+from .engine import QueryAnswer, QueryRequest
+from .formats import OX_RDF, OX_RESULTS
+from .merged import MERGED
+from .parsing import located_query_error
+from .results import MIN_ROW_BYTES, WRITERS, trim, write_boolean
+from .sandbox import Limits
+from .terms import answer, csv_values, selected, to_rdflib
 
 AUTH_SCHEMES = ("basic", "digest")
 
@@ -201,7 +201,7 @@ def is_description(store: str) -> bool:
 
 
 class RemoteStore:
-    """A :class:`~api.core.store.base.GraphStore` over a SPARQL 1.1 endpoint (see the module)."""
+    """A :class:`~rsikg.core.store.base.GraphStore` over a SPARQL 1.1 endpoint (see the module)."""
 
     def __init__(self, endpoint: Endpoint, *, client: httpx.Client | None = None) -> None:
         self.endpoint = endpoint
@@ -441,7 +441,7 @@ class RemoteStore:
         (its graphs dropped, the merged graph kept, its triples inserted): all or nothing per
         source on an engine that runs a request as one transaction. Every source is parsed,
         isolated, before anything is sent."""
-        from api.core.store import sandbox
+        from . import sandbox
 
         if progress:
             progress("parse", 0, len(sources))

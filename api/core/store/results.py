@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-from api.core.store.terms import XSD_STRING, UnsupportedTermError, ox_json
+from .terms import XSD_STRING, UnsupportedTermError, ox_json
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _BARE_NUMBER = {

@@ -25,8 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from api.core.store.worker import MEMORY_ENV, read_frame, request_frames
-from api.errors import (
+from ...errors import (
     InputError,
     Location,
     NotAcceptableError,
@@ -35,13 +34,16 @@ from api.errors import (
     RdfSyntaxError,
     ResourceLimitError,
 )
+from .worker import MEMORY_ENV, read_frame, request_frames
 
 if TYPE_CHECKING:
     import pyoxigraph as ox
 
-    from api.core.store.base import Source
+    from .base import Source
 
 log = logging.getLogger("rsikg.worker")
+WORKER = f"{__name__.rpartition('.')[0]}.worker"
+"""The worker's module, run as ``python -m`` (this package's, under whatever name it is installed)."""
 
 inside_worker = False
 """True in a worker process: it is isolated already, so it parses in process."""
@@ -72,9 +74,9 @@ def isolate_server() -> list[str]:
     """Cut the serving process off the network as its workers are, once it has its listening
     socket: an empty network namespace, and a seccomp filter that refuses any socket but a Unix
     one (the sockets it has, the listening one among them, keep working). Then it answers
-    anchored queries itself (:meth:`api.core.store.engine.QueryEngine.run`). Called before any
+    anchored queries itself (:meth:`rsikg.core.store.engine.QueryEngine.run`). Called before any
     thread of the server's starts, which inherit it. Returns the mechanisms that took effect."""
-    from api.core.store import worker
+    from . import worker
 
     found = []
     if worker.enter_network_namespace():
@@ -87,7 +89,7 @@ def isolate_server() -> list[str]:
 
 def die_with_parent() -> None:
     """The kernel ends this process when its parent ends (Linux), as it does a worker."""
-    from api.core.store import worker
+    from . import worker
 
     worker.die_with_parent()
 
@@ -109,7 +111,7 @@ def crash_error(returncode: int, limits: Limits, what: str, where: Location) -> 
 
 def answer_error(answer: dict[str, Any], what: str, where: Location) -> Exception:
     """The error a worker's failed answer stands for (internal text is not passed on)."""
-    from api.core.store.parsing import located_query_error
+    from .parsing import located_query_error
 
     kind = answer.get("kind")
     if kind == "not-acceptable":
@@ -131,7 +133,7 @@ def answer_error(answer: dict[str, Any], what: str, where: Location) -> Exceptio
 
 class _ForkServer:
     """A worker process, isolated and with its imports done, that forks a child per job
-    (:func:`api.core.store.worker.serve_forks`): a job's process is ready in about 1 ms, where
+    (:func:`rsikg.core.store.worker.serve_forks`): a job's process is ready in about 1 ms, where
     starting one took 100-150 ms of a core (on two cores, a write's own latency and a fifth of
     the reads' throughput at one write a second). Each job still runs in a process of its own,
     which ends with it. Started by :func:`start_fork_server` (the server does; a one-off command would
@@ -143,7 +145,7 @@ class _ForkServer:
         control, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {**os.environ, MEMORY_ENV: str(limits.memory_mb)}
         self.process = subprocess.Popen(  # noqa: S603 - this interpreter, this package's worker
-            [sys.executable, "-m", "api.core.store.worker", "--forks", str(child.fileno())],
+            [sys.executable, "-m", WORKER, "--forks", str(child.fileno())],
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
             env=env,
@@ -276,8 +278,8 @@ def _in_process(request: bytes, limits: Limits) -> tuple[int, bytes, bytes] | No
             _replace(forks, limits)
     env = {**os.environ, MEMORY_ENV: str(limits.memory_mb)}
     try:
-        done_once = subprocess.run(  # this interpreter, this package's worker, no shell
-            [sys.executable, "-m", "api.core.store.worker", "--once"],
+        done_once = subprocess.run(  # noqa: S603 - this interpreter, this package's worker, no shell
+            [sys.executable, "-m", WORKER, "--once"],
             input=request,
             capture_output=True,
             timeout=limits.seconds,

@@ -7,7 +7,7 @@ SELECT answer is written (:mod:`.results`). A plain-string form, an IRI's text o
 lexical form, is read in bulk by :meth:`.OxigraphStore.select_values` from Oxigraph's own CSV,
 which is faster than converting term by term.
 
-Imported by a worker only to answer a query (where :mod:`api.core.namespaces` has loaded rdflib
+Imported by a worker only to answer a query (where :mod:`rsikg.core.namespaces` has loaded rdflib
 already), never by one that only parses: that one keeps to :mod:`.parsing`.
 """
 
@@ -21,8 +21,8 @@ import pyoxigraph as ox
 import rdflib
 from rdflib.term import Node
 
-from api.core.store.base import QueryResult, SelectResult
-from api.errors import InputError, Location
+from ...errors import InputError, Location
+from .base import QueryResult, SelectResult
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"

@@ -19,7 +19,7 @@ when ``ok``, a body frame.
 - ``python -m api.core.store.worker FD``: a pool worker of the SPARQL service's query engine, over
   the socket passed as FD, answering queries over read-only checkpoints of the store.
 - ``python -m api.core.store.worker --once``: one request on stdin, its answer on stdout (the
-  :mod:`api.core.store.sandbox` runs it for writes, loads and records in a command).
+  :mod:`rsikg.core.store.sandbox` runs it for writes, loads and records in a command).
 - ``python -m api.core.store.worker --forks FD``: the fork server the running service keeps
   (:func:`serve_forks`): isolated once, it forks a child per job, which answers on the job's
   own socket and exits.
@@ -154,12 +154,12 @@ _datasets: tuple[Any, dict[str, Any]] | None = None  # (store, its merged datase
 
 
 def merged_dataset(store: Any, *, fixed: bool = True) -> dict[str, Any]:
-    """The dataset of a query without one of its own (:func:`api.core.store.merged.dataset`),
+    """The dataset of a query without one of its own (:func:`rsikg.core.store.merged.dataset`),
     read once per store opened when it is ``fixed`` (a checkpoint, which never changes)."""
     global _datasets
     if fixed and _datasets is not None and _datasets[0] is store:
         return _datasets[1]
-    from api.core.store import merged
+    from . import merged
 
     options = merged.dataset(store)
     if fixed:
@@ -187,7 +187,7 @@ def _dataset_options(store: Any, request: dict[str, Any]) -> dict[str, Any]:
     if request.get("named_graphs") is not None:
         options["named_graphs"] = [ox.NamedNode(g) for g in request["named_graphs"]]
     if request.get("bindings"):
-        from api.core.store.terms import json_substitutions
+        from .terms import json_substitutions
 
         options["substitutions"] = json_substitutions(request["bindings"])
     return options
@@ -197,9 +197,9 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
     """Run one query; (answer header, body)."""
     import pyoxigraph as ox
 
-    from api.core.namespaces import PREFIXES
-    from api.core.store.formats import OX_RDF, OX_RESULTS
-    from api.core.store.results import WRITERS, take, trim, write_boolean
+    from ..namespaces import PREFIXES
+    from .formats import OX_RDF, OX_RESULTS
+    from .results import WRITERS, take, trim, write_boolean
 
     options = _dataset_options(store, request)
     limit = int(request["max_rows"])
@@ -239,8 +239,8 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
 def _source(request: dict[str, Any], data: bytes) -> Any:
     from pathlib import Path
 
-    from api.core.formats import rdf_format
-    from api.core.store.base import Source
+    from ..formats import rdf_format
+    from .base import Source
 
     path = request.get("path")
     return Source(
@@ -292,7 +292,7 @@ def run_steps(
     so, or the journal's name is taken)."""
     import pyoxigraph as ox
 
-    from api.core.store.parsing import graph_node
+    from .parsing import graph_node
 
     journal = ox.NamedNode(journal_name)
     if store.contains_named_graph(journal):
@@ -328,7 +328,7 @@ def write(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
     process is spared rdflib's import."""
     import pyoxigraph as ox
 
-    from api.core.store.parsing import graph_node, parse_quads
+    from .parsing import graph_node, parse_quads
 
     store = ox.Store(request["scratch"])
     touched: list[str] | None = None  # the graphs the write can have changed; None: any
@@ -370,7 +370,7 @@ def parse(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
     A source without a path is ``data`` (one at most)."""
     import pyoxigraph as ox
 
-    from api.core.store.parsing import parse_quads
+    from .parsing import parse_quads
 
     frames = [
         frame(ox.serialize(parse_quads(_source(spec, data)), format=ox.RdfFormat.N_QUADS) or b"")
@@ -381,7 +381,7 @@ def parse(request: dict[str, Any], data: bytes) -> tuple[dict[str, Any], bytes]:
 
 def respond(run: Any, *args: Any) -> tuple[dict[str, Any], bytes]:
     """Run a job with every failure turned into an answer that the caller maps to an error."""
-    from api.errors import InputError
+    from ...errors import InputError
 
     try:
         done: tuple[dict[str, Any], bytes] = run(*args)
@@ -440,7 +440,7 @@ def _imported() -> None:
     """What every job imports, imported before the job comes (40 ms)."""
     import pyoxigraph  # noqa: F401
 
-    from api.core.store import parsing  # noqa: F401
+    from . import parsing  # noqa: F401
 
 
 def serve_once(isolation: list[str]) -> None:
@@ -494,7 +494,7 @@ def _forked(control: socket.socket, fd: int, isolation: list[str]) -> NoReturn:
 
 def main() -> None:
     isolation = isolate(int(os.environ.get(MEMORY_ENV, "0")))
-    from api.core.store import sandbox
+    from . import sandbox
 
     sandbox.inside_worker = True  # parse here: this process is the isolation
     if sys.argv[1:] == ["--once"]:

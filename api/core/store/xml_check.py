@@ -4,7 +4,7 @@ Oxigraph's RDF/XML parser accepts a document cut short after an element (the tri
 the cut load, and a replaced graph silently shrinks), and expands the document's entities
 without a limit (a "billion laughs" of nested entities). The standard library's expat parser
 reads the whole document first, in chunks: any XML error (a truncated document ends in "no
-element found" or "unclosed token") is an :class:`~api.errors.RdfSyntaxError` with its line and
+element found" or "unclosed token") is an :class:`~rsikg.errors.RdfSyntaxError` with its line and
 column, and the text expat delivers after expanding entities (character data and attribute
 values) may not exceed :func:`expansion_limit`. Expat never fetches external entities (no
 handler is set for them), and has its own amplification guard as a second line.
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from xml.parsers import expat
 
-from api.errors import Location, RdfSyntaxError
+from ...errors import Location, RdfSyntaxError
 
 CHUNK = 1 << 16
 """Bytes fed to expat at a time, so a large file is never read into memory here."""

@@ -13,10 +13,10 @@ import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import JSONResponse
 
-from api.web.conneg import choose
-from api.web.deps import ServiceDep
-from api.web.errors import HttpError
-from api.web.models import Changes, errors
+from ..conneg import choose
+from ..deps import ServiceDep
+from ..errors import HttpError
+from ..models import Changes, errors
 
 router = APIRouter(tags=["time"])
 

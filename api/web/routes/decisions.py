@@ -15,13 +15,13 @@ import anyio.to_thread
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
-from api.core.service import RECORD_MEDIA_TYPES as MEDIA_TYPES
-from api.core.service import Check, DecisionKind, DecisionStatus, GraphService
-from api.web.auth import require_token
-from api.web.conneg import choose
-from api.web.deps import ServiceDep, StateDep, read_body
-from api.web.errors import HttpError
-from api.web.models import (
+from ...core.service import RECORD_MEDIA_TYPES as MEDIA_TYPES
+from ...core.service import Check, DecisionKind, DecisionStatus, GraphService
+from ..auth import require_token
+from ..conneg import choose
+from ..deps import ServiceDep, StateDep, read_body
+from ..errors import HttpError
+from ..models import (
     Adoption,
     Compliance,
     Decision,
@@ -30,7 +30,7 @@ from api.web.models import (
     DryRun,
     errors,
 )
-from api.web.routes import pages
+from . import pages
 
 router = APIRouter(tags=["decisions"])
 

@@ -2,7 +2,7 @@
 (``/editor``), issue 15 items 3 and 6.
 
 Both are server-rendered pages that a script then brings to life with a library rsikg serves
-itself (:mod:`api.web.vendor`). With JavaScript off, or the libraries not installed, the map is
+itself (:mod:`rsikg.web.vendor`). With JavaScript off, or the libraries not installed, the map is
 a table of its edges and the editor points to the query gallery's forms; the export links work
 either way.
 """
@@ -17,7 +17,7 @@ import rdflib
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
-from api.core.service import (
+from ...core.service import (
     DIRECTIONS,
     GRAPH_FORMATS,
     MAX_DEPTH,
@@ -27,10 +27,10 @@ from api.core.service import (
     GraphService,
     TooLargeError,
 )
-from api.errors import RsikgError
-from api.web import vendor
-from api.web.deps import ServiceDep
-from api.web.routes.pages import LangParam, page_language, render
+from ...errors import RsikgError
+from .. import vendor
+from ..deps import ServiceDep
+from .pages import LangParam, page_language, render
 
 router = APIRouter(include_in_schema=False)
 

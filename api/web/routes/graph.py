@@ -17,7 +17,7 @@ import networkx as nx
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from api.core.service import (
+from ...core.service import (
     DIRECTIONS,
     MAX_DEPTH,
     MAX_NODES,
@@ -28,11 +28,11 @@ from api.core.service import (
     RELATIONS,
     GraphService,
 )
-from api.core.service import GRAPH_FORMATS as FORMATS
-from api.web.conneg import choose
-from api.web.deps import ServiceDep, StateDep
-from api.web.errors import HttpError
-from api.web.models import Critical, Cycles, CytoscapeGraph, Impact, NodeLinkGraph, errors, inline_schema
+from ...core.service import GRAPH_FORMATS as FORMATS
+from ..conneg import choose
+from ..deps import ServiceDep, StateDep
+from ..errors import HttpError
+from ..models import Critical, Cycles, CytoscapeGraph, Impact, NodeLinkGraph, errors, inline_schema
 
 router = APIRouter(prefix="/graph", tags=["dependency graphs"])
 

@@ -28,16 +28,16 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from api.core import formats
-from api.core.service import GraphService
-from api.errors import InputError, Location, ShapeViolationError
-from api.web.auth import require_token
-from api.web.conneg import choose
-from api.web.deps import ServiceDep, StateDep, read_body
-from api.web.errors import HttpError
-from api.web.models import errors
-from api.web.multipart import Part, is_multipart, read_parts
-from api.web.texts import LANGUAGE_NAMES, STATES, TEXT
+from ...core import formats
+from ...core.service import GraphService
+from ...errors import InputError, Location, ShapeViolationError
+from ..auth import require_token
+from ..conneg import choose
+from ..deps import ServiceDep, StateDep, read_body
+from ..errors import HttpError
+from ..models import errors
+from ..multipart import Part, is_multipart, read_parts
+from ..texts import LANGUAGE_NAMES, STATES, TEXT
 
 router = APIRouter(tags=["linked data"])
 LANGUAGES = GraphService.PAGE_LANGUAGES
@@ -89,7 +89,7 @@ class Links:
         return f"{self.root}{path}{query}"
 
     def of(self, term: Any) -> str | None:
-        """The link of a term on a page (a :class:`api.core.resources.Term`)."""
+        """The link of a term on a page (a :class:`rsikg.core.resources.Term`)."""
         if not term.is_iri:
             return None
         value = str(term.node)

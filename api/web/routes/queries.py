@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi import APIRouter, Request, Response
 
-from api.core.service import TODAY, NamedQuery
-from api.web.conneg import RESULT_OFFERS, answer_formats, media_type_of
-from api.web.deps import ServiceDep
-from api.web.models import NamedQueryInfo, SparqlResults, errors, inline_schema
-from api.web.routes import pages
+from ...core.service import TODAY, NamedQuery
+from ..conneg import RESULT_OFFERS, answer_formats, media_type_of
+from ..deps import ServiceDep
+from ..models import NamedQueryInfo, SparqlResults, errors, inline_schema
+from . import pages
 
 _OPENAPI_TYPES = {
     "iri": ("string", "iri-reference"),

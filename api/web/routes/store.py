@@ -18,14 +18,14 @@ from typing import Annotated, Any
 import anyio.to_thread
 from fastapi import APIRouter, Header, Path, Query, Request, Response
 
-from api.core.formats import RDF_FORMATS, media_type, offers, readable
-from api.core.service import DEFAULT_GRAPH, Document, GraphService, angled
-from api.web.auth import require_token
-from api.web.conneg import GRAPH_OFFERS, choose
-from api.web.deps import ServiceDep, StateDep, read_body
-from api.web.errors import HttpError
-from api.web.multipart import is_multipart, read_parts
-from api.web.state import AppState
+from ...core.formats import RDF_FORMATS, media_type, offers, readable
+from ...core.service import DEFAULT_GRAPH, Document, GraphService, angled
+from ..auth import require_token
+from ..conneg import GRAPH_OFFERS, choose
+from ..deps import ServiceDep, StateDep, read_body
+from ..errors import HttpError
+from ..multipart import is_multipart, read_parts
+from ..state import AppState
 
 router = APIRouter(tags=["graph store"])
 
