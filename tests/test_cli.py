@@ -122,6 +122,32 @@ def test_query_syntax_error_exits_2_with_position(rsikg):
     assert "line 2, column" in result.stderr
 
 
+def test_query_may_use_the_usual_prefixes_undeclared_and_an_undeclared_one_is_named(rsikg):
+    assert rsikg("load").returncode == 0
+    declared = rsikg(
+        "query",
+        "PREFIX rsi: <https://w3id.org/rsikg/ontology#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+        "SELECT ?label WHERE { ?r a rsi:Region ; skos:prefLabel ?label } ORDER BY ?label",
+        "--format",
+        "csv",
+    )
+    bare = rsikg(
+        "query",
+        "SELECT ?label WHERE { ?r a rsi:Region ; skos:prefLabel ?label } ORDER BY ?label",
+        "--format",
+        "csv",
+    )
+    assert bare.returncode == 0, bare.stderr
+    assert bare.stdout == declared.stdout and "Region Sjælland" in bare.stdout
+    refused = rsikg("query", "SELECT ?r WHERE {\n  ?r a rsi:Region , foo:Region }")
+    assert refused.returncode == 2
+    assert refused.stderr.count("\n") == 1  # one line
+    assert (
+        "line 2, column 21" in refused.stderr
+        and "prefix foo: is not declared (declared here: rsi, " in refused.stderr
+    )
+
+
 def test_stats_counts_classes_and_graphs(rsikg):
     assert rsikg("load").returncode == 0
     result = rsikg("stats")

@@ -61,6 +61,13 @@ def _same(stores: dict[str, str], tmp_path: Path, *args: str) -> str:
         ("stats",),
         ("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"),
         ("query", "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g"),
+        # the usual prefixes, predeclared (over the remote store, declared in the query's text)
+        ("query", "SELECT ?r ?label WHERE { ?r a rsi:Region ; skos:prefLabel ?label } ORDER BY ?r ?label"),
+        (
+            "query",
+            "BASE <https://w3id.org/rsikg/> PREFIX o: <ontology#> "
+            "SELECT ?label WHERE { ?r a o:Region ; skos:prefLabel ?label } ORDER BY ?label",
+        ),
         ("validate",),
         ("deps", "fmk", "--depth", "2"),
         ("impact", "fmk"),
@@ -94,6 +101,30 @@ def test_an_engine_that_is_down_is_a_clear_error(tmp_path: Path) -> None:
     )
     done = _run("stats", "--store", str(described), cwd=tmp_path)
     assert done.returncode == 2 and "cannot be reached" in done.stderr
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?r WHERE {\n  ?r a rsi:Region , foo:Region }",  # undeclared, on a line of its own
+        "PREFIX o: <urn:o#> SELECT ?r WHERE { ?r a o:Region ; skos:prefLabel ?l . ?r a foo:Region }",
+        "SELECT ?r WHERE { ?r a rsi:Region ; skos:prefLabel ?l . ?r ?p }",  # no prefix at fault
+    ],
+)
+def test_a_syntax_error_is_the_same_one_line_over_the_remote_store(
+    stores: dict[str, str], tmp_path: Path, query: str
+) -> None:
+    """Where rsikg declared the predeclared prefixes in the query sent to the engine, the error
+    still names the line and column the client wrote."""
+    errors = []
+    for store in stores.values():
+        done = _run("query", query, "--store", store, cwd=tmp_path)
+        assert done.returncode == 2, done.stderr
+        errors.append(done.stderr)
+    assert errors[0] == errors[1] and errors[0].count("\n") == 1
+    if "foo:" in query:
+        column = query.rpartition("\n")[2].index("foo:") + 1
+        assert f"column {column}: SPARQL syntax error: prefix foo: is not declared" in errors[0]
 
 
 def test_a_decision_is_checked_and_adopted_over_the_remote_store_as_over_the_embedded_one(

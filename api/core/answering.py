@@ -85,6 +85,7 @@ class Answering:
             inline_plan=inline_plan,
             kept=self.answers is not None and is_kept(query, features.tokens),
             names_graphs=any(kind == "word" and value.upper() == "GRAPH" for kind, value in features.tokens),
+            predeclared=features.predeclared,
         )
 
     def _view(self) -> tuple[int, Inline]:

@@ -33,6 +33,30 @@ PREFIXES: tuple[tuple[str, str], ...] = (
 SPARQL_PREFIXES = prologue(PREFIXES)
 """The prefixes above as a SPARQL prologue, for queries written in code."""
 
+_VOCAB = "https://w3id.org/rsikg/id/vocab/"
+VOCABULARY_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("sector", f"{_VOCAB}sectors/"),
+    ("syskind", f"{_VOCAB}system-kinds/"),
+    ("role", f"{_VOCAB}roles/"),
+    ("focus", f"{_VOCAB}focus-areas/"),
+    ("axis", f"{_VOCAB}focus-axes/"),
+    ("pstatus", f"{_VOCAB}project-status/"),
+    ("mandate", f"{_VOCAB}decision-kinds/"),
+    ("dstatus", f"{_VOCAB}decision-status/"),
+    ("cstatus", f"{_VOCAB}compliance-status/"),
+)
+"""The project's SKOS vocabularies (ontology/vocab/), by the prefixes graph_data/ gives them. Not
+in :data:`PREFIXES`, so that displays and serialisations stay as they are (``id:`` names them)."""
+
+PREDECLARED: tuple[tuple[str, str], ...] = PREFIXES + VOCABULARY_PREFIXES
+"""The prefixes every SPARQL query and update sent to rsikg may use without declaring them (over
+/sparql, ``rsikg query``, the named queries, the editor), as Virtuoso and GraphDB predeclare
+theirs; a request's own ``PREFIX`` of the same name wins. The service description lists them."""
+
+PREDECLARED_NAMESPACES: dict[str, str] = dict(PREDECLARED)
+""":data:`PREDECLARED` as Oxigraph's ``prefixes=`` takes them (made once: the request path only
+passes it)."""
+
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _PLAIN_XSD = {"integer", "decimal", "double", "boolean"}

@@ -91,7 +91,7 @@ from .named_queries import (
     parse_assignments,
 )
 from .named_queries import bind as bind_named
-from .namespaces import PREFIXES, angled, compact, display
+from .namespaces import PREDECLARED, angled, compact, display
 from .shape_reach import ShapesReach
 from .sparql_terms import checked_iri
 from .stats import Stats, store_stats
@@ -791,8 +791,9 @@ class GraphService(Answering):
     # -- Linked Data: what rsikg says about one of its IRIs ------------------------------------
 
     PAGE_LANGUAGES = resources.LANGUAGES
-    PREFIXES = PREFIXES
-    """The usual prefixes (rsi, id, org, skos, dct, …), as the editor declares them."""
+    PREFIXES = PREDECLARED
+    """The usual prefixes (rsi, id, org, skos, dct, the vocabularies, …), which every query and
+    update may use undeclared: the editor declares them, the service description lists them."""
 
     @staticmethod
     def data_iri(path: str) -> str | None:
@@ -943,6 +944,7 @@ class GraphService(Answering):
         """The window (start, end] of a changes request, its parameters named as the caller's."""
         return change_briefing.window(start, end, names)
 
+            predeclared=features.predeclared,
     def changes(self, start: date, end: date) -> change_briefing.Report:
         """What changes between two dates (blocking: the web layer calls it in a thread)."""
         return change_briefing.changes(self.store, start, end)

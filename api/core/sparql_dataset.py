@@ -37,7 +37,7 @@ from urllib.parse import urljoin
 
 from ..errors import InputError, Location
 from .loading import DEFAULT_DATA_GRAPH
-from .namespaces import angled
+from .namespaces import PREDECLARED_NAMESPACES, angled
 from .sparql_lexer import QUERY_FORMS, Span, spans
 from .sparql_terms import (
     RESERVED_VARIABLES,
@@ -356,7 +356,8 @@ def _has(found: list[Span], levels: list[int], operation: Range, *words: str) ->
 class Names:
     """The IRIs a request names, as its prologue has them so far: a ``<…>`` resolved against
     the base (RFC 3986, the request's base IRI until a BASE changes it), a prefixed name by its
-    declared namespace. Fed each token in order with :meth:`see`."""
+    declared namespace, else by a predeclared one (namespaces.PREDECLARED, which every update
+    is run with). Fed each token in order with :meth:`see`."""
 
     def __init__(self, base: str | None) -> None:
         self.base = base
@@ -379,9 +380,10 @@ class Names:
                 name = urljoin(self.base, name)
         elif kind == "pname":
             prefix, _colon, local = value.partition(":")
-            if prefix + ":" not in self.prefixes:
+            namespace = self.prefixes.get(prefix + ":", PREDECLARED_NAMESPACES.get(prefix))
+            if namespace is None:
                 return None
-            name = self.prefixes[prefix + ":"] + re.sub(r"\\(.)", r"\1", local)
+            name = namespace + re.sub(r"\\(.)", r"\1", local)
         else:
             return None
         return name if is_iri(name) else None

@@ -11,13 +11,14 @@ Oxigraph is planned from the same tokens, in :mod:`rsikg.core.sparql_plan`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 from ..errors import InputError, Location, QueryRefusedError
-from .namespaces import angled
-from .sparql_lexer import Token, declares_prefix, form_of, tokens, walk
+from .namespaces import PREDECLARED_NAMESPACES, angled
+from .sparql_lexer import Token, declares_prefix, form_of, spans, tokens, walk
 from .sparql_terms import checked_iri
 
 MAX_NESTING = 256
@@ -36,6 +37,9 @@ class SparqlFeatures:
     from_named_graphs: list[str] = field(default_factory=list)
     depth: int = 0  # the deepest nesting of (), {} and []
     tokens: list[Token] = field(default_factory=list, repr=False)  # lexed once, planned on too
+    # the predeclared prefixes (namespaces.PREDECLARED) the request does not declare itself, when
+    # it uses a prefix it does not declare; () when it declares every prefix it uses
+    predeclared: tuple[str, ...] = ()
 
     @property
     def has_dataset_clause(self) -> bool:
@@ -44,7 +48,7 @@ class SparqlFeatures:
 
 def inspect(text: str) -> SparqlFeatures:
     """Lex a query or update and report its form and the IRIs it would reach for."""
-    found = tokens(text)
+    found = tokens(text, PREDECLARED_NAMESPACES)
     features = SparqlFeatures(depth=_depth(found), tokens=found)
     names = _Names(found)
     for i, _value, word in walk(found):
@@ -59,6 +63,13 @@ def inspect(text: str) -> SparqlFeatures:
             features.form = form_of(word)
         if word in _REACHING:
             _reach(features, names, i, word)
+    own = names.prefixes
+    # one pass, a microsecond or two for a query of a few dozen tokens; ":x" (and a blank node's
+    # "_:b", lexed as "_" and ":b") has the empty prefix, which is never predeclared
+    if any(
+        kind == "pname" and value[0] != ":" and value[: value.find(":")] not in own for kind, value in found
+    ):
+        features.predeclared = tuple(name for name in PREDECLARED_NAMESPACES if name not in own)
     return features
 
 
@@ -79,7 +90,8 @@ class _Names:
             return urljoin(self.base, value[1:-1]) if self.base else value[1:-1]
         if kind == "pname":
             prefix, _, local = value.partition(":")
-            return self.prefixes.get(prefix, f"{prefix}:") + local
+            namespace = self.prefixes.get(prefix, PREDECLARED_NAMESPACES.get(prefix))
+            return (f"{prefix}:" if namespace is None else namespace) + local
         return None
 
     def declare(self, i: int) -> None:
@@ -164,3 +176,50 @@ def check_dataset(parameters: Mapping[str, Collection[str]]) -> None:
     for parameter, graphs in parameters.items():
         for graph in graphs:
             checked_iri(graph, Location(field=parameter))
+
+
+_AT = re.compile(r"error at (\d+):(\d+): ")
+_SHOWN = 80  # characters of a prefix repeated in a message
+
+
+def undeclared_prefix(text: str, line: int | None = None, column: int | None = None) -> SyntaxError | None:
+    """The syntax error, worded as Oxigraph's parser words one (``error at L:C: …``), for the
+    first prefixed name in ``text`` whose prefix neither ``text`` declares before it nor rsikg
+    predeclares, when the parser stopped at ``line``:``column`` or after it (either may be
+    unknown: an engine's message that gives a line alone, or none); None when there is no such
+    name, or the parser stopped before it (its own message then stands). Read from the lexer's
+    tokens, on the error path only: where Oxigraph stops on an undeclared prefix, its message
+    lists Unicode ranges (the characters it expected), and in an expression it names some other
+    token, further on."""
+    declared: set[str] = set()
+    found = spans(text)
+    for i, (kind, value, start, _end) in enumerate(found):
+        if kind != "pname":
+            continue
+        prefix = value.partition(":")[0]
+        if i and found[i - 1][0] == "word" and found[i - 1][1].upper() == "PREFIX":
+            declared.add(prefix)
+            continue
+        if prefix in declared or prefix in PREDECLARED_NAMESPACES:
+            continue
+        if not prefix and i and found[i - 1][1] == "_" and found[i - 1][3] == start:
+            continue  # a blank node's label, _:b
+        at_line = text.count("\n", 0, start) + 1
+        at_column = start - text.rfind("\n", 0, start)
+        stopped = (line, column if column is not None else len(text) + 1)
+        if line is not None and (at_line, at_column) > stopped:
+            return None
+        shown = prefix if len(prefix) <= _SHOWN else prefix[:_SHOWN] + "…"
+        return SyntaxError(
+            f"error at {at_line}:{at_column}: prefix {shown}: is not declared "
+            f"(declared here: {', '.join(PREDECLARED_NAMESPACES)}; PREFIX {shown}: <…> declares it)"
+        )
+    return None
+
+
+def explained(text: str, error: SyntaxError) -> SyntaxError:
+    """Oxigraph's syntax error in ``text``, or the one naming a prefix ``text`` does not
+    declare (:func:`undeclared_prefix`) where the parser stopped at or after it."""
+    at = _AT.match(str(error))
+    named = undeclared_prefix(text, int(at[1]), int(at[2])) if at else undeclared_prefix(text)
+    return named or error

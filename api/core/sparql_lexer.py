@@ -11,7 +11,7 @@ still has no network to reach.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 Token = tuple[str, str]
 """A token's kind (a group name of _TOKEN) and its text."""
@@ -53,8 +53,10 @@ _FUSED = re.compile(r"^(SERVICE|LOAD|FROM)?(SILENT|NAMED)?(.*)$", re.IGNORECASE 
 _FUSABLE = frozenset({"word", "pname"})
 
 
-def tokens(text: str) -> list[Token]:
-    """The request's tokens, without white space and comments."""
+def tokens(text: str, predeclared: Collection[str] = ()) -> list[Token]:
+    """The request's tokens, without white space and comments. ``predeclared``: the prefixes
+    the request may use without declaring them (the parser reads fused keywords with them as
+    with its own)."""
     raw = [
         (m.lastgroup or "other", m.group())
         for m in _TOKEN.finditer(text)
@@ -70,16 +72,16 @@ def tokens(text: str) -> list[Token]:
     found: list[Token] = []
     for token in raw:
         if token[0] in _FUSABLE:
-            found.extend(_unfused(token[0], token[1], declared))
+            found.extend(_unfused(token[0], token[1], declared, predeclared))
         else:
             found.append(token)
     return found
 
 
-def _unfused(kind: str, value: str, declared: set[str]) -> list[Token]:
+def _unfused(kind: str, value: str, declared: set[str], predeclared: Collection[str] = ()) -> list[Token]:
     """Oxigraph's parser reads ``SERVICESILENT<…>``, ``FROMNAMED<…>`` and ``SERVICEl:x`` (``l:``
-    declared) as the keywords followed by the rest (measured), where a lexer sees one word or one
-    prefixed name: split them the same way."""
+    declared, or given in ``prefixes=``) as the keywords followed by the rest (measured), where a
+    lexer sees one word or one prefixed name: split them the same way."""
     fused = _FUSED.match(value) if kind in ("word", "pname") else None
     if fused is None or not (fused[1] or fused[2]):
         return [(kind, value)]
@@ -88,7 +90,8 @@ def _unfused(kind: str, value: str, declared: set[str]) -> list[Token]:
     if kind == "word" and (fused[3] or not fused[1]):
         return [(kind, value)]  # a word such as SERVICEX or a lone SILENT
     own_prefix, rest_prefix = value.partition(":")[0], fused[3].partition(":")[0]
-    if kind == "pname" and (own_prefix in declared or rest_prefix not in declared):
+    own = own_prefix in declared or own_prefix in predeclared
+    if kind == "pname" and (own or (rest_prefix not in declared and rest_prefix not in predeclared)):
         return [(kind, value)]  # a prefixed name of its own, such as loading:x
     split = [("word", k) for k in (fused[1], fused[2]) if k]
     return [*split, ("pname", fused[3])] if fused[3] else split

@@ -366,13 +366,23 @@ def default_graph_moved(graph: str) -> str:
     return f"ADD DEFAULT TO {iri(graph)} ; CLEAR DEFAULT"
 
 
-def prologue(prefixes: Iterable[tuple[str, str]]) -> str:
-    """``PREFIX p: <namespace>`` lines for (prefix, namespace) pairs."""
+def prologue(prefixes: Iterable[tuple[str, str]], *, one_line: bool = False) -> str:
+    r"""``PREFIX p: <namespace>`` lines for (prefix, namespace) pairs; ``one_line``: each
+    followed by a space instead, so that the prologue put into a request moves none of its
+    lines (a syntax error's line stays the one the client wrote).
+
+    >>> pairs = [("rsi", "https://w3id.org/rsikg/ontology#"), ("dct", "http://purl.org/dc/terms/")]
+    >>> prologue(pairs)
+    'PREFIX rsi: <https://w3id.org/rsikg/ontology#>\nPREFIX dct: <http://purl.org/dc/terms/>\n'
+    >>> prologue(pairs, one_line=True)
+    'PREFIX rsi: <https://w3id.org/rsikg/ontology#> PREFIX dct: <http://purl.org/dc/terms/> '
+    """
     lines = []
+    end = " " if one_line else "\n"
     for name, namespace in prefixes:
         if not _PREFIX.fullmatch(name):
             raise ValueError(f"{_shown(name)} is not a prefix name")
-        lines.append(f"PREFIX {name}: {iri(namespace)}\n")
+        lines.append(f"PREFIX {name}: {iri(namespace)}{end}")
     return "".join(lines)
 
 

@@ -25,7 +25,7 @@ import anyio
 import rdflib
 
 from ..core.formats import ANSWER_GRAPH_FORMATS, BY_NAME, RESULT_FORMATS
-from ..core.service import Answering
+from ..core.service import Answering, GraphService
 from ..errors import NotAcceptableError
 from .auth import require_token
 from .conneg import GRAPH_OFFERS, answer_formats, choose
@@ -265,6 +265,13 @@ def service_description(endpoint: str, graphs: list[str], updates: bool) -> rdfl
     dataset = rdflib.BNode()
     default = rdflib.BNode()
     g.add((service, SD.defaultDataset, dataset))
+    # the prefixes every query and update may use undeclared, in SHACL's vocabulary for them
+    g.bind("sh", rdflib.SH)
+    for prefix, namespace in GraphService.PREFIXES:
+        declared = rdflib.BNode()
+        g.add((service, rdflib.SH.declare, declared))
+        g.add((declared, rdflib.SH.prefix, rdflib.Literal(prefix)))
+        g.add((declared, rdflib.SH.namespace, rdflib.Literal(namespace, datatype=rdflib.XSD.anyURI)))
     g.add((dataset, rdflib.RDF.type, SD.Dataset))
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, rdflib.RDF.type, SD.Graph))

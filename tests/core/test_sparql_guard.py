@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
-from rsikg.core.sparql_guard import check, check_dataset, inspect
+from rsikg.core.namespaces import PREDECLARED_NAMESPACES
+from rsikg.core.sparql_guard import check, check_dataset, explained, inspect
 from rsikg.core.sparql_plan import row_cap_plan
 from rsikg.errors import InputError, QueryRefusedError
 
@@ -104,3 +106,87 @@ def test_nesting_beyond_the_limit_is_refused_before_a_parser_sees_it(depth, refu
             check(inspect(query))
     else:
         check(inspect(query))
+
+
+# -- the predeclared prefixes (issue 16) ----------------------------------------------------------
+
+ONTOLOGY = "https://w3id.org/rsikg/ontology#"
+
+
+@pytest.mark.parametrize(
+    ("request_text", "service", "load"),
+    [
+        ("SELECT * WHERE { SERVICE rsi:x { ?s ?p ?o } }", [f"{ONTOLOGY}x"], []),
+        # Oxigraph reads these glued spellings with a predeclared prefix as with a declared one
+        ("SELECT * WHERE { SERVICErsi:x { ?s ?p ?o } }", [f"{ONTOLOGY}x"], []),
+        ("SELECT * WHERE { SERVICESILENTrsi:x { ?s ?p ?o } }", [f"{ONTOLOGY}x"], []),
+        ("LOADrsi:x INTO GRAPH <urn:g>", [], [f"{ONTOLOGY}x"]),
+        # the request's own binding of the name wins
+        ("PREFIX rsi: <http://127.0.0.1:9/> SELECT * WHERE { SERVICErsi:sparql {} }", [URL], []),
+        ("PREFIX rsi: <http://127.0.0.1:9/> LOAD rsi:sparql", [], [URL]),
+        # and a prefixed name of its own is not split
+        ("PREFIX servicersi: <urn:s#> SELECT * WHERE { ?s servicersi:x ?o }", [], []),
+    ],
+)
+def test_a_predeclared_prefix_is_read_as_a_declared_one(request_text, service, load):
+    features = inspect(request_text)
+    assert (features.service, features.load) == (service, load)
+    if service or load:
+        with pytest.raises(QueryRefusedError):
+            check(features)
+
+
+@pytest.mark.parametrize(
+    ("query", "needs"),
+    [
+        ("SELECT ?r WHERE { ?r a rsi:Region }", True),
+        ("SELECT ?r WHERE { ?r a foo:Region }", True),  # the parser says foo: is not declared
+        (f"PREFIX rsi: <{ONTOLOGY}> SELECT ?r WHERE {{ ?r a rsi:Region }}", False),
+        ("SELECT ?o WHERE { <urn:a> <urn:p> ?o }", False),
+        ("SELECT ?o WHERE { _:b <urn:p> ?o }", False),  # a blank node's label is no prefixed name
+        ('SELECT ?o WHERE { ?s ?p "rsi:Region" } # rsi:x', False),
+    ],
+)
+def test_a_request_is_given_the_predeclared_prefixes_only_when_it_uses_one_it_does_not_declare(query, needs):
+    assert bool(inspect(query).predeclared) is needs
+
+
+def test_the_predeclared_prefixes_given_are_those_the_request_does_not_declare():
+    given = inspect("PREFIX rsi: <urn:mine#> SELECT ?r WHERE { ?r a rsi:Region ; skos:prefLabel ?l }")
+    assert "rsi" not in given.predeclared and {"skos", "dct", "org", "sector"} <= set(given.predeclared)
+
+
+@pytest.mark.parametrize(
+    ("text", "at"),
+    [
+        ("SELECT ?r WHERE { ?r a foo:Region }", (1, 24)),
+        ("SELECT ?r WHERE {\n  ?r a rsi:Region ; skos:prefLabel ?l FILTER(?l = foo:x) }", (2, 51)),
+        ("SELECT (foo:f(?x) AS ?y) WHERE {}", (1, 9)),
+        ("SELECT ?æøå WHERE { ?æøå a foo:x }", (1, 28)),
+        ("PREFIX foo: <urn:f#> SELECT * WHERE { ?s a foo:x ; bar:y ?o }", (1, 52)),
+        ("INSERT DATA { <urn:a> rsi:p foo:c }", (1, 29)),
+    ],
+)
+def test_an_undeclared_prefix_is_named_where_it_is_used(text, at):
+    run = ox.Store().update if text.startswith("INSERT") else ox.Store().query
+    with pytest.raises(SyntaxError) as parsed:
+        run(text, prefixes=PREDECLARED_NAMESPACES)
+    message = str(explained(text, parsed.value))
+    prefix = "bar" if "bar:" in text else "foo"
+    assert message.startswith(
+        f"error at {at[0]}:{at[1]}: prefix {prefix}: is not declared (declared here: rsi, "
+    )
+    assert "\n" not in message and "\\u{" not in message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELEC ?x WHERE { ?x a foo:Bar }",  # the parser stops before the prefix: its message stands
+        "SELECT * WHERE { ?s ?p }",
+    ],
+)
+def test_a_syntax_error_before_any_undeclared_prefix_keeps_the_parsers_message(text):
+    with pytest.raises(SyntaxError) as parsed:
+        ox.Store().query(text, prefixes=PREDECLARED_NAMESPACES)
+    assert explained(text, parsed.value) is parsed.value

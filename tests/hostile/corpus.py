@@ -108,6 +108,18 @@ def _service_spellings(base: str) -> list[tuple[str, str]]:
         ("prefixed name", f"PREFIX l: <{base}> SELECT * WHERE {{ SERVICE l:sparql {PATTERN} }}"),
         ("empty prefix", f"PREFIX : <{base}> SELECT * WHERE {{ SERVICE :sparql {PATTERN} }}"),
         ("empty prefix glued", f"PREFIX : <{base}> SELECT * WHERE {{ SERVICE:sparql {PATTERN} }}"),
+        # the predeclared prefixes (rsi:, skos:, ...): as declared ones, and rebound by the request
+        ("predeclared prefix", f"SELECT * WHERE {{ SERVICE rsi:sparql {PATTERN} }}"),
+        ("predeclared prefix glued", f"SELECT * WHERE {{ SERVICErsi:sparql {PATTERN} }}"),
+        ("SILENT and a predeclared prefix glued", f"SELECT * WHERE {{ SERVICESILENTskos:x {PATTERN} }}"),
+        (
+            "predeclared prefix rebound",
+            f"PREFIX rsi: <{base}> SELECT * WHERE {{ SERVICE rsi:sparql {PATTERN} }}",
+        ),
+        (
+            "predeclared prefix rebound, glued",
+            f"PREFIX rsi: <{base}> SELECT * WHERE {{ SERVICErsi:sparql {PATTERN} }}",
+        ),
         (
             "prefix bound twice",
             f"PREFIX l: <urn:x:> PREFIX l: <{base}> SELECT * WHERE {{ SERVICE l:sparql {PATTERN} }}",
@@ -377,6 +389,9 @@ def _load_spellings(base: str) -> list[tuple[str, str]]:
         ("comments between keywords", f"LOAD#a\nSILENT#b\n<{url}>#c\n{into}"),
         ("LOAD prefixed", f"PREFIX l: <{base}> LOAD l:sparql {into}"),
         ("LOADl:x glued", f"PREFIX l: <{base}> LOADl:sparql {into}"),
+        ("LOAD predeclared prefix", f"LOAD rsi:sparql {into}"),
+        ("LOADrsi:x glued", f"LOADrsi:sparql {into}"),
+        ("LOAD predeclared prefix rebound", f"PREFIX rsi: <{base}> LOADrsi:sparql {into}"),
         ("LOAD relative to BASE", f"BASE <{base}> LOAD <sparql> INTO GRAPH <g>"),
         ("\\u-escaped LOAD", f"\\u004cOAD SILENT <{url}> {into}"),
         ("\\u-escaped IRI", f"LOAD <\\u0068ttp{url.removeprefix('http')}> {into}"),

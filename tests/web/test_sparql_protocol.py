@@ -262,3 +262,135 @@ def test_openapi_operation_ids_are_unique(server):
         if "operationId" in op
     ]
     assert len(ids) == len(set(ids))
+
+
+# -- the usual prefixes, predeclared (issue 16) -----------------------------------------------------
+
+BARE_REGIONS = REGIONS.removeprefix(PREFIXES)  # rsi: and skos: undeclared
+
+
+def _local_error(query: str) -> tuple[int, int]:
+    """Where Oxigraph's own parser, given the predeclared prefixes, stops in ``query``."""
+    import pyoxigraph
+    from rsikg.core.namespaces import PREDECLARED_NAMESPACES
+
+    with pytest.raises(SyntaxError) as parsed:
+        pyoxigraph.Store().query(query, prefixes=PREDECLARED_NAMESPACES)
+    line, column = str(parsed.value).removeprefix("error at ").split(":")[:2]
+    return int(line), int(column)
+
+
+def test_the_usual_prefixes_are_predeclared_on_every_way_to_send_a_query(server):
+    assert "PREFIX" not in BARE_REGIONS
+    declared = httpx.get(server.sparql, params={"query": REGIONS}).json()
+    get = httpx.get(server.sparql, params={"query": BARE_REGIONS})
+    form = httpx.post(server.sparql, data={"query": BARE_REGIONS})
+    direct = httpx.post(
+        server.sparql, content=BARE_REGIONS.encode(), headers={"Content-Type": "application/sparql-query"}
+    )
+    assert get.status_code == form.status_code == direct.status_code == 200, get.text
+    assert get.json() == form.json() == direct.json() == declared
+    result = wrapper(server, BARE_REGIONS, JSON).queryAndConvert()  # a client library, too
+    assert [b["label"]["value"] for b in result["results"]["bindings"]] == REGION_NAMES
+    anchored = httpx.get(server.sparql, params={"query": "SELECT ?r { ?r a rsi:Region }"})  # issue 16's
+    assert len(anchored.json()["results"]["bindings"]) == len(REGION_NAMES)  # (answered inline)
+    dct = "SELECT (COUNT(*) AS ?n) WHERE { ?s dct:source ?source }"
+    count = httpx.get(server.sparql, params={"query": dct}).json()["results"]["bindings"][0]["n"]["value"]
+    assert int(count) > 0
+
+
+def test_a_query_that_declares_a_predeclared_name_gets_its_own_namespace(server):
+    def count(query: str) -> int:
+        response = httpx.get(server.sparql, params={"query": query})
+        assert response.status_code == 200, response.text
+        return int(response.json()["results"]["bindings"][0]["n"]["value"])
+
+    concepts = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a rsi:Concept }"
+    assert count(concepts) == 0  # rsi: predeclared: the ontology has no rsi:Concept
+    rebound = count("PREFIX rsi: <http://www.w3.org/2004/02/skos/core#> " + concepts)
+    assert rebound > 0 and rebound == count(concepts.replace("rsi:", "skos:"))
+
+
+def test_a_base_before_the_querys_own_prologue_still_resolves(server):
+    query = (
+        "BASE <https://w3id.org/rsikg/> PREFIX o: <ontology#> SELECT ?label WHERE "
+        "{ ?r a o:Region ; skos:prefLabel ?label FILTER(lang(?label) = 'da') } ORDER BY ?label"
+    )
+    response = httpx.get(server.sparql, params={"query": query})
+    assert response.status_code == 200, response.text
+    assert [b["label"]["value"] for b in response.json()["results"]["bindings"]] == REGION_NAMES
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?r { ?r a foo:Region }",
+        "SELECT ?r\nWHERE {\n  ?r a rsi:Region , foo:Region }",
+        # after a prologue of its own: over a remote store, the predeclared ones are declared there
+        "PREFIX o: <urn:o#> SELECT ?r WHERE { ?r a o:Region ; skos:prefLabel ?l FILTER(?l = foo:x) }",
+    ],
+)
+def test_an_undeclared_prefix_is_a_one_line_400_naming_it_where_it_stands(server, query):
+    response = httpx.post(server.sparql, data={"query": query})
+    assert response.status_code == 400
+    body = response.json()
+    last = query.rpartition("\n")[2]
+    expected = {"line": query.count("\n") + 1, "column": last.index("foo:") + 1}
+    assert {k: body["location"][k] for k in ("line", "column")} == expected
+    assert "\n" not in body["detail"] and "\\u{" not in body["detail"]
+    assert "prefix foo: is not declared (declared here: rsi, id, rsish, org, skos, dct, " in body["detail"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT ?r WHERE { ?r a rsi:Region . ?r ?p }",
+        "PREFIX o: <urn:o#> SELECT ?r WHERE { ?r a rsi:Region . ?r ?p }",
+        "SELECT ?r WHERE {\n  ?r a rsi:Region .\n  ?r ?p }",
+    ],
+)
+def test_a_syntax_error_in_a_query_using_a_predeclared_prefix_stands_where_the_client_wrote_it(server, query):
+    response = httpx.get(server.sparql, params={"query": query})
+    assert response.status_code == 400
+    location = response.json()["location"]
+    assert (location["line"], location["column"]) == _local_error(query)
+
+
+def test_the_service_description_lists_the_predeclared_prefixes(server):
+    from rsikg.core.namespaces import PREDECLARED
+
+    response = httpx.get(server.sparql, headers={"Accept": "text/turtle"})
+    graph = rdflib.Graph().parse(data=response.text, format="turtle")
+    sh = rdflib.SH
+    declared = {
+        str(graph.value(node, sh.prefix)): graph.value(node, sh.namespace)
+        for node in graph.objects(rdflib.URIRef(server.sparql), sh.declare)
+    }
+    assert declared == {
+        prefix: rdflib.Literal(namespace, datatype=rdflib.XSD.anyURI) for prefix, namespace in PREDECLARED
+    }
+    assert {"rsi", "org", "skos", "dct", "prov", "time", "rdfs", "owl", "xsd", "sh", "sector"} <= set(
+        declared
+    )
+
+
+def test_an_update_may_use_the_usual_prefixes_too(make_server):
+    from tests.web.conftest import TOKEN
+
+    server = make_server()
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    insert = "INSERT DATA { GRAPH <urn:rsikg:test:prefixes> { <urn:rsikg:test:x> rdfs:seeAlso sector:x } }"
+    done = httpx.post(server.sparql, data={"update": insert}, headers=auth)
+    assert done.status_code == 204, done.text
+    ask = (
+        "ASK { <urn:rsikg:test:x> <http://www.w3.org/2000/01/rdf-schema#seeAlso> "
+        "<https://w3id.org/rsikg/id/vocab/sectors/x> }"
+    )
+    assert httpx.get(server.sparql, params={"query": ask}).json()["boolean"] is True
+    refused = httpx.post(
+        server.sparql, data={"update": "INSERT DATA {\n  <urn:a> <urn:b> foo:c }"}, headers=auth
+    )
+    assert refused.status_code == 400
+    body = refused.json()
+    assert (body["location"]["line"], body["location"]["column"]) == (2, 19)
+    assert "\n" not in body["detail"] and "prefix foo: is not declared" in body["detail"]

@@ -148,8 +148,10 @@ class GraphStore(Protocol):
         graph_format: str | None,
         bindings: Mapping[str, Node] | None = None,
         own_dataset: bool = False,
+        predeclared: Sequence[str] = (),
     ) -> tuple[str, bytes]:
-        """A client's query, run isolated: (the format used, the serialised answer)."""
+        """A client's query, run isolated: (the format used, the serialised answer);
+        ``predeclared``: the predeclared prefixes it may need (namespaces.PREDECLARED)."""
         ...
 
     def update(self, sparql: str) -> None:

@@ -72,6 +72,7 @@ class QueryRequest:
     inline_plan: str | None = None  # its row-cap plan for INLINE_ROWS (sparql_plan.row_cap_plan)
     kept: bool = False  # its answer may be kept in the answer cache (api/core/answer_cache.py)
     names_graphs: bool = True  # it has a GRAPH pattern: its dataset's named graphs matter
+    predeclared: tuple[str, ...] = ()  # the predeclared prefixes it may need (sparql_guard.inspect)
 
     def key(self) -> tuple[object, ...]:
         """Everything the answer depends on besides the store's content (the plan follows
@@ -412,6 +413,7 @@ def payload(request: QueryRequest, checkpoint: str, max_rows: int) -> dict[str, 
         "own_dataset": request.own_dataset,
         "base_iri": request.base_iri,
         "anchored": request.anchored,
+        "prefixes": bool(request.predeclared),
         "checkpoint": checkpoint,
     }
 

@@ -587,11 +587,13 @@ class OxigraphStore:
         nothing: an isolated worker over this store (opened read-only beside this process).
         ``results_format`` serves SELECT and ASK, ``graph_format`` CONSTRUCT and DESCRIBE; the
         answer is (the format used, its bytes). A store in memory, which no other process can
-        open, answers here."""
+        open, answers here. ``predeclared``: the predeclared prefixes the query may need
+        (:attr:`rsikg.core.sparql_guard.SparqlFeatures.predeclared`)."""
         from . import sandbox, worker
 
         request: dict[str, object] = {
             "job": "query",
+        predeclared: Sequence[str] = (),
             "checkpoint": str(self.path),
             "query": sparql,
             "results_format": results_format,
@@ -608,6 +610,7 @@ class OxigraphStore:
             header, body = worker.respond(worker.execute, self._store, {**request, "live": True})
             if not header.get("ok"):
                 raise sandbox.answer_error(header, "query", Location("query"))
+            "prefixes": bool(predeclared),
         return str(header["format"]), body
 
     # -- whole-store views --------------------------------------------------------------------

@@ -47,8 +47,9 @@ from ...errors import (
 )
 from .. import sparql_dataset, sparql_guard
 from ..formats import rdf_format
-from ..namespaces import PREFIXES
-from ..sparql_terms import insert_template, integer, iri, literal, one_of, quad_blocks, values
+from ..namespaces import PREDECLARED_NAMESPACES, PREFIXES
+from ..sparql_lexer import spans
+from ..sparql_terms import insert_template, integer, iri, literal, one_of, prologue, quad_blocks, values
 from .base import (
     DEFAULT_GRAPH,
     MERGED_GRAPH,
@@ -261,11 +262,13 @@ class RemoteStore:
         deadline: float | None = None,
         generation: int | None = None,
         names_graphs: bool = True,
+        predeclared: Sequence[str] = (),
     ) -> httpx.Response:
         """A query with rsikg's dataset: ``default_graphs`` and ``named_graphs`` when given (the
         protocol's own parameters); else the merged graph and every named graph, unless the
-        query names its own (FROM, FROM NAMED)."""
-        text = _bound(sparql, bindings)
+        query names its own (FROM, FROM NAMED). ``predeclared``: the prefixes to declare for
+        it (:func:`_declaring`)."""
+        text = _declaring(_bound(sparql, bindings), predeclared)[0]
         data: dict[str, object] = {"query": text}
         if default_graphs is not None or named_graphs is not None:
             data.update(self._dataset(default_graphs or [], named_graphs or []))
@@ -561,12 +564,14 @@ class RemoteStore:
         deadline: float | None = None,
         generation: int | None = None,
         names_graphs: bool = True,
+        predeclared: Sequence[str] = (),
     ) -> tuple[str, bytes]:
         """A client's query, run by the engine (which is not this process) in the first format
         the client accepts for the query's kind; ``deadline``: seconds, then QueryDeadlineError;
         ``generation``: the store's, when the caller has just read it; ``names_graphs``: False
         for a query with no GRAPH pattern, which no named graph can change (the store's graphs
-        are then not listed, nor its generation read)."""
+        are then not listed, nor its generation read); ``predeclared``: the predeclared
+        prefixes it may need, declared in its text (:func:`_declaring`)."""
         ask = functools.partial(
             self._query,
             sparql,
@@ -577,13 +582,12 @@ class RemoteStore:
             deadline=deadline,
             generation=generation,
             names_graphs=names_graphs,
+            predeclared=predeclared,
         )
         try:
             return _answered(ask, sparql, results_format, graph_format)
         except QuerySyntaxError as refused:
-            if refused.location is not None and refused.location.line is not None:
-                raise
-            raise _located(sparql) or refused from None
+            raise _as_written(sparql, predeclared, refused) from None
 
     def update(self, sparql: str) -> None:
         """One of rsikg's own updates (they name their graphs: the default graph of an update is
@@ -714,6 +718,7 @@ class RemoteEngine:
             deadline=self.deadline,
             generation=generation,
             names_graphs=request.names_graphs,
+            predeclared=request.predeclared,
         )
         truncated = False
         if fmt in MIN_ROW_BYTES:  # a SELECT's rows, cut at the server's cap as any answer is
@@ -766,12 +771,60 @@ def _located(sparql: str) -> QuerySyntaxError | None:
     if sparql_guard.inspect(sparql).form == "ASK":
         return None
     try:
-        ox.Store().query(sparql)
+        ox.Store().query(sparql, prefixes=PREDECLARED_NAMESPACES)
     except SyntaxError as own:
-        return located_query_error(str(own))
+        return located_query_error(str(sparql_guard.explained(sparql, own)))
     except Exception:  # read, then failed to start: no syntax error
         return None
     return None
+
+
+@functools.lru_cache(maxsize=64)
+def _declarations(predeclared: tuple[str, ...]) -> str:
+    """The prologue declaring ``predeclared`` on one line, made once for each set."""
+    return prologue(((name, PREDECLARED_NAMESPACES[name]) for name in predeclared), one_line=True)
+
+
+def _declaring(sparql: str, predeclared: Sequence[str]) -> tuple[str, int, int]:
+    """``sparql`` with ``predeclared`` (prefixes it does not declare itself) declared where its
+    own prologue ends, so that no name is declared twice and a ``BASE`` it begins with stays
+    first (Virtuoso refuses a BASE after a PREFIX, which SPARQL 1.1 allows); on that line, so
+    that every line stays the one the client wrote. Also: where they went and their length."""
+    if not predeclared:
+        return sparql, 0, 0
+    found = spans(sparql)
+    i = 0
+    while i < len(found) and found[i][0] == "word" and found[i][1].upper() in ("PREFIX", "BASE"):
+        i += 3 if found[i][1].upper() == "PREFIX" else 2
+    at = found[i][2] if i < len(found) else len(sparql)
+    declarations = _declarations(tuple(predeclared))
+    return f"{sparql[:at]}{declarations}{sparql[at:]}", at, len(declarations)
+
+
+def _as_written(sparql: str, predeclared: Sequence[str], refused: QuerySyntaxError) -> QuerySyntaxError:
+    """The engine's syntax error in a client's query where the client wrote it: the column of
+    one on the line rsikg declared the predeclared prefixes on (:func:`_declaring`) moved back;
+    one that stands for a prefix the query does not declare naming it
+    (:func:`rsikg.core.sparql_guard.undeclared_prefix`); where the engine's message gives no
+    line (Virtuoso's), the error as Oxigraph's parser finds it (:func:`_located`)."""
+    where = refused.location
+    if where.line is None:
+        found = _located(sparql)
+        if found is not None:
+            return found
+        named = sparql_guard.undeclared_prefix(sparql) if "prefix" in refused.message.lower() else None
+        return refused if named is None else located_query_error(str(named))
+    line, column = where.line, where.column
+    _text, at, length = _declaring(sparql, predeclared)
+    if length and column is not None and line == sparql.count("\n", 0, at) + 1:
+        start = at - sparql.rfind("\n", 0, at)  # the column the declarations began at
+        column = column if column <= start else max(start, column - length)
+    named = sparql_guard.undeclared_prefix(sparql, line, column)
+    if named is not None:
+        return located_query_error(str(named))
+    if column == where.column:
+        return refused
+    return QuerySyntaxError(refused.message, Location(where.source, line, column, where.field))
 
 
 def _written(content: bytes, fmt: str) -> bytes:

@@ -197,21 +197,23 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
     """Run one query; (answer header, body)."""
     import pyoxigraph as ox
 
-    from ..namespaces import PREFIXES
+    from ..namespaces import PREDECLARED_NAMESPACES, PREFIXES
     from .formats import OX_RDF, OX_RESULTS
     from .results import WRITERS, take, trim, write_boolean
 
     options = _dataset_options(store, request)
+    if request.get("prefixes"):  # the query uses a prefix it does not declare (sparql_guard.inspect)
+        options["prefixes"] = PREDECLARED_NAMESPACES
     limit = int(request["max_rows"])
     plan = request.get("plan")
     text = request["query"]
     try:
         # Oxigraph keeps the answer within the cap itself, so it can also serialise it natively
-        result = store.query(f"{text}\nLIMIT {limit + 1}\n" if plan == "append" else text, **options)
+        result = _query(store, text, options, f"{text}\nLIMIT {limit + 1}\n" if plan == "append" else None)
     except SyntaxError:
         if plan != "append":
             raise
-        result, plan = store.query(text, **options), None  # the error as the user wrote it
+        result, plan = _query(store, text, options), None  # the error as the user wrote it
     results_format, graph_format = request.get("results_format"), request.get("graph_format")
     if isinstance(result, ox.QuerySolutions | ox.QueryBoolean):
         if results_format is None:
@@ -234,6 +236,19 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
     rdf = ox.serialize(triples[:limit], format=OX_RDF[graph_format], prefixes=dict(PREFIXES))
     count = min(len(triples), limit)
     return {"ok": True, "format": graph_format, "truncated": truncated, "rows": count}, rdf or b""
+
+
+def _query(store: Any, text: str, options: dict[str, Any], sent: str | None = None) -> Any:
+    """``store.query`` of ``text``, or of ``sent`` (``text`` with a LIMIT appended) when given;
+    a syntax error in ``text`` that stands for a prefix it does not declare says so."""
+    try:
+        return store.query(text if sent is None else sent, **options)
+    except SyntaxError as err:
+        if sent is not None:
+            raise
+        from ..sparql_guard import explained
+
+        raise explained(text, err) from None
 
 
 def _source(request: dict[str, Any], data: bytes) -> Any:
@@ -259,10 +274,13 @@ def client_error(update: str, base_iri: str | None) -> SyntaxError | None:
     at lines and columns the client never wrote."""
     import pyoxigraph as ox
 
+    from ..namespaces import PREDECLARED_NAMESPACES
+    from ..sparql_guard import explained
+
     try:
-        ox.Store().update(update, base_iri=base_iri)
+        ox.Store().update(update, base_iri=base_iri, prefixes=PREDECLARED_NAMESPACES)
     except SyntaxError as own:
-        return own
+        return explained(update, own)
     except Exception:  # read, then failed to run: not a syntax error
         return None
     return None
@@ -292,6 +310,7 @@ def run_steps(
     so, or the journal's name is taken)."""
     import pyoxigraph as ox
 
+    from ..namespaces import PREDECLARED_NAMESPACES
     from .parsing import graph_node
 
     journal = ox.NamedNode(journal_name)
@@ -305,7 +324,9 @@ def run_steps(
         elif not whole:
             for graph in graphs:
                 candidates.update(_triples(store.quads_for_pattern(None, None, None, graph_node(graph))))
-        store.update(text, base_iri=base_iri)
+        # every update may use the predeclared prefixes: its steps are read as the whole was
+        # (api/core/sparql_dataset.py's Names, sparql_journal's graphs), so always given
+        store.update(text, base_iri=base_iri, prefixes=PREDECLARED_NAMESPACES)
         if store.contains_named_graph(journal):
             if not whole:
                 candidates.update(_triples(store.quads_for_pattern(None, None, None, journal)))

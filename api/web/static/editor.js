@@ -1,7 +1,9 @@
-// rsikg's SPARQL editor: YASGUI over this server's /sparql. The usual prefixes are declared in
-// the first query, the prefix completion uses YASGUI's bundled list (never prefix.cc), the
-// class and property completions (which ask lov.linkeddata.es) are off, and an IRI of the graph
-// in the results opens its page on this server rather than at w3id.org.
+// rsikg's SPARQL editor: YASGUI over this server's /sparql. The usual prefixes (data.prefixes:
+// those the server predeclares, which a query may use undeclared) compact the results, and the
+// example's are declared in the first query all the same; the prefix completion uses YASGUI's
+// bundled list (never prefix.cc), the class and property completions (which ask
+// lov.linkeddata.es) are off, and an IRI of the graph in the results opens its page on this
+// server rather than at w3id.org.
 (function () {
   "use strict";
   const data = JSON.parse(document.getElementById("editor-data").textContent);
