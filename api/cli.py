@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, NoReturn, cast
 
 import rdflib
 import typer
@@ -123,10 +123,15 @@ def _opened(store_option: str | None, *, read: bool = False) -> Iterator[GraphSe
         yield service
         service.flush()
     except RsikgError as error:
-        problems = getattr(error, "problems", None)  # a record with several things wrong: each
-        for problem in problems or [error]:
-            err.print(f"[bold red]error:[/] {problem}", highlight=False)
-        raise typer.Exit(error.exit_code) from None
+        _fail(error)
+
+
+def _fail(error: RsikgError) -> NoReturn:
+    """An RsikgError as a message on stderr (each problem of a record on its line) and its exit code."""
+    problems = getattr(error, "problems", None)  # a record with several things wrong: each
+    for problem in problems or [error]:
+        err.print(f"[bold red]error:[/] {problem}", highlight=False)
+    raise typer.Exit(error.exit_code) from None
 
 
 def _progress() -> tuple[Progress | None, Callable[[str, int, int], None] | None]:
@@ -697,21 +702,59 @@ def decision_validate(
         bool, typer.Option("--full", help="Validate the whole merged graph (slow; the reference).")
     ] = False,
     store: StoreOption = None,
+def _one_graph(store: str | None, endpoint: str | None, project_graph: bool, full: bool) -> None:
+    """``decision validate`` checks against one graph: a store, a server or the project's."""
+    given = [name for name, value in (("--store", store), ("--endpoint", endpoint)) if value is not None]
+    given += ["--project-graph"] if project_graph else []
+    if len(given) > 1:
+        _fail(InputError(f"give one of --store, --endpoint and --project-graph, not {' and '.join(given)}"))
+    if full and endpoint is not None:
+        _fail(InputError("--full validates a local store; the dry run at --endpoint is the server's"))
+
+
 ) -> None:
     """Dry-run: validate proposed decisions against the shapes and the graph, and show their
-    impact. Nothing is written. Exit 0 conforms (Warnings allowed), 1 Violations, 2 bad input."""
-    with _opened(store, read=True) as service:
-        found = service.check_files(files, statements=False, full=full)
+    impact. Nothing is written. Exit 0 conforms (Warnings allowed), 1 Violations, 2 bad input
+    (or, with --endpoint, a server that cannot be reached or gives no report)."""
+    _one_graph(store, endpoint, project_graph, full)
+    if endpoint is not None:
+        try:
+            found = GraphService.check_at(endpoint, files, turtle=format is ReportFormat.turtle)
+        except RsikgError as error:
+            _fail(error)
         _print_check(found, format, lang)
     if not found.conforms:
         raise typer.Exit(1)
 
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            metavar="URL",
+            help="Dry-run at a running rsikg (its base URL, e.g. http://localhost:8000) instead of a "
+            "store: its POST /decisions/validate, which needs no token.",
+        ),
+    ] = None,
+    project_graph: Annotated[
+        bool,
+        typer.Option(
+            "--project-graph",
+            help="Check against the graph rsikg ships (ontology, vocabularies, graph data, as "
+            "'rsikg load' loads them) in a throw-away store made for this run: no store needed.",
+        ),
+    ] = False,
 
 def _adopt(files: list[Path], agent: str | None, store: str | None, *, statements: bool) -> None:
     with _opened(store) as service:
         candidate = service.read_files(files, statements=statements)
         who = agent or os.environ.get("USER") or "rsikg-cli"
         found, adopted = service.adopt(candidate, who)
+    else:
+        with _opened(MEMORY if project_graph else store, read=True) as service:
+            if project_graph:
+                service.load(None)
+            found = service.check_files(files, statements=False, full=full)
+            _print_check(found, format, lang)
         if adopted is None:
             out.print(service.report_text(found), highlight=False)
             err.print("[bold red]refused:[/] the record has Violations; nothing was written", highlight=False)

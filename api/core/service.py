@@ -54,6 +54,7 @@ from .check_process import CheckProcess
 from .decisions import adoption, catalogue, compliance, records
 from .decisions import dry_run as checking
 from .decisions.dry_run import Check
+from .decisions import endpoint as endpoint_check
 from .decisions.records import MEDIA_TYPES as RECORD_MEDIA_TYPES
 from .decisions.vocabulary import DECISION_KIND, DecisionKind, DecisionStatus
 from .dependencies import (
@@ -733,6 +734,15 @@ class GraphService(Answering):
     @staticmethod
     def read_files(files: Sequence[Path], *, statements: bool) -> records.Candidate:
         """Records (decisions, or with ``statements`` compliance statements) read from files."""
+    @staticmethod
+    def check_at(endpoint: str, files: Sequence[Path], *, turtle: bool = False) -> checking.Check:
+        """Dry-run decision records read from files at the running rsikg whose base URL is
+        ``endpoint`` (its ``POST /decisions/validate``; nothing is written, no token needed),
+        asking for its JSON report, or with ``turtle`` its ``sh:ValidationReport``. An
+        :class:`~rsikg.core.decisions.endpoint.EndpointError` (an RsikgError, exit 2) names the
+        URL when it cannot be reached or answers anything but a report."""
+        return endpoint_check.check_at(endpoint, files, report="turtle" if turtle else "json")
+
         return records.read_files(list(files), statements=statements)
 
     # -- what the command line does on its store -------------------------------------------------
