@@ -52,5 +52,10 @@ def test_reading_commands_read_the_store_a_server_holds(tmp_path: Path) -> None:
         # a writing command is refused, naming what holds the store
         load = _rsikg(store, "load")
         assert load.returncode == 2 and "in use by another process" in load.stderr
+        stats_while_served = _rsikg(store, "stats").stdout
     finally:
         server.stop()
+    # the same counts as the owner's, once the server is gone: the server's merged graph (its
+    # default graph) is neither a named graph nor counted twice
+    assert _rsikg(store, "stats").stdout.splitlines()[0] == stats_while_served.splitlines()[0]
+    assert "│ all " not in stats_while_served

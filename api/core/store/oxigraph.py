@@ -142,6 +142,16 @@ class OxigraphStore:
         the owner's open."""
         return cls(path, read_only=True)
 
+    @classmethod
+    def served(cls, path: Path) -> OxigraphStore:
+        """The store a running server owns, opened read-only as it is at this moment. Its
+        owner keeps its merged graph with every write, in the same transaction, so it is read
+        as the owner reads it: the default graph of queries, left out of the named graphs and
+        the counts (a scratch copy's, which raw pyoxigraph writes, may be stale: not there)."""
+        store = cls(path, read_only=True)
+        store._keeps_merged = merged.is_kept(store._store)
+        return store
+
     @staticmethod
     def _scratch_root(path: Path) -> Path:
         return path.parent / f".{path.name}.scratch"
@@ -582,6 +592,7 @@ class OxigraphStore:
         graph_format: str | None,
         bindings: Mapping[str, Node] | None = None,
         own_dataset: bool = False,
+        predeclared: Sequence[str] = (),
     ) -> tuple[str, bytes]:
         """A client's query (not one rsikg wrote), run where a crash, a fetch or a runaway harms
         nothing: an isolated worker over this store (opened read-only beside this process).
@@ -593,13 +604,13 @@ class OxigraphStore:
 
         request: dict[str, object] = {
             "job": "query",
-        predeclared: Sequence[str] = (),
             "checkpoint": str(self.path),
             "query": sparql,
             "results_format": results_format,
             "graph_format": graph_format,
             "max_rows": 2**62,
             "own_dataset": own_dataset,  # FROM / FROM NAMED: not the union
+            "prefixes": bool(predeclared),
         }
         if bindings:  # a named query's parameters, bound as terms (SEP-0007) in the worker
             request["bindings"] = {name: to_json(term) for name, term in bindings.items()}
@@ -610,7 +621,6 @@ class OxigraphStore:
             header, body = worker.respond(worker.execute, self._store, {**request, "live": True})
             if not header.get("ok"):
                 raise sandbox.answer_error(header, "query", Location("query"))
-            "prefixes": bool(predeclared),
         return str(header["format"]), body
 
     # -- whole-store views --------------------------------------------------------------------
@@ -807,4 +817,4 @@ def open_store(path: Path | None, *, in_use_read_only: bool = False) -> Oxigraph
     except StoreInUseError:
         if not in_use_read_only or path is None:
             raise
-        return OxigraphStore.read_only(path)
+        return OxigraphStore.served(path)
