@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import anyio.to_thread
 import networkx as nx
@@ -38,6 +38,7 @@ from ..errors import (
 from ..settings import Settings
 from . import changes as change_briefing
 from . import (
+    dataset,
     dependencies,
     dependency_updates,
     graph_formats,
@@ -53,8 +54,8 @@ from .answering import AnsweredElsewhere, Answering, At, Inline, ReplicaService
 from .check_process import CheckProcess
 from .decisions import adoption, catalogue, compliance, records
 from .decisions import dry_run as checking
-from .decisions.dry_run import Check
 from .decisions import endpoint as endpoint_check
+from .decisions.dry_run import Check
 from .decisions.records import MEDIA_TYPES as RECORD_MEDIA_TYPES
 from .decisions.vocabulary import DECISION_KIND, DecisionKind, DecisionStatus
 from .dependencies import (
@@ -224,6 +225,8 @@ class GraphService(Answering):
         self.answers = AnswerCache(settings.answer_cache_mb * 2**20) if settings.answer_cache_mb else None
         self._dependencies: tuple[int, DependencyGraph] | None = None
         self._dependencies_lock = threading.Lock()
+        # the dataset's description and the ontology's JSON-LD context, by the store's change mark
+        self._described: dict[str, tuple[int, Any]] = {}
         self.triples = len(store)  # counted once per write, not per request
         self._quads_after: int | None = None  # what a committed write left, for _published
         self._checks = CheckProcess(settings)  # started by the first long check
@@ -732,9 +735,6 @@ class GraphService(Answering):
         return found
 
     @staticmethod
-    def read_files(files: Sequence[Path], *, statements: bool) -> records.Candidate:
-        """Records (decisions, or with ``statements`` compliance statements) read from files."""
-    @staticmethod
     def check_at(endpoint: str, files: Sequence[Path], *, turtle: bool = False) -> checking.Check:
         """Dry-run decision records read from files at the running rsikg whose base URL is
         ``endpoint`` (its ``POST /decisions/validate``; nothing is written, no token needed),
@@ -743,6 +743,9 @@ class GraphService(Answering):
         URL when it cannot be reached or answers anything but a report."""
         return endpoint_check.check_at(endpoint, files, report="turtle" if turtle else "json")
 
+    @staticmethod
+    def read_files(files: Sequence[Path], *, statements: bool) -> records.Candidate:
+        """Records (decisions, or with ``statements`` compliance statements) read from files."""
         return records.read_files(list(files), statements=statements)
 
     # -- what the command line does on its store -------------------------------------------------
@@ -797,6 +800,39 @@ class GraphService(Answering):
     def stats(self) -> Stats:
         """Triples by graph and resources by class."""
         return store_stats(self.store)
+
+    def _kept_until_a_change(self, key: str, make: Callable[[], Any]) -> Any:
+        mark = self.store.change_mark()
+        kept = self._described.get(key)
+        if kept is None or kept[0] != mark:
+            kept = (mark, make())
+            self._described[key] = kept
+        return kept[1]
+
+    DATASET_DOCUMENT = dataset.DOCUMENT
+    DUMPS = dataset.DUMPS
+
+    def dataset_description(self, base_url: str) -> rdflib.Graph:
+        """VoID and DCAT for the dataset served at ``base_url`` (what ``/.well-known/void``
+        gives), counted from the store; kept until the store changes. Blocking."""
+        return cast(
+            rdflib.Graph,
+            self._kept_until_a_change(
+                f"void {base_url}", lambda: dataset.describe(self.store, self.stats(), base_url)
+            ),
+        )
+
+    CONTEXT_PATH = dataset.CONTEXT_PATH
+
+    def json_ld(self, graph: rdflib.Graph, base_url: str) -> bytes:
+        """``graph`` as JSON-LD compacted with the ontology's context, named by its URL under
+        ``base_url`` (every JSON-LD document rsikg writes itself). Blocking."""
+        return dataset.compact_json_ld(graph, self.json_ld_context(), f"{base_url}{dataset.CONTEXT_PATH}")
+
+    def json_ld_context(self) -> dict[str, Any]:
+        """The ontology's JSON-LD context (prefixes and every ``rsi:`` term by its local name);
+        kept until the store changes. Blocking."""
+        return cast(dict[str, Any], self._kept_until_a_change("context", lambda: dataset.context(self.store)))
 
     # -- Linked Data: what rsikg says about one of its IRIs ------------------------------------
 
@@ -908,6 +944,7 @@ class GraphService(Answering):
             graph_format=graph_format,
             bindings=bindings,
             own_dataset=features.has_dataset_clause,
+            predeclared=features.predeclared,
         )
 
     # -- dependencies and changes --------------------------------------------------------------
@@ -954,7 +991,6 @@ class GraphService(Answering):
         """The window (start, end] of a changes request, its parameters named as the caller's."""
         return change_briefing.window(start, end, names)
 
-            predeclared=features.predeclared,
     def changes(self, start: date, end: date) -> change_briefing.Report:
         """What changes between two dates (blocking: the web layer calls it in a thread)."""
         return change_briefing.changes(self.store, start, end)

@@ -198,7 +198,10 @@ class SparqlEndpoint:
         # description (or a cache holding it) name another server.
         endpoint = f"{self.state.settings.base_url}/sparql"
         graph = service_description(
-            endpoint, sorted(self.state.graph.known_graphs), self.state.token is not None
+            endpoint,
+            sorted(self.state.graph.known_graphs),
+            self.state.token is not None,
+            self.state.graph.triples,
         )
         body = graph.serialize(format=BY_NAME[fmt].rdflib, encoding="utf-8")
         await _send(send, 200, body, [(b"content-type", _content_type(fmt)), (b"vary", b"Accept")])
@@ -248,8 +251,10 @@ SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
 FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
 
 
-def service_description(endpoint: str, graphs: list[str], updates: bool) -> rdflib.Graph:
-    """A SPARQL 1.1 Service Description of this endpoint and its named graphs."""
+def service_description(endpoint: str, graphs: list[str], updates: bool, triples: int) -> rdflib.Graph:
+    """A SPARQL 1.1 Service Description of this endpoint and its named graphs; its default
+    dataset is also a ``void:Dataset`` with its triple count, described whole (VoID and DCAT)
+    at ``/.well-known/void``."""
     g = rdflib.Graph()
     g.bind("sd", SD)
     g.bind("formats", FORMATS)
@@ -260,11 +265,6 @@ def service_description(endpoint: str, graphs: list[str], updates: bool) -> rdfl
     if updates:
         g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     g.add((service, SD.feature, SD.UnionDefaultGraph))
-    for fmt in (*RESULT_FORMATS, *ANSWER_GRAPH_FORMATS):
-        g.add((service, SD.resultFormat, FORMATS[BY_NAME[fmt].w3c]))
-    dataset = rdflib.BNode()
-    default = rdflib.BNode()
-    g.add((service, SD.defaultDataset, dataset))
     # the prefixes every query and update may use undeclared, in SHACL's vocabulary for them
     g.bind("sh", rdflib.SH)
     for prefix, namespace in GraphService.PREFIXES:
@@ -272,7 +272,16 @@ def service_description(endpoint: str, graphs: list[str], updates: bool) -> rdfl
         g.add((service, rdflib.SH.declare, declared))
         g.add((declared, rdflib.SH.prefix, rdflib.Literal(prefix)))
         g.add((declared, rdflib.SH.namespace, rdflib.Literal(namespace, datatype=rdflib.XSD.anyURI)))
+    for fmt in (*RESULT_FORMATS, *ANSWER_GRAPH_FORMATS):
+        g.add((service, SD.resultFormat, FORMATS[BY_NAME[fmt].w3c]))
+    dataset = rdflib.BNode()
+    default = rdflib.BNode()
+    g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, rdflib.RDF.type, SD.Dataset))
+    g.add((dataset, rdflib.RDF.type, rdflib.VOID.Dataset))
+    g.add((dataset, rdflib.VOID.triples, rdflib.Literal(triples, datatype=rdflib.XSD.integer)))
+    described = endpoint.removesuffix("/sparql") + GraphService.DATASET_DOCUMENT
+    g.add((dataset, rdflib.RDFS.seeAlso, rdflib.URIRef(described)))
     g.add((dataset, SD.defaultGraph, default))
     g.add((default, rdflib.RDF.type, SD.Graph))
     for name in graphs:

@@ -262,6 +262,7 @@ def _redirected(rules: list[tuple[re.Pattern[str], str]], path: str) -> str | No
         ("ontology", "text/turtle"),
         ("ontology/0.1.0", "text/html"),
         ("graph/graph_data/systems.ttl", "text/turtle"),
+        ("context.jsonld", "application/ld+json"),
         ("", "text/html"),
     ],
 )

@@ -224,7 +224,7 @@ def _record(service: ServiceDep, ident: str) -> Any:
     },
 )
 async def get_decision(
-    service: ServiceDep, ident: str, accept: Annotated[str | None, Header()] = None
+    service: ServiceDep, state: StateDep, ident: str, accept: Annotated[str | None, Header()] = None
 ) -> Response:
     record, description = await anyio.to_thread.run_sync(_record, service, ident)
     fmt = choose(
@@ -232,9 +232,11 @@ async def get_decision(
     )
     if fmt is None:
         raise HttpError(406, "a decision is answered as application/json, text/turtle or application/ld+json")
-    if fmt != "json":
-        body = description.serialize(format="json-ld" if fmt == "jsonld" else "turtle")
-        return Response(body, media_type="text/turtle" if fmt == "turtle" else "application/ld+json")
+    if fmt == "jsonld":
+        body = await anyio.to_thread.run_sync(service.json_ld, description, state.settings.base_url)
+        return Response(body, media_type="application/ld+json")
+    if fmt == "turtle":
+        return Response(description.serialize(format="turtle"), media_type="text/turtle")
     properties: dict[str, list[str]] = {}
     for _s, p, o in sorted(description):
         properties.setdefault(str(p), []).append(str(o))

@@ -90,9 +90,10 @@ class Links:
 
     def of(self, term: Any) -> str | None:
         """The link of a term on a page (a :class:`rsikg.core.resources.Term`)."""
-        if not term.is_iri:
-            return None
-        value = str(term.node)
+        return self.of_iri(str(term.node)) if term.is_iri else None
+
+    def of_iri(self, value: str) -> str:
+        """The link of an IRI on a page."""
         own = GraphService.data_path(value)
         if own is not None:
             return self.path(f"/id/{quote(own, safe='/:@!$&()*+,;=-._~')}")
@@ -158,8 +159,14 @@ def render(
     return response
 
 
-def _rdf(graph: rdflib.Graph, fmt: str, location: str) -> Response:
-    body = graph.serialize(format=formats.BY_NAME[fmt].rdflib, encoding="utf-8")
+async def _rdf(
+    graph: rdflib.Graph, fmt: str, location: str, service: GraphService, base_url: str
+) -> Response:
+    """``graph`` in ``fmt``; JSON-LD compacted with the ontology's context, named by its URL."""
+    if fmt == "jsonld":
+        body = await anyio.to_thread.run_sync(service.json_ld, graph, base_url)
+    else:
+        body = graph.serialize(format=formats.BY_NAME[fmt].rdflib, encoding="utf-8")
     return Response(
         body,
         media_type=formats.BY_NAME[fmt].content_type,
@@ -262,7 +269,7 @@ async def resource(
         raise HttpError(
             404, f"the graph does not know {ID}{path}" + (f"; did you mean {names}?" if names else "")
         )
-    response = _rdf(graph, chosen, here)
+    response = await _rdf(graph, chosen, here, service, state.settings.base_url)
     response.headers["Link"] = link_value(here, "describedby")
     return response
 
@@ -323,7 +330,46 @@ async def ontology(
         response.headers["Link"] = _alternates(here)
         return response
     graph = await anyio.to_thread.run_sync(service.ontology_description)
-    return _rdf(graph, chosen, here)
+    return await _rdf(graph, chosen, here, service, state.settings.base_url)
+
+
+@router.api_route(
+    GraphService.DATASET_DOCUMENT,
+    methods=["GET"],
+    summary="The dataset's description: VoID and DCAT, counted from the store",
+    responses=_described("VoID and DCAT (Turtle for */* and for a browser)"),
+)
+async def dataset_description(
+    service: ServiceDep,
+    state: StateDep,
+    format: FormatParam = None,
+    accept: Annotated[str | None, Header()] = None,
+) -> Response:
+    """What the dataset is and where to get it: a ``void:Dataset`` and ``dcat:Dataset`` with its
+    counts (``void:triples`` as ``rsikg stats`` counts them, classes, properties, entities, a
+    subset per named graph, a partition per class), licence, publisher, SPARQL endpoint and dumps,
+    in a ``dcat:Catalog`` with the SPARQL service as a ``dcat:DataService``."""
+    chosen = "turtle" if format is None and wants_page(accept, RDF_OFFERS) else _chosen(format, accept)
+    if chosen == HTML:
+        raise HttpError(
+            400, f"the dataset's description has no page; format is one of {', '.join(DESCRIPTION_FORMATS)}"
+        )
+    base = state.settings.base_url
+    graph = await anyio.to_thread.run_sync(service.dataset_description, base)
+    return await _rdf(graph, chosen, f"{base}{GraphService.DATASET_DOCUMENT}", service, base)
+
+
+@router.get(
+    GraphService.CONTEXT_PATH,
+    summary="The ontology's JSON-LD context, which every JSON-LD document rsikg writes names",
+    responses={200: {"description": "The context", "content": {"application/ld+json": {}}}},
+)
+async def json_ld_context(service: ServiceDep) -> Response:
+    """The usual prefixes, and each ``rsi:`` term by its local name (object properties typed
+    ``@id``, datatype properties by their XSD range)."""
+    made = await anyio.to_thread.run_sync(service.json_ld_context)
+    body = json.dumps(made, ensure_ascii=False, indent=2).encode()
+    return Response(body, media_type="application/ld+json")
 
 
 # -- named queries as pages: the gallery and a query's form with its results -----------------------

@@ -236,3 +236,25 @@ for _method, _summary in (("PUT", "Replace a graph"), ("POST", "Add to a graph")
             summary=f"{_summary} (needs the bearer token)",
             responses=_WRITE_RESPONSES,
         )
+
+
+def _dump_of(fmt: str) -> Any:
+    async def dump(request: Request, service: ServiceDep) -> Response:
+        return await _dataset(request, service, fmt)
+
+    dump.__doc__ = f"""The whole dataset, every named graph kept, as {RDF_FORMATS[fmt].w3c}: the
+    ``void:dataDump`` of ``/.well-known/void`` (``GET /store`` with Accept: {media_type(fmt)} gives
+    the same)."""
+    return dump
+
+
+for _fmt, _path in GraphService.DUMPS.items():
+    router.add_api_route(
+        _path,
+        _dump_of(_fmt),
+        methods=["GET"],
+        operation_id=f"get_dump_{_fmt}",
+        summary=f"The whole dataset as {RDF_FORMATS[_fmt].w3c} (the dataset's dump)",
+        response_class=Response,
+        responses={200: {"description": "Every graph", "content": {media_type(_fmt): {}}}},
+    )
