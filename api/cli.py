@@ -203,8 +203,17 @@ def _read_query(query: str) -> str:
     return query
 
 
+def _table(*headers: str) -> Table:
+    """A table whose cells wrap to the terminal's width and fold a long id or IRI onto the
+    next line rather than cut it with an ellipsis (Rich's default): every value is whole."""
+    table = Table(show_lines=False)
+    for header in headers:
+        table.add_column(header, overflow="fold")
+    return table
+
+
 def _print_table(result: SelectResult) -> None:
-    table = Table(*result.variables, show_lines=False)
+    table = _table(*result.variables)
     for row in result.rows:
         table.add_row(*(display(t) for t in row))
     out.print(table)
@@ -340,11 +349,11 @@ def stats(store: StoreOption = None) -> None:
         s = service.stats()
         location = "memory" if service.settings.store == MEMORY else service.settings.store
         out.print(f"{s.quads} triples in {len(s.by_graph)} graphs ({location})")
-        by_graph = Table("graph", "triples")
+        by_graph = _table("graph", "triples")
         for graph, n in s.by_graph:
             by_graph.add_row(graph.removeprefix(GRAPH_BASE), str(n))
         out.print(by_graph)
-        by_class = Table("class", "resources")
+        by_class = _table("class", "resources")
         for cls, n in s.by_class:
             by_class.add_row(compact(rdflib.URIRef(cls)), str(n))
         out.print(by_class)
@@ -693,15 +702,6 @@ def _print_check(found: Check, format: ReportFormat, lang: str) -> None:
         out.print(GraphService.report_text(found, lang), highlight=False)
 
 
-@decision_app.command("validate")
-def decision_validate(
-    files: Annotated[list[Path], typer.Argument(help="MADR Markdown (.md), Turtle or JSON-LD files.")],
-    format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.text,
-    lang: Annotated[str, typer.Option(help="Language of the messages in text output.")] = "en",
-    full: Annotated[
-        bool, typer.Option("--full", help="Validate the whole merged graph (slow; the reference).")
-    ] = False,
-    store: StoreOption = None,
 def _one_graph(store: str | None, endpoint: str | None, project_graph: bool, full: bool) -> None:
     """``decision validate`` checks against one graph: a store, a server or the project's."""
     given = [name for name, value in (("--store", store), ("--endpoint", endpoint)) if value is not None]
@@ -712,20 +712,15 @@ def _one_graph(store: str | None, endpoint: str | None, project_graph: bool, ful
         _fail(InputError("--full validates a local store; the dry run at --endpoint is the server's"))
 
 
-) -> None:
-    """Dry-run: validate proposed decisions against the shapes and the graph, and show their
-    impact. Nothing is written. Exit 0 conforms (Warnings allowed), 1 Violations, 2 bad input
-    (or, with --endpoint, a server that cannot be reached or gives no report)."""
-    _one_graph(store, endpoint, project_graph, full)
-    if endpoint is not None:
-        try:
-            found = GraphService.check_at(endpoint, files, turtle=format is ReportFormat.turtle)
-        except RsikgError as error:
-            _fail(error)
-        _print_check(found, format, lang)
-    if not found.conforms:
-        raise typer.Exit(1)
-
+@decision_app.command("validate")
+def decision_validate(
+    files: Annotated[list[Path], typer.Argument(help="MADR Markdown (.md), Turtle or JSON-LD files.")],
+    format: Annotated[ReportFormat, typer.Option("--format", "-f")] = ReportFormat.text,
+    lang: Annotated[str, typer.Option(help="Language of the messages in text output.")] = "en",
+    full: Annotated[
+        bool, typer.Option("--full", help="Validate the whole merged graph (slow; the reference).")
+    ] = False,
+    store: StoreOption = None,
     endpoint: Annotated[
         str | None,
         typer.Option(
@@ -743,18 +738,32 @@ def _one_graph(store: str | None, endpoint: str | None, project_graph: bool, ful
             "'rsikg load' loads them) in a throw-away store made for this run: no store needed.",
         ),
     ] = False,
-
-def _adopt(files: list[Path], agent: str | None, store: str | None, *, statements: bool) -> None:
-    with _opened(store) as service:
-        candidate = service.read_files(files, statements=statements)
-        who = agent or os.environ.get("USER") or "rsikg-cli"
-        found, adopted = service.adopt(candidate, who)
+) -> None:
+    """Dry-run: validate proposed decisions against the shapes and the graph, and show their
+    impact. Nothing is written. Exit 0 conforms (Warnings allowed), 1 Violations, 2 bad input
+    (or, with --endpoint, a server that cannot be reached or gives no report)."""
+    _one_graph(store, endpoint, project_graph, full)
+    if endpoint is not None:
+        try:
+            found = GraphService.check_at(endpoint, files, turtle=format is ReportFormat.turtle)
+        except RsikgError as error:
+            _fail(error)
+        _print_check(found, format, lang)
     else:
         with _opened(MEMORY if project_graph else store, read=True) as service:
             if project_graph:
                 service.load(None)
             found = service.check_files(files, statements=False, full=full)
             _print_check(found, format, lang)
+    if not found.conforms:
+        raise typer.Exit(1)
+
+
+def _adopt(files: list[Path], agent: str | None, store: str | None, *, statements: bool) -> None:
+    with _opened(store) as service:
+        candidate = service.read_files(files, statements=statements)
+        who = agent or os.environ.get("USER") or "rsikg-cli"
+        found, adopted = service.adopt(candidate, who)
         if adopted is None:
             out.print(service.report_text(found), highlight=False)
             err.print("[bold red]refused:[/] the record has Violations; nothing was written", highlight=False)
@@ -788,7 +797,7 @@ def decision_list(store: StoreOption = None) -> None:
     """The decisions in the graph, newest first."""
     with _opened(store, read=True) as service:
         rows = service.decisions()
-    table = Table("id", "status", "date", "kind", "decided by", "title")
+    table = _table("id", "status", "date", "kind", "decided by", "title")
     for row in rows:
         short = {k: str(row[k] or "").rsplit("/", 1)[-1] for k in ("status", "kind", "decidedBy")}
         table.add_row(
@@ -861,7 +870,7 @@ def compliance_matrix(
     elif format == "csv":
         sys.stdout.write(matrix.to_csv())
     else:
-        table = Table("decision", *(label for _iri, label in matrix.regions))
+        table = _table("decision", *(label for _iri, label in matrix.regions))
         for row in matrix.rows:
             cells = cast("dict[str, dict[str, object]]", row["cells"])
             table.add_row(str(row["id"]), *(matrix.shown(cells[iri]) for iri, _l in matrix.regions))

@@ -68,8 +68,9 @@ class DecisionImpact:
             if len(reach.dependents) > SHOWN_DEPENDENTS:
                 more = len(reach.dependents) - SHOWN_DEPENDENTS
                 lines.append(f"    … and {more} more (--format json lists all)")
-        lines.append(f"  used by:     {', '.join(name(r) for r in reach.regions) or '(no regions recorded)'}")
-        sectors = ", ".join(name(s) for s in reach.sectors) or "(none recorded)"
+        regions = ", ".join(sorted(name(r) for r in reach.regions)) or "(no regions recorded)"
+        lines.append(f"  used by:     {regions}")
+        sectors = ", ".join(sorted(name(s) for s in reach.sectors)) or "(none recorded)"
         lines.append(f"  sectors:     {sectors}")
         if self.comply_or_explain:
             lines.append("  comply or explain:")
@@ -94,7 +95,7 @@ def assess_impact(
     )
     outside = {
         str(row["region"]) for row in impact.comply_or_explain if str(row["region"]) not in graph.graph
-    }
+    } | {str(sector) for sector in impact.reach.sectors if str(sector) not in graph.graph}
     impact.labels = _labels(store, {URIRef(n) for n in outside}, graphs)
     return impact
 

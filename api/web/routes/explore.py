@@ -30,7 +30,7 @@ from ...core.service import (
 from ...errors import RsikgError
 from .. import vendor
 from ..deps import ServiceDep
-from .pages import LangParam, page_language, render
+from .pages import LangParam, Links, page_language, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -152,9 +152,7 @@ def _map_context(service: GraphService, graph: Any, lang: str, root_path: str) -
     if graph is None:
         return {"elements": [], "types": types, "relations": relations, "rows": [], "edges": 0, "nodes": []}
 
-    def href(node: str) -> str:
-        path = GraphService.data_path(node)
-        return f"{root_path}/id/{path}" if path else node
+    href = Links(root_path, lang, explicit=False).of_iri
 
     def label(data: dict[str, Any]) -> str:
         return str(data.get(f"label_{lang}") or data.get("label") or "")
