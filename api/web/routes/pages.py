@@ -336,6 +336,7 @@ async def ontology(
 @router.api_route(
     GraphService.DATASET_DOCUMENT,
     methods=["GET"],
+    response_class=Response,  # RDF by Accept (the OpenAPI document would say JSON)
     summary="The dataset's description: VoID and DCAT, counted from the store",
     responses=_described("VoID and DCAT (Turtle for */* and for a browser)"),
 )
@@ -361,6 +362,7 @@ async def dataset_description(
 
 @router.get(
     GraphService.CONTEXT_PATH,
+    response_class=Response,  # JSON-LD, described below (the OpenAPI document would say JSON)
     summary="The ontology's JSON-LD context, which every JSON-LD document rsikg writes names",
     responses={200: {"description": "The context", "content": {"application/ld+json": {}}}},
 )
