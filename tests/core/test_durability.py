@@ -5,8 +5,9 @@ no scratch or journal state survives the next open.
 Each scenario makes its "old" store once (a copy of a store with the project loaded, plus the
 scenario's first version), runs the write to completion once on a copy to learn the "new"
 content and how long the write takes, then kills the write after a random delay within that
-time, RUNS times (12; RSIKG_DURABILITY_RUNS), each on a fresh copy of the old store. The delays come from
-random.Random(SEED); a failure names the seed, the run and the delay, so it reproduces with
+time, RUNS times (8; RSIKG_DURABILITY_RUNS), each on a fresh copy of the old store. The delays
+come from random.Random(SEED), SEED drawn from the checkout's commit (other kill points for each
+commit); a failure names the seed, the run and the delay, so it reproduces with
 RSIKG_DURABILITY_SEED=<seed>.
 """
 
@@ -39,8 +40,20 @@ from rsikg.settings import Settings
 from tests.conftest import ROOT
 from tests.core.test_merged_graph import assert_kept
 
-RUNS = int(os.environ.get("RSIKG_DURABILITY_RUNS", "12"))
-SEED = int(os.environ.get("RSIKG_DURABILITY_SEED", "9"))
+RUNS = int(os.environ.get("RSIKG_DURABILITY_RUNS", "8"))
+
+
+def _seed() -> int:
+    """RSIKG_DURABILITY_SEED, else one drawn from the checkout's commit: the same kill points
+    for a commit, every time (a failure reproduces), and others for the next commit, so that
+    the runs of successive commits try more of them than one fixed seed would."""
+    if "RSIKG_DURABILITY_SEED" in os.environ:
+        return int(os.environ["RSIKG_DURABILITY_SEED"])
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return int(head.stdout[:8], 16) if head.returncode == 0 and head.stdout[:8].isalnum() else 9
+
+
+SEED = _seed()
 DECISIONS = ROOT / "graph_data" / "examples" / "decisions"
 PUT_GRAPH = "https://example.org/durability/put"
 
