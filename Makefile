@@ -7,10 +7,10 @@ SERVE_STAMP := $(VENV)/.serve-stamp
 # Where `make run` serves: `make run PORT=8001 HOST=0.0.0.0`
 HOST    ?= 127.0.0.1
 PORT    ?= 8000
-# Line coverage of api/ by the tests' own process (84.10% on 2026-11-30 at 7b83501, 81.40% earlier that day, 78% on
+# Line coverage of api/ by the tests' own process (88.48% on 2026-11-30 at 059b2a4, 84.10% at 7b83501, 78% on
 # 2026-11-29, 75% when first set; the servers and commands the tests start run in subprocesses, which it does not
 # count). Raise it as tests are added.
-COVERAGE_FLOOR := 83
+COVERAGE_FLOOR := 87
 
 # axe-core, the accessibility checker the browser tests run in each page (npm, pinned)
 AXE_VERSION := 4.14.1
