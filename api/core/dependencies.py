@@ -253,6 +253,18 @@ class DependencyGraph:
     ) -> nx.MultiDiGraph:
         """The nodes within ``depth`` steps of ``root`` along ``relations``, and the edges
         among them of those relations."""
+        return self._within(root, depth, direction, relations, max_nodes, fit=False)[0]
+
+    def neighbourhood_that_fits(
+        self, root: str, *, depth: int, direction: str, relations: Iterable[str], max_nodes: int
+    ) -> tuple[nx.MultiDiGraph, int]:
+        """:meth:`neighbourhood` at ``depth``, or, when that has more than ``max_nodes`` nodes,
+        at the deepest depth below it that has not, in one walk; and the depth it is at."""
+        return self._within(root, depth, direction, relations, max_nodes, fit=True)
+
+    def _within(
+        self, root: str, depth: int, direction: str, relations: Iterable[str], max_nodes: int, *, fit: bool
+    ) -> tuple[nx.MultiDiGraph, int]:
         allowed = _relations(relations)
         if not 0 <= depth <= MAX_DEPTH:
             raise InputError(f"depth must be between 0 and {MAX_DEPTH}, not {depth}", Location(field="depth"))
@@ -261,6 +273,7 @@ class DependencyGraph:
         start = self.resolve(root)
         distance = {start: 0}
         frontier = [start]
+        reached = 0
         for step in range(1, depth + 1):
             following = []
             for node in frontier:
@@ -268,17 +281,22 @@ class DependencyGraph:
                     if neighbour not in distance:
                         distance[neighbour] = step
                         following.append(neighbour)
-                        if len(distance) > max_nodes:
-                            raise TooLargeError(
-                                f"the answer would have more than {max_nodes} nodes; lower the depth "
-                                "or narrow the relations",
-                                Location(field="depth"),
-                            )
-            frontier = following
+                if len(distance) > max_nodes:
+                    break
+            if len(distance) > max_nodes:
+                if not fit:
+                    raise TooLargeError(
+                        f"the answer would have more than {max_nodes} nodes; lower the depth "
+                        "or narrow the relations",
+                        Location(field="depth"),
+                    )
+                distance = {node: d for node, d in distance.items() if d < step}  # the last level that fit
+                break
+            frontier, reached = following, step
         sub = self._induced(distance, allowed)
         for node, d in distance.items():
             sub.nodes[node]["distance"] = d
-        return sub
+        return sub, reached
 
     def whole(self, *, relations: Iterable[str] = RELATIONS, max_nodes: int = MAX_NODES) -> nx.MultiDiGraph:
         """Every node that has an edge of ``relations``, and those edges: the whole graph as a

@@ -16,9 +16,11 @@ from rsikg.core.dependencies import (
     MAX_DEPTH,
     MAX_SAMPLES,
     MIN_SAMPLES,
+    RELATIONS,
     DependencyGraph,
     NoPathError,
     NotInGraphError,
+    TooLargeError,
 )
 from rsikg.core.store import OxigraphStore
 from rsikg.errors import InputError, QueryDeadlineError
@@ -617,3 +619,37 @@ def test_a_system_with_no_relations_yet_is_still_a_node(project):
     alone = project.neighbourhood("telemedicinloesninger", depth=2, direction="both")
     assert list(alone.nodes) == ["https://w3id.org/rsikg/id/system/telemedicinloesninger"]
     assert project.impact("telemedicinloesninger").dependents == []
+
+
+def _deepest_that_fits(graph: DependencyGraph, root: str, depth: int, direction: str, max_nodes: int) -> int:
+    """The reference: the neighbourhood asked for at each depth down from ``depth``."""
+    for tried in range(depth, -1, -1):
+        try:
+            graph.neighbourhood(
+                root, depth=tried, direction=direction, relations=RELATIONS, max_nodes=max_nodes
+            )
+        except TooLargeError:
+            continue
+        return tried
+    raise AssertionError("depth 0 fits")
+
+
+def test_the_neighbourhood_that_fits_is_the_deepest_one_within_the_bound(project_store):
+    """One walk gives what asking at each depth down from the one wanted gives, over every
+    system of the project, both ways, for bounds from tight to loose."""
+    graph = dependencies.build(project_store)
+    systems = sorted(n for n in graph.graph.nodes if "/id/system/" in n)
+    assert len(systems) > 20
+    narrowed = 0
+    for root, direction, max_nodes in itertools.product(systems, ("up", "both"), (3, 12, 60)):
+        found, drawn = graph.neighbourhood_that_fits(
+            root, depth=4, direction=direction, relations=RELATIONS, max_nodes=max_nodes
+        )
+        assert drawn == _deepest_that_fits(graph, root, 4, direction, max_nodes), (root, direction, max_nodes)
+        reference = graph.neighbourhood(
+            root, depth=drawn, direction=direction, relations=RELATIONS, max_nodes=max_nodes
+        )
+        assert nx.utils.edges_equal(found.edges(keys=True), reference.edges(keys=True))
+        assert dict(found.nodes(data="distance")) == dict(reference.nodes(data="distance"))
+        narrowed += drawn < 4
+    assert narrowed > 10  # the bound was reached often enough to test the fallback

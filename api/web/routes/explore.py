@@ -25,7 +25,6 @@ from ...core.service import (
     RELATION_STYLES,
     RELATIONS,
     GraphService,
-    TooLargeError,
 )
 from ...errors import RsikgError
 from .. import vendor
@@ -81,17 +80,9 @@ async def dependency_map(
         graph = service.dependencies_as_of(as_of, "asOf")
         if root is None:
             return graph.whole(relations=wanted, max_nodes=MAP_MAX_NODES), depth
-        for drawn in range(depth, -1, -1):
-            try:
-                found = graph.neighbourhood(
-                    root, depth=drawn, direction=direction, relations=wanted, max_nodes=MAP_MAX_NODES
-                )
-            except TooLargeError:
-                if drawn == 0:
-                    raise
-                continue
-            return found, drawn
-        raise AssertionError("unreachable: depth 0 either fits or raises")
+        return graph.neighbourhood_that_fits(
+            root, depth=depth, direction=direction, relations=wanted, max_nodes=MAP_MAX_NODES
+        )
 
     error: RsikgError | None = None
     drawn = depth
