@@ -219,3 +219,36 @@ def test_a_long_check_runs_in_its_own_process_with_the_same_verdict(server, chec
     log = checks_elsewhere_server.log.read_text()
     assert '"event": "checks.run"' in log and '"event": "checks.start"' in log
     assert '"event": "checks.run"' not in server.log.read_text()
+
+
+def test_rdflib_sparqlupdatestore_commits_batched_updates_with_a_prologue_after_each_semicolon(server):
+    """rdflib's SPARQLUpdateStore sends a transaction as one request of operations joined by
+    ``;``, each with its own PREFIX: the grammar allows a prologue after ``;``, which Oxigraph's
+    own parser (0.5.13) refuses; rsikg runs such a request operation by operation."""
+    from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+
+    store = SPARQLUpdateStore(
+        query_endpoint=server.sparql,
+        update_endpoint=server.sparql,
+        autocommit=False,
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
+    graph = rdflib.Graph(store, identifier=rdflib.URIRef("urn:x-rdflib:batched"))
+    ex = rdflib.Namespace("urn:x-rdflib:")
+    sent: list[str] = []
+    send = store._update
+    store._update = lambda text: (sent.append(text), send(text))[1]  # what rdflib sends, then sent
+    graph.update("INSERT DATA { ex:a ex:p 'one' . ex:b ex:p 'two' }", initNs={"ex": ex})
+    graph.update("DELETE DATA { ex:a ex:p 'one' }", initNs={"ex": ex})
+    graph.add((ex.c, ex.p, ex.a))
+    store.commit()
+    assert len(sent) == 1 and ";\nPREFIX ex:" in sent[0].replace("\n;\n", ";\n"), sent
+    answer = httpx.post(
+        server.sparql,
+        data={"query": "SELECT ?s WHERE { GRAPH <urn:x-rdflib:batched> { ?s ?p ?o } } ORDER BY ?s"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert [b["s"]["value"] for b in answer.json()["results"]["bindings"]] == [
+        "urn:x-rdflib:b",
+        "urn:x-rdflib:c",
+    ]
