@@ -175,9 +175,12 @@ def load(
         paths = files or service.project_files(examples=examples)
         bar, progress = _progress()
         with bar or nullcontext():  # no files: the project's, then the graph rsikg derives from them
-            written = service.load(files, examples=examples, progress=progress)
+            service.load(files, examples=examples, progress=progress)
+        held = service.stats()  # what the store holds now, counted as `rsikg stats` counts it
+        derived = "" if files else " and what rsikg derives from them"
         err.print(
-            f"loaded {written} triples from {len(paths)} file(s) into {service.settings.store}",
+            f"loaded {len(paths)} file(s){derived} into {service.settings.store}: "
+            f"it holds {held.quads} triples in {len(held.by_graph)} graphs",
             highlight=False,
         )
         if materialise:
