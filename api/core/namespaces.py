@@ -11,6 +11,10 @@ RSI = rdflib.Namespace("https://w3id.org/rsikg/ontology#")
 ID = rdflib.Namespace("https://w3id.org/rsikg/id/")
 RSISH = rdflib.Namespace("https://w3id.org/rsikg/shapes#")
 ORG = rdflib.Namespace("http://www.w3.org/ns/org#")
+SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+"""SPARQL 1.1 Service Description, for the endpoint's description and the dataset's."""
+W3C_FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
+"""The W3C's format IRIs, which the format registry's ``w3c`` names are local names of."""
 
 PREFIXES: tuple[tuple[str, str], ...] = (
     ("rsi", str(RSI)),

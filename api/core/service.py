@@ -93,7 +93,7 @@ from .named_queries import (
     parse_assignments,
 )
 from .named_queries import bind as bind_named
-from .namespaces import PREDECLARED, angled, compact, display
+from .namespaces import PREDECLARED, SD, W3C_FORMATS, angled, compact, display
 from .shape_reach import ShapesReach
 from .sparql_terms import checked_iri
 from .stats import Stats, store_stats
@@ -1186,7 +1186,9 @@ __all__ = [
     "RECORD_MEDIA_TYPES",
     "RELATIONS",
     "RELATION_STYLES",
+    "SD",
     "TODAY",
+    "W3C_FORMATS",
     "AnsweredElsewhere",
     "Answering",
     "Check",

@@ -25,7 +25,8 @@ import anyio
 import rdflib
 
 from ..core.formats import ANSWER_GRAPH_FORMATS, BY_NAME, RESULT_FORMATS
-from ..core.service import Answering, GraphService
+from ..core.service import SD, Answering, GraphService
+from ..core.service import W3C_FORMATS as FORMATS
 from ..errors import NotAcceptableError
 from .auth import require_token
 from .conneg import GRAPH_OFFERS, answer_formats, choose
@@ -245,10 +246,6 @@ def _utf8(body: bytes) -> str:
         return body.decode("utf-8")
     except UnicodeDecodeError as err:
         raise HttpError(400, f"the body is not UTF-8 (byte {err.start})") from None
-
-
-SD = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = rdflib.Namespace("http://www.w3.org/ns/formats/")
 
 
 def service_description(endpoint: str, graphs: list[str], updates: bool, triples: int) -> rdflib.Graph:
