@@ -176,11 +176,10 @@ def load(
         bar, progress = _progress()
         with bar or nullcontext():  # no files: the project's, then the graph rsikg derives from them
             service.load(files, examples=examples, progress=progress)
-        held = service.stats()  # what the store holds now, counted as `rsikg stats` counts it
         derived = "" if files else " and what rsikg derives from them"
-        err.print(
+        err.print(  # what the store holds now, as the load counted it for the service (as stats counts)
             f"loaded {len(paths)} file(s){derived} into {service.settings.store}: "
-            f"it holds {held.quads} triples in {len(held.by_graph)} graphs",
+            f"it holds {service.triples} triples in {len(service.known_graphs)} graphs",
             highlight=False,
         )
         if materialise:
