@@ -62,6 +62,25 @@ def _rsikg_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "rsikg.cli"]
 
 
+def checkout_files() -> list[str]:
+    """The checkout's files that git tracks or would track (nothing built or ignored)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    )
+    return [name for name in listed.stdout.decode().split("\0") if name and (ROOT / name).is_file()]
+
+
+def copy_checkout(target: Path) -> None:
+    """A copy of :func:`checkout_files` in ``target``: the checkout as a clone would have it,
+    with the changes not yet committed, without what earlier builds left (build/, egg-info)."""
+    for name in checkout_files():
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target / name)
+
+
 CliRunner = Callable[..., subprocess.CompletedProcess[str]]
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, copy_checkout
 from tests.web.conftest import free_port, load_examples, start_server
 
 HOOK = "rsikg-decision-validate"
@@ -73,16 +73,7 @@ def _commit_all(repo: Path, env: dict[str, str]) -> str:
 
 def _hook_repository(target: Path, env: dict[str, str]) -> str:
     """The checkout's files in a repository of their own, committed; its commit."""
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    )
-    for name in filter(None, listed.stdout.decode().split("\0")):
-        if (ROOT / name).is_file():
-            (target / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, target / name)
+    copy_checkout(target)
     return _commit_all(target, env)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import sysconfig
@@ -24,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, checkout_files, copy_checkout
 from tests.web.conftest import start_server
 
 DATA = ("ontology", "shapes", "graph_data", "queries")
@@ -35,22 +34,10 @@ SELECT (COUNT(DISTINCT ?r) AS ?n) WHERE { ?r a rsi:Region }
 """
 
 
-def _checkout_files() -> list[str]:
-    listed = subprocess.run(
-        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
-        cwd=ROOT,
-        capture_output=True,
-        check=True,
-    )
-    return [name for name in listed.stdout.decode().split("\0") if name and (ROOT / name).is_file()]
-
-
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("source")
-    for name in _checkout_files():
-        (source / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / name, source / name)
+    copy_checkout(source)
     out = tmp_path_factory.mktemp("dist")
     built = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(out), str(source)],
@@ -102,7 +89,7 @@ def _run(bin: Path, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[s
 
 def test_the_wheel_carries_every_data_file_of_the_checkout(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
-    wanted = {f"rsikg/data/{name}" for name in _checkout_files() if name.split("/")[0] in DATA}
+    wanted = {f"rsikg/data/{name}" for name in checkout_files() if name.split("/")[0] in DATA}
     assert len(wanted) > 80
     assert wanted - names == set()
     assert {"rsikg/cli.py", "rsikg/web/templates/map.html", "rsikg/web/static/map.js"} <= names
