@@ -43,7 +43,7 @@ from run import (
     _print_rows,
     _tree,
     free_port,
-    measure,
+    measure_alternating,
     queries,
     start,
     synth_file,
@@ -128,8 +128,9 @@ def measure_size(systems: int, args: argparse.Namespace, work: Path) -> Size:
         wait_ready(f"http://127.0.0.1:{theirs_port}/query", theirs, 300)
         for query in queries(systems, args.chain):
             runs = max(3, query.runs // (10 if args.quick else 2))
-            mine = measure(f"{base}/sparql", query, runs)
-            other = measure(f"http://127.0.0.1:{theirs_port}/query", query, runs)
+            both = {"rsikg": f"{base}/sparql", "oxigraph": f"http://127.0.0.1:{theirs_port}/query"}
+            measured = measure_alternating(both, query, runs)
+            mine, other = measured["rsikg"], measured["oxigraph"]
             if mine.error or other.error:
                 raise RuntimeError(f"{query.name}: rsikg {mine.error}, oxigraph {other.error}")
             size.figures[f"{query.name}, rsikg p50 (ms)"] = mine.pct(0.5)
