@@ -71,7 +71,7 @@ run: port-free $(SERVE_STAMP) assets ## Set up, load the graph, and serve it at 
 	$(BIN)/rsikg serve --host $(HOST) --port $(PORT)
 
 test: install assets lint browser graph-tools ## Set up and run the tests (shapes, data, store, CLI, reasoner, pages in Chromium)
-	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not engines" \
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder -m "not engines" --durations=25 \
 		--cov=api --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 
 test-engines: install ## The store, service, HTTP and W3C tests over Debian's Virtuoso (apt-get install virtuoso-opensource)
