@@ -197,7 +197,7 @@ def execute(store: Any, request: dict[str, Any]) -> tuple[dict[str, Any], bytes]
     """Run one query; (answer header, body)."""
     import pyoxigraph as ox
 
-    from ..namespaces import PREDECLARED_NAMESPACES, PREFIXES
+    from ..prefixes import PREDECLARED_NAMESPACES, PREFIXES
     from .formats import OX_RDF, OX_RESULTS
     from .results import WRITERS, take, trim, write_boolean
 
@@ -274,7 +274,7 @@ def client_error(update: str, base_iri: str | None) -> SyntaxError | None:
     at lines and columns the client never wrote."""
     import pyoxigraph as ox
 
-    from ..namespaces import PREDECLARED_NAMESPACES
+    from ..prefixes import PREDECLARED_NAMESPACES
     from ..sparql_guard import explained
 
     try:
@@ -310,7 +310,7 @@ def run_steps(
     so, or the journal's name is taken)."""
     import pyoxigraph as ox
 
-    from ..namespaces import PREDECLARED_NAMESPACES
+    from ..prefixes import PREDECLARED_NAMESPACES
     from .parsing import graph_node
 
     journal = ox.NamedNode(journal_name)
