@@ -90,9 +90,8 @@ def iri(value: str, where: Location | None = None) -> str:
     Traceback (most recent call last):
     rsikg.errors.InputError: 'system/fmk' is not an absolute IRI: it needs a scheme such as https: ...
     """
-    if isinstance(value, str) and _PLAIN_IRI.fullmatch(value):  # fast path: one call, no copy
-        return f"<{value}>"
-    return f"<{checked_iri(value, where)}>"
+    plain = isinstance(value, str) and _PLAIN_IRI.fullmatch(value)  # fast path: one call, no copy
+    return f"<{value if plain else checked_iri(value, where)}>"
 
 
 def _unicode(value: str, where: Location | None) -> str:
